@@ -1,0 +1,48 @@
+package io.fineas.pipeline;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Which stages this process runs: PIPELINE_ROLES=gateway,scheduler,processors,rag (or "all"). Each role is a folder
+ * of routes under routes/; error configurations under routes/errors/ are always loaded.
+ */
+public record PipelineRoles(Set<String> roles) {
+
+    public static final List<String> ALL = List.of("gateway", "scheduler", "processors", "rag");
+
+    public static PipelineRoles fromEnvironment() {
+        String value = System.getProperty("pipeline.roles", System.getenv("PIPELINE_ROLES"));
+        return parse(value == null || value.isBlank() ? "all" : value);
+    }
+
+    public static PipelineRoles parse(String value) {
+        Set<String> roles = new LinkedHashSet<>();
+        for (String r : value.split(",")) {
+            String role = r.trim().toLowerCase();
+            if (role.equals("all")) {
+                roles.addAll(ALL);
+            } else if (ALL.contains(role)) {
+                roles.add(role);
+            } else if (!role.isEmpty()) {
+                throw new IllegalArgumentException("Unknown role '" + role + "' in PIPELINE_ROLES; known roles: "
+                        + String.join(", ", ALL) + ", all");
+            }
+        }
+        return new PipelineRoles(roles);
+    }
+
+    public String routesIncludePattern() {
+        List<String> patterns = new ArrayList<>(List.of("classpath:routes/errors/*.camel.yaml"));
+        roles.forEach(r -> patterns.add("classpath:routes/" + r + "/*.camel.yaml"));
+        return String.join(",", patterns);
+    }
+
+    @Override
+    public String toString() {
+        return String.join(",", roles.isEmpty() ? Arrays.asList("none") : roles);
+    }
+}

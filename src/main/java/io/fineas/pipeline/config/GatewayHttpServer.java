@@ -1,0 +1,61 @@
+package io.fineas.pipeline.config;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.CorsHandler;
+import org.apache.camel.CamelContext;
+import org.apache.camel.component.platform.http.main.MainHttpServer;
+
+/**
+ * What camel.server.* cannot say about the embedded HTTP server: CORS for an allow-list of origins (Vert.x's
+ * CorsHandler; never '*': an empty list means no cross-origin access), and JSON bodies for the errors Vert.x answers
+ * before a route runs (404 no such endpoint, 413 body too large).
+ */
+final class GatewayHttpServer {
+
+    private GatewayHttpServer() {
+    }
+
+    static void customize(CamelContext context, List<String> allowedOrigins, long maxBodyBytes) {
+        MainHttpServer server = context.hasService(MainHttpServer.class);
+        if (server == null || server.getRouter() == null) {
+            return;
+        }
+        Router router = server.getRouter();
+        if (!allowedOrigins.isEmpty()) {
+            router.route().order(-1000).handler(CorsHandler.create().addOrigins(allowedOrigins)
+                    .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.DELETE, HttpMethod.OPTIONS))
+                    .allowedHeaders(Set.of("Content-Type", "X-API-Key")).maxAgeSeconds(600));
+        }
+        // the body handler of each endpoint fails the request with 413 when the body is over camel.server.max-body-size
+        router.route().order(-999).failureHandler(rc -> {
+            if (rc.statusCode() == 413) {
+                json(rc, 413, "payload_too_large", "the request body is larger than " + maxBodyBytes
+                        + " bytes (GATEWAY_MAX_BODY_BYTES)");
+            } else {
+                rc.next();
+            }
+        });
+        // reached only when no endpoint matched the path and method
+        router.route().order(Integer.MAX_VALUE - 1).handler(rc -> json(rc, 404, "not_found", "no endpoint "
+                + rc.request().method() + " " + rc.request().path()));
+    }
+
+    private static void json(RoutingContext rc, int status, String error, String detail) {
+        if (rc.response().ended()) {
+            return;
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", error);
+        body.put("detail", detail);
+        rc.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+                .end(new JsonObject(body).encode());
+    }
+}

@@ -1,0 +1,142 @@
+package io.fineas.pipeline.config;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import com.mongodb.client.MongoDatabase;
+import io.fineas.pipeline.PipelineRoles;
+import io.fineas.pipeline.gateway.ApiErrors;
+import io.fineas.pipeline.gateway.ApiKeys;
+import io.fineas.pipeline.gateway.CollectRequests;
+import io.fineas.pipeline.gateway.TopicRegistry;
+import io.fineas.pipeline.infra.EmbeddedKafkaBroker;
+import io.fineas.pipeline.infra.EmbeddedMongoServer;
+import io.fineas.pipeline.util.KafkaTopicAdmin;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.PropertyInject;
+import org.apache.camel.Service;
+import org.apache.camel.spi.Registry;
+import org.apache.camel.support.service.ServiceSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pipeline's beans. Camel Main calls {@link #configure} before it configures components, starts the HTTP server
+ * and loads routes, so this is where the embedded default (in-process Kafka broker and MongoDB wire server) starts,
+ * before any client needs it; the beans are bound in that order for the same reason.
+ */
+public class PipelineConfiguration implements CamelConfiguration {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PipelineConfiguration.class);
+
+    @PropertyInject("pipeline.roles")
+    private String roles;
+    @PropertyInject("pipeline.data-dir")
+    private String dataDir;
+    @PropertyInject("pipeline.embedded.kafka")
+    private String embeddedKafka;
+    @PropertyInject("pipeline.embedded.kafka-port")
+    private int embeddedKafkaPort;
+    @PropertyInject("pipeline.embedded.mongodb")
+    private String embeddedMongo;
+    @PropertyInject("pipeline.embedded.mongodb-port")
+    private int embeddedMongoPort;
+    @PropertyInject("pipeline.embedded.host")
+    private String embeddedHost;
+    @PropertyInject("kafka.brokers")
+    private String kafkaBrokers;
+    @PropertyInject("pipeline.kafka.partitions")
+    private int partitions;
+    @PropertyInject("pipeline.kafka.replication-factor")
+    private short replicationFactor;
+    @PropertyInject("pipeline.kafka.data-topic-prefix")
+    private String dataTopicPrefix;
+    @PropertyInject("pipeline.kafka.internal-topics")
+    private String internalTopics;
+    @PropertyInject("mongodb.uri")
+    private String mongoUri;
+    @PropertyInject("mongodb.database")
+    private String mongoDatabase;
+    @PropertyInject("mongodb.system-database")
+    private String systemDatabase;
+    @PropertyInject("pipeline.gateway.admin-key")
+    private String adminKey;
+    @PropertyInject("pipeline.gateway.max-body-bytes")
+    private long maxBodyBytes;
+    @PropertyInject("pipeline.gateway.cors-origins")
+    private String corsOrigins;
+
+    @Override
+    public void configure(CamelContext context) throws Exception {
+        PipelineRoles pipelineRoles = PipelineRoles.parse(roles);
+        Registry registry = context.getRegistry();
+        LOG.info("Pipeline roles: {}", pipelineRoles);
+
+        if (enabled(embeddedKafka, "KAFKA_BOOTSTRAP_SERVERS")) {
+            EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(embeddedHost, embeddedKafkaPort,
+                    Path.of(dataDir, "kafka")).start();
+            context.addService(closing(broker), true, false);
+            LOG.info("Embedded Kafka broker (KRaft) listening on {}", broker.bootstrapServers());
+        }
+        if (enabled(embeddedMongo, "MONGODB_URI")) {
+            EmbeddedMongoServer mongo = new EmbeddedMongoServer(embeddedHost, embeddedMongoPort,
+                    Path.of(dataDir, "mongo", "pipeline.mv")).start();
+            context.addService(closing(mongo), true, false);
+            LOG.info("Embedded MongoDB wire server listening on {}", mongo.connectionString());
+        }
+
+        MongoClient mongoClient = MongoClients.create(mongoUri);
+        context.addService(closing(mongoClient), true, false);
+        registry.bind("mongo", mongoClient);
+        MongoDatabase system = mongoClient.getDatabase(systemDatabase);
+
+        KafkaTopicAdmin topicAdmin = new KafkaTopicAdmin(kafkaBrokers, partitions, replicationFactor);
+        context.addService(closing(topicAdmin), true, false);
+        topicAdmin.ensure(csv(internalTopics));
+        registry.bind("kafkaTopicAdmin", topicAdmin);
+
+        TopicRegistry topicRegistry = new TopicRegistry(system.getCollection("topics"),
+                mongoClient.getDatabase(mongoDatabase), topicAdmin, dataTopicPrefix);
+        ApiKeys apiKeys = new ApiKeys(system.getCollection("api_keys"));
+        registry.bind("topicRegistry", topicRegistry);
+        registry.bind("apiKeys", apiKeys);
+        registry.bind("collectRequests", new CollectRequests(apiKeys, topicRegistry));
+        registry.bind("apiErrors", new ApiErrors());
+        // the HTTP server's router exists once the server has started
+        context.addStartupListener((ctx, alreadyStarted) -> GatewayHttpServer.customize(ctx, csv(corsOrigins),
+                maxBodyBytes));
+
+        if (pipelineRoles.roles().contains("gateway")) {
+            topicRegistry.recover();
+            apiKeys.ensureAdminKey(adminKey);
+        }
+    }
+
+    /** Camel stops services in the reverse order they were added: clients first, embedded servers last. */
+    private static Service closing(AutoCloseable resource) {
+        return new ServiceSupport() {
+            @Override
+            protected void doStop() throws Exception {
+                resource.close();
+            }
+        };
+    }
+
+    /** "true"/"false", or "auto": embedded unless the named environment variable points at a real server. */
+    private static boolean enabled(String setting, String envVariable) {
+        if ("auto".equalsIgnoreCase(setting)) {
+            String external = System.getenv(envVariable);
+            return external == null || external.isBlank();
+        }
+        return Boolean.parseBoolean(setting);
+    }
+
+    private static List<String> csv(String value) {
+        return value == null ? List.of()
+                : Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+}

@@ -1,0 +1,79 @@
+package io.fineas.pipeline.gateway;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import io.fineas.pipeline.util.ApiException;
+import io.fineas.pipeline.util.Names;
+
+/**
+ * Turns a Data Collection JSON (an array of {api_key, topic, segment_targets}) into alerts: every entry is checked
+ * (key, scope, topic and segments exist) before any alert is made, so a bad entry publishes nothing. An alert is the
+ * entry without its api key, plus a run id and the request time.
+ *
+ * <p>{@code "topic": "alert"} (the seed's example) targets the segments under any topic that has them; a data
+ * topic name targets the segments under that topic only.
+ */
+public final class CollectRequests {
+
+    public static final String ANY_TOPIC = "alert";
+
+    private final ApiKeys apiKeys;
+    private final TopicRegistry topics;
+
+    public CollectRequests(ApiKeys apiKeys, TopicRegistry topics) {
+        this.apiKeys = apiKeys;
+        this.topics = topics;
+    }
+
+    public List<Map<String, Object>> toAlerts(List<Map<String, Object>> entries, String headerKey) {
+        List<Map<String, Object>> alerts = new ArrayList<>();
+        for (int i = 0; i < entries.size(); i++) {
+            Map<String, Object> entry = entries.get(i);
+            String where = "entry " + i + ": ";
+            ApiKeys.Caller caller = apiKeys.authenticate(entry.get("api_key"), headerKey);
+            String topic = Names.require("topic", entry.get("topic"));
+            @SuppressWarnings("unchecked")
+            List<Object> targets = (List<Object>) entry.get("segment_targets");
+            List<String> segments = new ArrayList<>();
+            for (Object t : targets) {
+                segments.add(Names.require("segment_targets[]", t));
+            }
+            if (ANY_TOPIC.equals(topic)) {
+                apiKeys.requireWrite(caller, "*");
+                for (String segment : segments) {
+                    if (topics.topicsWithSegment(segment).isEmpty()) {
+                        throw ApiException.notFound(where + "no topic has a segment '" + segment + "'");
+                    }
+                }
+            } else {
+                apiKeys.requireWrite(caller, topic);
+                if (!topics.topicExists(topic)) {
+                    throw ApiException.notFound(where + "topic '" + topic + "' does not exist");
+                }
+                for (String segment : segments) {
+                    if (!topics.segmentExists(topic, segment)) {
+                        throw ApiException.notFound(where + "segment '" + segment + "' does not exist under topic '"
+                                + topic + "'");
+                    }
+                }
+            }
+            Map<String, Object> alert = new LinkedHashMap<>();
+            alert.put("run_id", UUID.randomUUID().toString());
+            alert.put("topic", topic);
+            alert.put("segment_targets", segments);
+            alert.put("requested_at", Instant.now().toString());
+            alerts.add(alert);
+        }
+        return alerts;
+    }
+
+    /** The 202 answer: the run ids, one per published alert. */
+    public Map<String, Object> accepted(List<Map<String, Object>> alerts) {
+        return Map.of("accepted", alerts.size(), "runs", alerts);
+    }
+}

@@ -1,0 +1,251 @@
+package io.fineas.pipeline.gateway;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
+
+import com.mongodb.ErrorCategory;
+import com.mongodb.MongoWriteException;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Indexes;
+import com.mongodb.client.model.Sorts;
+import com.mongodb.client.model.Updates;
+import io.fineas.pipeline.util.ApiException;
+import io.fineas.pipeline.util.KafkaTopicAdmin;
+import io.fineas.pipeline.util.Names;
+import org.bson.Document;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Topics and segments. A topic is a Kafka data topic ({@code dataTopicPrefix + name}) mapped to the MongoDB
+ * collection {@code name} in the data database; a segment is a document {@code {_id: "segment:NAME", kind:
+ * "segment"}} in that collection, and every record stored for it (inferences, captures) is a document of its own
+ * with {@code segment: NAME}, so no single document grows without bound.
+ *
+ * <p>The registry (system database, collection {@code topics}) records each topic with a status, so a create or
+ * delete that fails half way is rolled back or finished, never left half done.
+ */
+public final class TopicRegistry {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TopicRegistry.class);
+    private static final String ACTIVE = "active";
+    private static final String CREATING = "creating";
+    private static final String DELETING = "deleting";
+
+    private final MongoCollection<Document> registry;
+    private final MongoDatabase data;
+    private final KafkaTopicAdmin kafka;
+    private final String dataTopicPrefix;
+    private final List<BiConsumer<String, String>> deletionListeners = new CopyOnWriteArrayList<>();
+
+    public TopicRegistry(MongoCollection<Document> registry, MongoDatabase data, KafkaTopicAdmin kafka,
+            String dataTopicPrefix) {
+        this.registry = registry;
+        this.data = data;
+        this.kafka = kafka;
+        this.dataTopicPrefix = dataTopicPrefix;
+    }
+
+    public String dataTopic(String topic) {
+        return dataTopicPrefix + topic;
+    }
+
+    /** Called with (topic, null) when a topic is deleted and (topic, segment) when a segment is. */
+    public void onDelete(BiConsumer<String, String> listener) {
+        deletionListeners.add(listener);
+    }
+
+    /** Finishes what a crash interrupted: a half-created topic is rolled back, a half-deleted one deleted. */
+    public void recover() {
+        for (Document d : registry.find(Filters.in("status", CREATING, DELETING))) {
+            String topic = d.getString("_id");
+            LOG.warn("Topic '{}' was left in state '{}' by an earlier run; removing it", topic, d.getString("status"));
+            removeEverything(topic);
+        }
+    }
+
+    public Map<String, Object> createTopic(String topicName) {
+        String topic = Names.require("topic", topicName);
+        try {
+            registry.insertOne(new Document("_id", topic).append("status", CREATING)
+                    .append("kafka_topic", dataTopic(topic)).append("collection", topic)
+                    .append("created_at", Instant.now().toString()));
+        } catch (MongoWriteException e) {
+            if (e.getError().getCategory() == ErrorCategory.DUPLICATE_KEY) {
+                Document existing = registry.find(Filters.eq("_id", topic)).first();
+                String status = existing == null ? "unknown" : existing.getString("status");
+                throw ApiException.conflict(ACTIVE.equals(status) ? "topic '" + topic + "' already exists"
+                        : "topic '" + topic + "' is being " + (CREATING.equals(status) ? "created" : "deleted")
+                                + "; try again shortly");
+            }
+            throw e;
+        }
+        try {
+            if (!kafka.create(dataTopic(topic))) {
+                LOG.warn("Kafka topic {} existed without a registry entry; adopting it", dataTopic(topic));
+            }
+            if (!collectionExists(topic)) {
+                data.createCollection(topic);
+            }
+            data.getCollection(topic).createIndex(Indexes.ascending("segment", "kind"));
+            registry.updateOne(Filters.eq("_id", topic), Updates.set("status", ACTIVE));
+        } catch (RuntimeException e) {
+            LOG.error("Creating topic '{}' failed, rolling back: {}", topic, e.getMessage());
+            removeEverything(topic);
+            throw ApiException.unavailable("topic '" + topic + "' could not be created: " + e.getMessage());
+        }
+        return describeTopic(topic, true);
+    }
+
+    public Map<String, Object> deleteTopic(String topicName) {
+        String topic = Names.require("topic", topicName);
+        Document claimed = registry.findOneAndUpdate(Filters.and(Filters.eq("_id", topic), Filters.eq("status", ACTIVE)),
+                Updates.set("status", DELETING));
+        if (claimed == null) {
+            if (registry.find(Filters.eq("_id", topic)).first() != null) {
+                throw ApiException.conflict("topic '" + topic + "' is being created or deleted; try again shortly");
+            }
+            throw ApiException.notFound("topic '" + topic + "' does not exist");
+        }
+        MongoCollection<Document> collection = data.getCollection(topic);
+        long segments = collection.countDocuments(Filters.eq("kind", "segment"));
+        long documents = collection.countDocuments();
+        removeEverything(topic);
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("topic", topic);
+        answer.put("deleted", true);
+        answer.put("segments_deleted", segments);
+        answer.put("documents_deleted", documents);
+        return answer;
+    }
+
+    private void removeEverything(String topic) {
+        kafka.delete(dataTopic(topic));
+        data.getCollection(topic).drop();
+        deletionListeners.forEach(l -> l.accept(topic, null));
+        registry.deleteOne(Filters.eq("_id", topic));
+    }
+
+    public Map<String, Object> listTopics(ApiKeys.Caller caller) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Document d : registry.find(Filters.eq("status", ACTIVE)).sort(Sorts.ascending("_id"))) {
+            String topic = d.getString("_id");
+            if (caller == null || caller.canRead(topic)) {
+                Map<String, Object> t = describeTopic(topic, false);
+                t.put("created_at", d.getString("created_at"));
+                t.put("segments", data.getCollection(topic).countDocuments(Filters.eq("kind", "segment")));
+                out.add(t);
+            }
+        }
+        return Map.of("topics", out);
+    }
+
+    public boolean topicExists(String topic) {
+        return Names.isValid(topic) && registry.find(Filters.and(Filters.eq("_id", topic), Filters.eq("status", ACTIVE)))
+                .first() != null;
+    }
+
+    public boolean segmentExists(String topic, String segment) {
+        return topicExists(topic) && Names.isValid(segment)
+                && data.getCollection(topic).find(Filters.eq("_id", segmentId(segment))).first() != null;
+    }
+
+    /** Topics (active) that hold a segment of that name. */
+    public List<String> topicsWithSegment(String segment) {
+        List<String> out = new ArrayList<>();
+        for (Document d : registry.find(Filters.eq("status", ACTIVE))) {
+            if (segmentExists(d.getString("_id"), segment)) {
+                out.add(d.getString("_id"));
+            }
+        }
+        return out;
+    }
+
+    public Map<String, Object> createSegment(String topicName, String segmentName) {
+        String topic = requireTopic(topicName);
+        String segment = Names.require("segment", segmentName);
+        try {
+            data.getCollection(topic).insertOne(new Document("_id", segmentId(segment)).append("kind", "segment")
+                    .append("segment", segment).append("created_at", Instant.now().toString()));
+        } catch (MongoWriteException e) {
+            if (e.getError().getCategory() == ErrorCategory.DUPLICATE_KEY) {
+                throw ApiException.conflict("segment '" + segment + "' already exists under topic '" + topic + "'");
+            }
+            throw e;
+        }
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("topic", topic);
+        answer.put("segment", segment);
+        answer.put("created", true);
+        return answer;
+    }
+
+    public Map<String, Object> deleteSegment(String topicName, String segmentName) {
+        String topic = requireTopic(topicName);
+        String segment = Names.require("segment", segmentName);
+        MongoCollection<Document> collection = data.getCollection(topic);
+        if (collection.deleteOne(Filters.eq("_id", segmentId(segment))).getDeletedCount() == 0) {
+            throw ApiException.notFound("segment '" + segment + "' does not exist under topic '" + topic + "'");
+        }
+        long records = collection.deleteMany(Filters.eq("segment", segment)).getDeletedCount();
+        deletionListeners.forEach(l -> l.accept(topic, segment));
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("topic", topic);
+        answer.put("segment", segment);
+        answer.put("deleted", true);
+        answer.put("records_deleted", records);
+        return answer;
+    }
+
+    public Map<String, Object> listSegments(String topicName) {
+        String topic = requireTopic(topicName);
+        List<Map<String, Object>> out = new ArrayList<>();
+        MongoCollection<Document> collection = data.getCollection(topic);
+        for (Document d : collection.find(Filters.eq("kind", "segment")).sort(Sorts.ascending("segment"))) {
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("segment", d.getString("segment"));
+            s.put("created_at", d.getString("created_at"));
+            out.add(s);
+        }
+        return Map.of("topic", topic, "segments", out);
+    }
+
+    private String requireTopic(String topicName) {
+        String topic = Names.require("topic", topicName);
+        if (!topicExists(topic)) {
+            throw ApiException.notFound("topic '" + topic + "' does not exist");
+        }
+        return topic;
+    }
+
+    private Map<String, Object> describeTopic(String topic, boolean created) {
+        Map<String, Object> t = new LinkedHashMap<>();
+        t.put("topic", topic);
+        t.put("kafka_topic", dataTopic(topic));
+        t.put("collection", topic);
+        if (created) {
+            t.put("created", true);
+        }
+        return t;
+    }
+
+    private boolean collectionExists(String name) {
+        for (String n : data.listCollectionNames()) {
+            if (n.equals(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static String segmentId(String segment) {
+        return "segment:" + segment;
+    }
+}

@@ -1,0 +1,63 @@
+package io.fineas.pipeline.util;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A request the pipeline refuses, with the HTTP status it maps to and a JSON body {"error", "detail"}.
+ * Thrown by plain business code; the REST layer's error configuration turns it into the response.
+ */
+public class ApiException extends RuntimeException {
+
+    private final int status;
+    private final String error;
+
+    public ApiException(int status, String error, String detail) {
+        super(detail);
+        this.status = status;
+        this.error = error;
+    }
+
+    public static ApiException badRequest(String detail) {
+        return new ApiException(400, "invalid_request", detail);
+    }
+
+    public static ApiException unauthorized(String detail) {
+        return new ApiException(401, "unauthorized", detail);
+    }
+
+    public static ApiException forbidden(String detail) {
+        return new ApiException(403, "forbidden", detail);
+    }
+
+    public static ApiException notFound(String detail) {
+        return new ApiException(404, "not_found", detail);
+    }
+
+    public static ApiException conflict(String detail) {
+        return new ApiException(409, "conflict", detail);
+    }
+
+    public static ApiException unavailable(String detail) {
+        return new ApiException(503, "unavailable", detail);
+    }
+
+    public int getStatus() {
+        return status;
+    }
+
+    public String getError() {
+        return error;
+    }
+
+    public String getDetail() {
+        return getMessage();
+    }
+
+    public Map<String, Object> getBody() {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", error);
+        body.put("detail", getMessage());
+        return body;
+    }
+}
