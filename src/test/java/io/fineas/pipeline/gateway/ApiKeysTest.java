@@ -1,0 +1,66 @@
+package io.fineas.pipeline.gateway;
+
+import java.util.List;
+import java.util.Map;
+
+import io.fineas.pipeline.support.PipelineTestSupport;
+import org.bson.Document;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ApiKeysTest extends PipelineTestSupport {
+
+    @Test
+    void adminCreatesAScopedKeyThatIsLimitedToItsTopicsAndCanBeRevoked() {
+        String mine = uniqueName("mine");
+        String other = uniqueName("other");
+        createTopic(mine);
+        createTopic(other);
+
+        Response created = post("/keys", Map.of("name", "news writer", "scopes", List.of("write:" + mine)),
+                "X-API-Key", ADMIN_KEY);
+        assertThat(created.status()).isEqualTo(201);
+        String key = (String) created.json().get("api_key");
+        String id = (String) created.json().get("id");
+        assertThat(key).startsWith("fpk_");
+
+        // the key is stored only as a hash
+        for (Document d : mongo().getDatabase(ids().systemDatabase()).getCollection("api_keys").find()) {
+            assertThat(d.toJson()).doesNotContain(key).doesNotContain(ADMIN_KEY);
+        }
+        // it is not listed again
+        assertThat(get("/keys", "X-API-Key", ADMIN_KEY).body()).contains(id).doesNotContain(key);
+
+        assertThat(post("/segments", Map.of("api_key", key, "topic", mine, "segment", "s", "segment_action", "create"))
+                .status()).isEqualTo(201);
+        Response forbidden = post("/segments", Map.of("api_key", key, "topic", other, "segment", "s",
+                "segment_action", "create"));
+        assertThat(forbidden.status()).isEqualTo(403);
+        assertThat(forbidden.json()).containsEntry("error", "forbidden");
+        assertThat(post("/keys", Map.of("name", "x", "scopes", List.of("admin")), "X-API-Key", key).status())
+                .isEqualTo(403);
+        List<Map<String, Object>> visible = (List<Map<String, Object>>) get("/topics", "X-API-Key", key).json()
+                .get("topics");
+        assertThat(visible).extracting(t -> t.get("topic")).containsExactly(mine);
+
+        assertThat(delete("/keys/" + id, "X-API-Key", ADMIN_KEY).status()).isEqualTo(200);
+        assertThat(post("/segments", Map.of("api_key", key, "topic", mine, "segment", "t", "segment_action", "create"))
+                .status()).isEqualTo(401);
+        assertThat(delete("/keys/" + id, "X-API-Key", ADMIN_KEY).status()).isEqualTo(404);
+    }
+
+    @Test
+    void readScopedKeyMayListButNotWrite() {
+        String topic = uniqueName("readable");
+        createTopic(topic);
+        String key = (String) post("/keys", Map.of("name", "reader", "scopes", List.of("read:*")),
+                "X-API-Key", ADMIN_KEY).json().get("api_key");
+
+        assertThat(get("/topics/" + topic + "/segments", "X-API-Key", key).status()).isEqualTo(200);
+        assertThat(post("/collect", List.of(Map.of("topic", topic, "segment_targets", List.of("x"))), "X-API-Key", key)
+                .status()).isEqualTo(403);
+        assertThat(get("/topics", "X-API-Key", "wrong").status()).isEqualTo(401);
+        assertThat(get("/topics").status()).isEqualTo(401);
+    }
+}

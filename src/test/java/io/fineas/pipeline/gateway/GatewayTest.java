@@ -1,0 +1,180 @@
+package io.fineas.pipeline.gateway;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import io.fineas.pipeline.support.PipelineTestSupport;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.bson.Document;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The gateway end to end: real HTTP into the routes, real Kafka topics and records, real Mongo collections. */
+class GatewayTest extends PipelineTestSupport {
+
+    @Test
+    void topicCreateMakesKafkaTopicAndCollectionAndIsListed() {
+        String topic = uniqueName("finance");
+
+        Response r = post("/topics", Map.of("api_key", ADMIN_KEY, "topic", topic, "topic_action", "create"));
+
+        assertThat(r.status()).isEqualTo(201);
+        assertThat(r.header("Content-Type")).startsWith("application/json");
+        assertThat(r.json()).containsEntry("topic", topic).containsEntry("kafka_topic", "data-" + topic);
+        assertThat(kafkaTopics()).contains("data-" + topic);
+        assertThat(mongoCollections(dataDatabase())).contains(topic);
+        List<Map<String, Object>> listed = (List<Map<String, Object>>) get("/topics", "X-API-Key", ADMIN_KEY).json()
+                .get("topics");
+        assertThat(listed).extracting(t -> t.get("topic")).contains(topic);
+    }
+
+    @Test
+    void creatingAnExistingTopicIsAConflictAndDeletingAMissingOneIsNotFound() {
+        String topic = uniqueName("dup");
+        createTopic(topic);
+
+        Response again = post("/topics", Map.of("api_key", ADMIN_KEY, "topic", topic, "topic_action", "create"));
+        assertThat(again.status()).isEqualTo(409);
+        assertThat(again.json()).containsEntry("error", "conflict");
+        assertThat(kafkaTopics()).contains("data-" + topic);
+
+        Response missing = post("/topics", Map.of("api_key", ADMIN_KEY, "topic", uniqueName("nothing"),
+                "topic_action", "delete"));
+        assertThat(missing.status()).isEqualTo(404);
+        assertThat(missing.json()).containsEntry("error", "not_found");
+    }
+
+    @Test
+    void segmentsAreCreatedListedAndDeleted() {
+        String topic = uniqueName("health");
+        createTopic(topic);
+
+        Response created = post("/segments", Map.of("api_key", ADMIN_KEY, "topic", topic, "segment", "conditions",
+                "segment_action", "create"));
+        assertThat(created.status()).isEqualTo(201);
+        assertThat(mongo().getDatabase(dataDatabase()).getCollection(topic)
+                .find(new Document("kind", "segment").append("segment", "conditions")).first()).isNotNull();
+        assertThat(post("/segments", Map.of("api_key", ADMIN_KEY, "topic", topic, "segment", "conditions",
+                "segment_action", "create")).status()).isEqualTo(409);
+
+        List<Map<String, Object>> segments = (List<Map<String, Object>>) get("/topics/" + topic + "/segments",
+                "X-API-Key", ADMIN_KEY).json().get("segments");
+        assertThat(segments).extracting(s -> s.get("segment")).containsExactly("conditions");
+
+        // a record stored for the segment (as the RAG stage stores inferences) goes with it
+        mongo().getDatabase(dataDatabase()).getCollection(topic)
+                .insertOne(new Document("kind", "inference").append("segment", "conditions").append("text", "x"));
+        Response deleted = post("/segments", Map.of("api_key", ADMIN_KEY, "topic", topic, "segment", "conditions",
+                "segment_action", "delete"));
+        assertThat(deleted.status()).isEqualTo(200);
+        assertThat(deleted.json()).containsEntry("records_deleted", 1);
+        assertThat(mongo().getDatabase(dataDatabase()).getCollection(topic).countDocuments()).isZero();
+        assertThat(post("/segments", Map.of("api_key", ADMIN_KEY, "topic", topic, "segment", "conditions",
+                "segment_action", "delete")).status()).isEqualTo(404);
+        assertThat(post("/segments", Map.of("api_key", ADMIN_KEY, "topic", uniqueName("none"), "segment", "x",
+                "segment_action", "create")).status()).isEqualTo(404);
+    }
+
+    @Test
+    void topicDeleteCascadesToKafkaTopicCollectionAndAllSegmentData() {
+        String topic = uniqueName("school");
+        createTopic(topic);
+        createSegment(topic, "notes");
+        createSegment(topic, "grades");
+        mongo().getDatabase(dataDatabase()).getCollection(topic)
+                .insertOne(new Document("kind", "inference").append("segment", "notes").append("text", "y"));
+
+        Response r = post("/topics", Map.of("api_key", ADMIN_KEY, "topic", topic, "topic_action", "delete"));
+
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.json()).containsEntry("segments_deleted", 2).containsEntry("documents_deleted", 3);
+        assertThat(kafkaTopics()).doesNotContain("data-" + topic);
+        assertThat(mongoCollections(dataDatabase())).doesNotContain(topic);
+        assertThat(get("/topics/" + topic + "/segments", "X-API-Key", ADMIN_KEY).status()).isEqualTo(404);
+        // and it can be created again at once, empty
+        createTopic(topic);
+        assertThat(mongo().getDatabase(dataDatabase()).getCollection(topic).countDocuments()).isZero();
+    }
+
+    @Test
+    void collectPublishesEachEntryToAlertWithoutTheApiKey() {
+        String topic = uniqueName("markets");
+        createTopic(topic);
+        createSegment(topic, "company-news");
+        createSegment(topic, "quotes");
+
+        Response r = post("/collect", List.of(Map.of("api_key", ADMIN_KEY, "topic", topic,
+                "segment_targets", List.of("company-news", "quotes"))), "X-API-Key", ADMIN_KEY);
+
+        assertThat(r.status()).isEqualTo(202);
+        List<Map<String, Object>> runs = (List<Map<String, Object>>) r.json().get("runs");
+        assertThat(runs).hasSize(1);
+        String runId = (String) runs.get(0).get("run_id");
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            List<ConsumerRecord<String, String>> records = readAll(alertTopic(), Duration.ofMillis(300));
+            ConsumerRecord<String, String> alert = records.stream().filter(rec -> rec.value().contains(runId))
+                    .findFirst().orElseThrow();
+            assertThat(alert.value()).doesNotContain(ADMIN_KEY).doesNotContain("api_key");
+            for (Header h : alert.headers()) {
+                assertThat(new String(h.value())).doesNotContain(ADMIN_KEY);
+                assertThat(h.key().toLowerCase()).doesNotContain("api-key");
+            }
+            Map<String, Object> body = parse(alert.value());
+            assertThat(body).containsEntry("topic", topic).containsEntry("run_id", runId)
+                    .containsEntry("segment_targets", List.of("company-news", "quotes")).containsKey("requested_at");
+            assertThat(alert.key()).isEqualTo(runId);
+        });
+    }
+
+    @Test
+    void collectWithTopicAlertTargetsSegmentsUnderAnyTopic() {
+        String topic = uniqueName("anywhere");
+        String segment = uniqueName("seg");
+        createTopic(topic);
+        createSegment(topic, segment);
+
+        Response ok = post("/collect", List.of(Map.of("api_key", ADMIN_KEY, "topic", "alert",
+                "segment_targets", List.of(segment))));
+        assertThat(ok.status()).isEqualTo(202);
+
+        Response unknown = post("/collect", List.of(Map.of("api_key", ADMIN_KEY, "topic", "alert",
+                "segment_targets", List.of(uniqueName("nowhere")))));
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.json().get("detail").toString()).contains("no topic has a segment");
+    }
+
+    @Test
+    void responsesNeverEchoTheApiKeyHeader() {
+        Response r = get("/topics", "X-API-Key", ADMIN_KEY);
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.headers().toString()).doesNotContain(ADMIN_KEY);
+    }
+
+    @Test
+    void unknownEndpointsAnswerJson() {
+        Response r = get("/no-such-thing");
+        assertThat(r.status()).isEqualTo(404);
+        assertThat(r.json()).containsEntry("error", "not_found");
+        assertThat(send(java.net.http.HttpRequest.newBuilder(uri("/topics"))
+                .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{}"))).json()).containsKey("detail");
+    }
+
+    @Test
+    void corsAllowsOnlyConfiguredOrigins() {
+        Response allowed = send(java.net.http.HttpRequest.newBuilder(uri("/topics"))
+                .method("OPTIONS", java.net.http.HttpRequest.BodyPublishers.noBody()),
+                "Origin", "http://localhost:8080", "Access-Control-Request-Method", "POST");
+        assertThat(allowed.status()).isLessThan(300);
+        assertThat(allowed.header("Access-Control-Allow-Origin")).isEqualTo("http://localhost:8080");
+
+        Response refused = send(java.net.http.HttpRequest.newBuilder(uri("/topics"))
+                .method("OPTIONS", java.net.http.HttpRequest.BodyPublishers.noBody()),
+                "Origin", "http://evil.example", "Access-Control-Request-Method", "POST");
+        assertThat(refused.header("Access-Control-Allow-Origin")).isNull();
+        assertThat(refused.status()).isEqualTo(403);
+    }
+}

@@ -1,0 +1,278 @@
+package io.fineas.pipeline.support;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import io.fineas.pipeline.Application;
+import io.fineas.pipeline.PipelineRoles;
+import org.apache.camel.main.MainConfigurationProperties;
+import org.apache.camel.test.main.junit5.CamelMainTestSupport;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Boots the real application (Camel Main, the YAML routes of the chosen roles, the real configuration class) against
+ * the JVM's in-process Kafka broker and Mongo wire server, on its own HTTP port, Mongo databases and alert topic.
+ */
+@ExtendWith(PipelineInfrastructure.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+public abstract class PipelineTestSupport extends CamelMainTestSupport {
+
+    protected static final String ADMIN_KEY = "test-admin-key";
+    protected static final ObjectMapper JSON = new ObjectMapper();
+    private static final AtomicInteger COUNTER = new AtomicInteger();
+
+    // assigned lazily, without an initializer: CamelTestSupport's constructor already asks for the properties
+    private Ids ids;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private MongoClient mongo;
+    private Admin admin;
+
+    /** What is this test class's own: names on the shared broker and Mongo server, and its HTTP port. */
+    protected record Ids(String suffix, String alertTopic, String dataDatabase, String systemDatabase, int port) {
+    }
+
+    protected Ids ids() {
+        if (ids == null) {
+            String suffix = COUNTER.incrementAndGet() + UUID.randomUUID().toString().substring(0, 6);
+            ids = new Ids(suffix, "alert-" + suffix, "data_" + suffix, "system_" + suffix, freePort());
+        }
+        return ids;
+    }
+
+    protected String alertTopic() {
+        return ids().alertTopic();
+    }
+
+    protected String dataDatabase() {
+        return ids().dataDatabase();
+    }
+
+    /** The roles whose routes this test boots. */
+    protected String roles() {
+        return "gateway";
+    }
+
+    /** Extra properties of a test class. */
+    protected void overrideProperties(Properties properties) {
+    }
+
+    @Override
+    protected Class<?> getMainClass() {
+        return Application.class;
+    }
+
+    @Override
+    protected void configure(MainConfigurationProperties configuration) {
+        configuration.withRoutesIncludePattern(PipelineRoles.parse(roles()).routesIncludePattern());
+    }
+
+    @Override
+    protected Properties useOverridePropertiesWithPropertiesComponent() {
+        Properties p = new Properties();
+        p.put("pipeline.roles", roles());
+        p.put("pipeline.embedded.kafka", "false");
+        p.put("pipeline.embedded.mongodb", "false");
+        p.put("kafka.brokers", PipelineInfrastructure.bootstrapServers());
+        p.put("mongodb.uri", PipelineInfrastructure.mongoUri());
+        p.put("mongodb.database", ids().dataDatabase());
+        p.put("mongodb.system-database", ids().systemDatabase());
+        p.put("pipeline.kafka.alert-topic", ids().alertTopic());
+        p.put("pipeline.kafka.partitions", "1");
+        p.put("pipeline.gateway.admin-key", ADMIN_KEY);
+        p.put("camel.server.port", Integer.toString(ids().port()));
+        p.put("camel.server.host", "127.0.0.1");
+        overrideProperties(p);
+        return p;
+    }
+
+    @AfterAll
+    void closeClients() {
+        if (mongo != null) {
+            mongo.close();
+        }
+        if (admin != null) {
+            admin.close();
+        }
+    }
+
+    protected String uniqueName(String prefix) {
+        return prefix + "-" + ids().suffix() + "-" + COUNTER.incrementAndGet();
+    }
+
+    // ---- HTTP
+
+    public record Response(int status, String body, Map<String, List<String>> headers) {
+
+        public Map<String, Object> json() {
+            try {
+                return JSON.readValue(body, new TypeReference<>() {
+                });
+            } catch (IOException e) {
+                throw new AssertionError("not a JSON object: " + body, e);
+            }
+        }
+
+        public String header(String name) {
+            return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name)).findFirst()
+                    .map(e -> e.getValue().get(0)).orElse(null);
+        }
+    }
+
+    protected Response post(String path, Object body, String... headers) {
+        String text = body instanceof String s ? s : toJson(body);
+        return send(HttpRequest.newBuilder(uri(path)).POST(HttpRequest.BodyPublishers.ofString(text))
+                .header("Content-Type", "application/json"), headers);
+    }
+
+    protected Response get(String path, String... headers) {
+        return send(HttpRequest.newBuilder(uri(path)).GET(), headers);
+    }
+
+    protected Response delete(String path, String... headers) {
+        return send(HttpRequest.newBuilder(uri(path)).DELETE(), headers);
+    }
+
+    protected Response send(HttpRequest.Builder request, String... headers) {
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        try {
+            HttpResponse<String> r = http.send(request.timeout(Duration.ofSeconds(60)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return new Response(r.statusCode(), r.body(), r.headers().map());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    protected URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + ids().port() + path);
+    }
+
+    protected static String toJson(Object o) {
+        try {
+            return JSON.writeValueAsString(o);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    protected static Map<String, Object> parse(String json) {
+        try {
+            return JSON.readValue(json, new TypeReference<>() {
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    // ---- gateway shortcuts
+
+    protected void createTopic(String topic) {
+        Response r = post("/topics", Map.of("api_key", ADMIN_KEY, "topic", topic, "topic_action", "create"));
+        if (r.status() != 201) {
+            throw new AssertionError("topic create failed: " + r);
+        }
+    }
+
+    protected void createSegment(String topic, String segment) {
+        Response r = post("/segments", Map.of("api_key", ADMIN_KEY, "topic", topic, "segment", segment,
+                "segment_action", "create"));
+        if (r.status() != 201) {
+            throw new AssertionError("segment create failed: " + r);
+        }
+    }
+
+    // ---- Kafka and Mongo, read directly
+
+    protected Set<String> kafkaTopics() {
+        try {
+            return new HashSet<>(admin().listTopics().names().get());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    protected Admin admin() {
+        if (admin == null) {
+            Properties p = new Properties();
+            p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, PipelineInfrastructure.bootstrapServers());
+            admin = Admin.create(p);
+        }
+        return admin;
+    }
+
+    protected MongoClient mongo() {
+        if (mongo == null) {
+            mongo = MongoClients.create(PipelineInfrastructure.mongoUri());
+        }
+        return mongo;
+    }
+
+    protected Set<String> mongoCollections(String database) {
+        return mongo().getDatabase(database).listCollectionNames().into(new HashSet<>());
+    }
+
+    /** Every record on the topic from the beginning, read until no new one arrives for {@code quiet}. */
+    protected List<ConsumerRecord<String, String>> readAll(String topic, Duration quiet) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, PipelineInfrastructure.bootstrapServers());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, "test-reader-" + UUID.randomUUID());
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        List<ConsumerRecord<String, String>> out = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p, new StringDeserializer(),
+                new StringDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+                    .map(i -> new TopicPartition(topic, i.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long idleSince = System.nanoTime();
+            while (System.nanoTime() - idleSince < quiet.toNanos()) {
+                var records = consumer.poll(Duration.ofMillis(200));
+                if (!records.isEmpty()) {
+                    records.forEach(out::add);
+                    idleSince = System.nanoTime();
+                }
+            }
+        }
+        return out;
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
