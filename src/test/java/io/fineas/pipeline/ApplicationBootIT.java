@@ -1,0 +1,120 @@
+package io.fineas.pipeline;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The packaged jar in its own JVM, as the README runs it (java -jar target/fineas-pipeline.jar): the embedded default (its own Kafka broker and Mongo
+ * server) serves the API within 30 seconds, and a restart keeps the topics and segments it had.
+ */
+class ApplicationBootIT {
+
+    private static final Path LOGS = Path.of("target", "boot-test");
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @Test
+    void embeddedDefaultServesTheApiQuicklyAndARestartKeepsTopics(@TempDir Path dataDir) throws Exception {
+        Map<String, String> env = Map.of(
+                "PIPELINE_DATA_DIR", dataDir.toString(),
+                "PIPELINE_EMBEDDED_KAFKA_PORT", Integer.toString(freePort()),
+                "PIPELINE_EMBEDDED_MONGODB_PORT", Integer.toString(freePort()),
+                "GATEWAY_PORT", Integer.toString(freePort()),
+                "PIPELINE_ADMIN_KEY", "boot-test-key",
+                "PIPELINE_ROLES", "gateway");
+        String base = "http://127.0.0.1:" + env.get("GATEWAY_PORT");
+
+        Process first = start(env, LOGS.resolve("first.log"));
+        try {
+            long started = System.nanoTime();
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+                    .alias("API up; log: " + LOGS.resolve("first.log"))
+                    .until(() -> status(base + "/topics") == 200);
+            System.out.printf("embedded default served the API after %d ms%n",
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+            assertThat(post(base + "/topics", "{\"topic\":\"kept\",\"topic_action\":\"create\"}")).isEqualTo(201);
+            assertThat(post(base + "/segments", "{\"topic\":\"kept\",\"segment\":\"s1\",\"segment_action\":\"create\"}"))
+                    .isEqualTo(201);
+        } finally {
+            stop(first);
+        }
+
+        Process second = start(env, LOGS.resolve("second.log"));
+        try {
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> status(base + "/topics") == 200);
+            assertThat(body(base + "/topics/kept/segments")).contains("\"s1\"");
+            // the Kafka topic survived too: deleting the topic finds and removes it
+            assertThat(post(base + "/topics", "{\"topic\":\"kept\",\"topic_action\":\"delete\"}")).isEqualTo(200);
+        } finally {
+            stop(second);
+        }
+    }
+
+    private static Process start(Map<String, String> env, Path log) throws IOException {
+        java.nio.file.Files.createDirectories(LOGS);
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(List.of(java, "-jar", Path.of("target", "fineas-pipeline.jar").toString()));
+        pb.environment().putAll(env);
+        pb.environment().remove("KAFKA_BOOTSTRAP_SERVERS");
+        pb.environment().remove("MONGODB_URI");
+        pb.redirectErrorStream(true).redirectOutput(log.toFile());
+        return pb.start();
+    }
+
+    private static void stop(Process p) throws InterruptedException {
+        p.destroy();
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor();
+        }
+    }
+
+    private int status(String url) {
+        try {
+            return http.send(request(url).GET().build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    private String body(String url) throws Exception {
+        return http.send(request(url).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private int post(String url, String json) throws Exception {
+        return http.send(request(url).POST(HttpRequest.BodyPublishers.ofString(json))
+                .header("Content-Type", "application/json").build(), HttpResponse.BodyHandlers.discarding())
+                .statusCode();
+    }
+
+    private static HttpRequest.Builder request(String url) {
+        return HttpRequest.newBuilder(URI.create(url)).header("X-API-Key", "boot-test-key")
+                .timeout(Duration.ofSeconds(30));
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
