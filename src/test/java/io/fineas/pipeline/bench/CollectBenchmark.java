@@ -1,0 +1,65 @@
+package io.fineas.pipeline.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import io.fineas.pipeline.PipelineRoles;
+import io.fineas.pipeline.support.PipelineTestSupport;
+import org.apache.camel.main.MainConfigurationProperties;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * POST /collect (validate, authenticate, check topic and segments in Mongo, publish to Kafka with acks=all) against a
+ * bare platform-http endpoint answering 202 in the same JVM and run: the ratio is what the pipeline's work costs.
+ * Run with: mvn -B verify -Pbench -Dbench=CollectBenchmark
+ */
+class CollectBenchmark extends PipelineTestSupport {
+
+    private static final int CLIENTS = 32;
+    private static final int WARMUP = 3_000;
+    private static final int REQUESTS = 20_000;
+
+    @Override
+    protected void configure(MainConfigurationProperties configuration) {
+        configuration.withRoutesIncludePattern(PipelineRoles.parse(roles()).routesIncludePattern()
+                + ",classpath:bench/baseline.camel.yaml");
+    }
+
+    @Test
+    void collectAgainstBare202() throws Exception {
+        String topic = uniqueName("bench");
+        createTopic(topic);
+        createSegment(topic, "news");
+        String body = toJson(List.of(Map.of("topic", topic, "segment_targets", List.of("news"))));
+        LoadGenerator load = new LoadGenerator();
+
+        load.run("warm-up baseline", uri("/bench/baseline"), () -> body, ADMIN_KEY, CLIENTS, WARMUP, 202);
+        load.run("warm-up collect", uri("/collect"), () -> body, ADMIN_KEY, CLIENTS, WARMUP, 202);
+        var baseline = load.run("bare platform-http 202", uri("/bench/baseline"), () -> body, ADMIN_KEY, CLIENTS,
+                REQUESTS, 202);
+        var collect = load.run("POST /collect", uri("/collect"), () -> body, ADMIN_KEY, CLIENTS, REQUESTS, 202);
+
+        String report = String.join("\n",
+                "| endpoint | requests | req/s | p50 ms | p99 ms | errors |",
+                "|---|---|---|---|---|---|",
+                baseline.row(), collect.row(), "",
+                String.format("throughput ratio collect/baseline: %.3f; p50 ratio: %.1fx; p99 ratio: %.1fx",
+                        collect.perSecond() / baseline.perSecond(), collect.p50Millis() / baseline.p50Millis(),
+                        collect.p99Millis() / baseline.p99Millis()));
+        System.out.println(report);
+        write("collect", report);
+        assertThat(collect.errors()).isZero();
+        assertThat(baseline.errors()).isZero();
+    }
+
+    static void write(String name, String report) throws IOException {
+        Path dir = Path.of("target", "bench");
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve(name + ".md"), report + "\n");
+    }
+}
