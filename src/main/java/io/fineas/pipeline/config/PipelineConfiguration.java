@@ -1,6 +1,8 @@
 package io.fineas.pipeline.config;
 
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 
@@ -14,6 +16,10 @@ import io.fineas.pipeline.gateway.CollectRequests;
 import io.fineas.pipeline.gateway.TopicRegistry;
 import io.fineas.pipeline.infra.EmbeddedKafkaBroker;
 import io.fineas.pipeline.infra.EmbeddedMongoServer;
+import io.fineas.pipeline.scheduler.InMemorySchedulerState;
+import io.fineas.pipeline.scheduler.RedisSchedulerState;
+import io.fineas.pipeline.scheduler.ScheduleBook;
+import io.fineas.pipeline.scheduler.SchedulerState;
 import io.fineas.pipeline.util.KafkaTopicAdmin;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -70,6 +76,17 @@ public class PipelineConfiguration implements CamelConfiguration {
     @PropertyInject("pipeline.gateway.cors-origins")
     private String corsOrigins;
 
+    @PropertyInject("pipeline.scheduler.schedule-file")
+    private String scheduleFile;
+    @PropertyInject("pipeline.scheduler.redis-url")
+    private String redisUrl;
+    @PropertyInject("pipeline.scheduler.redis-prefix")
+    private String redisPrefix;
+    @PropertyInject("pipeline.scheduler.claim-ttl-ms")
+    private long claimTtlMs;
+    @PropertyInject("pipeline.scheduler.state")
+    private String schedulerState;
+
     @Override
     public void configure(CamelContext context) throws Exception {
         PipelineRoles pipelineRoles = PipelineRoles.parse(roles);
@@ -114,6 +131,26 @@ public class PipelineConfiguration implements CamelConfiguration {
             topicRegistry.recover();
             apiKeys.ensureAdminKey(adminKey);
         }
+        if (pipelineRoles.roles().contains("scheduler")) {
+            SchedulerState state = schedulerState(context);
+            state.reset();
+            registry.bind("scheduleBook", new ScheduleBook(Path.of(scheduleFile), state, Clock.systemUTC()));
+            LOG.info("Scheduler state: {}", state.describe());
+        }
+    }
+
+    private SchedulerState schedulerState(CamelContext context) throws Exception {
+        RedisSchedulerState redis = new RedisSchedulerState(redisUrl, redisPrefix, Duration.ofMillis(claimTtlMs));
+        boolean redisConfigured = System.getenv("REDIS_URL") != null && !System.getenv("REDIS_URL").isBlank();
+        if ("auto".equalsIgnoreCase(schedulerState) && !redisConfigured && !redis.ping()) {
+            redis.close();
+            LOG.warn("No Redis answers at {} and REDIS_URL is not set: the scheduler keeps its last calls in memory. "
+                    + "Several scheduler instances would each fire every entry; start Redis or set REDIS_URL.",
+                    redisUrl);
+            return new InMemorySchedulerState();
+        }
+        context.addService(closing(redis), true, false);
+        return redis;
     }
 
     /** Camel stops services in the reverse order they were added: clients first, embedded servers last. */

@@ -1,0 +1,163 @@
+package io.fineas.pipeline.scheduler;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import com.sun.net.httpserver.HttpServer;
+import io.fineas.pipeline.support.MutableClock;
+import io.fineas.pipeline.support.PipelineTestSupport;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The scheduler alone (no gateway in this application) against a stand-in gateway that refuses, and against two
+ * scheduler instances sharing one Redis.
+ */
+class SchedulerFailureTest extends PipelineTestSupport {
+
+    private Path dir;
+    private HttpServer gateway;
+    private final ConcurrentLinkedQueue<Integer> answers = new ConcurrentLinkedQueue<>();
+    private final List<String> received = new CopyOnWriteArrayList<>();
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-03-01T00:00:00Z"));
+
+    @Override
+    protected String roles() {
+        return "scheduler";
+    }
+
+    @Override
+    protected void overrideProperties(Properties p) {
+        p.put("pipeline.scheduler.schedule-file", dir().resolve("schedule.json").toString());
+        p.put("pipeline.scheduler.gateway-url", "http://127.0.0.1:" + gateway().getAddress().getPort());
+        p.put("pipeline.scheduler.redis-prefix", "test:" + ids().suffix());
+        p.put("pipeline.scheduler.api-key", "scheduler-key");
+        p.put("pipeline.scheduler.state", "redis");
+    }
+
+    @Override
+    protected void doPreSetup() {
+        replaceRouteFromWith("scheduler-tick", "direct:scheduler-tick");
+    }
+
+    private Path dir() {
+        if (dir == null) {
+            try {
+                dir = Files.createTempDirectory("schedules");
+                Files.writeString(dir.resolve("run.json"), "[{\"topic\":\"t\",\"segment_targets\":[\"s\"]}]");
+                Files.writeString(dir.resolve("schedule.json"),
+                        "[{\"data_collection_file_path\": \"run.json\", \"schedule\": 1}]");
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return dir;
+    }
+
+    private HttpServer gateway() {
+        if (gateway == null) {
+            try {
+                gateway = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+            gateway.createContext("/collect", exchange -> {
+                received.add(exchange.getRequestHeaders().getFirst("X-API-Key") + " "
+                        + new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+                Integer status = answers.poll();
+                byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
+                exchange.sendResponseHeaders(status == null ? 202 : status, body.length);
+                exchange.getResponseBody().write(body);
+                exchange.close();
+            });
+            gateway.start();
+        }
+        return gateway;
+    }
+
+    @AfterAll
+    void stopGateway() {
+        gateway.stop(0);
+    }
+
+    private ScheduleBook book() {
+        ScheduleBook book = context.getRegistry().lookupByNameAndType("scheduleBook", ScheduleBook.class);
+        book.useClock(clock);
+        return book;
+    }
+
+    @Test
+    void aRefusedOrFailedPostDoesNotCountAsACallAndIsRetriedNextTick() {
+        ScheduleBook book = book();
+        answers.add(503);
+        answers.add(500);
+
+        template.sendBody("direct:scheduler-tick", null);
+        assertThat(received).hasSize(1);
+        assertThat(received.get(0)).startsWith("scheduler-key [{\"topic\":\"t\"");
+        assertThat(book.state().lastCall("run.json")).isNull();
+
+        template.sendBody("direct:scheduler-tick", null);
+        assertThat(received).hasSize(2);
+        assertThat(book.state().lastCall("run.json")).isNull();
+
+        template.sendBody("direct:scheduler-tick", null); // the stand-in now answers 202
+        assertThat(received).hasSize(3);
+        assertThat(book.state().lastCall("run.json")).isEqualTo(clock.instant());
+
+        template.sendBody("direct:scheduler-tick", null); // accepted: not due again for a day
+        assertThat(received).hasSize(3);
+        clock.advance(Duration.ofDays(1));
+        template.sendBody("direct:scheduler-tick", null);
+        assertThat(received).hasSize(4);
+    }
+
+    @Test
+    void twoSchedulerInstancesOnOneRedisFireEachDueEntryOnce() throws Exception {
+        String prefix = "test-two:" + ids().suffix();
+        try (RedisSchedulerState a = new RedisSchedulerState("redis://127.0.0.1:6379", prefix, Duration.ofMinutes(5));
+                RedisSchedulerState b = new RedisSchedulerState("redis://127.0.0.1:6379", prefix,
+                        Duration.ofMinutes(5))) {
+            a.reset();
+            ScheduleBook first = new ScheduleBook(dir().resolve("schedule.json"), a, clock);
+            ScheduleBook second = new ScheduleBook(dir().resolve("schedule.json"), b, clock);
+            int fired = 0;
+            for (int period = 0; period < 3; period++) {
+                List<ScheduleBook.Due> dueA = first.dueEntries();
+                List<ScheduleBook.Due> dueB = second.dueEntries();
+                assertThat(dueA).hasSize(1);
+                assertThat(dueB).hasSize(1);
+                boolean wonA = first.claim(dueA.get(0));
+                boolean wonB = second.claim(dueB.get(0));
+                assertThat(wonA ^ wonB).as("exactly one instance claims period " + period).isTrue();
+                (wonA ? first : second).recordCall(wonA ? dueA.get(0) : dueB.get(0));
+                fired++;
+                assertThat(first.dueEntries()).isEmpty();
+                assertThat(second.dueEntries()).isEmpty();
+                clock.advance(Duration.ofDays(1));
+            }
+            assertThat(fired).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void redisDownIsReportedAndNothingFires() {
+        try (RedisSchedulerState down = new RedisSchedulerState("redis://127.0.0.1:1", "x", Duration.ofMinutes(1))) {
+            ScheduleBook book = new ScheduleBook(dir().resolve("schedule.json"), down, clock);
+            assertThat(down.ping()).isFalse();
+            org.assertj.core.api.Assertions.assertThatThrownBy(book::dueEntries)
+                    .hasMessageContaining("127.0.0.1");
+        }
+    }
+}

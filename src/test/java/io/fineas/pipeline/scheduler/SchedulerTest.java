@@ -1,0 +1,211 @@
+package io.fineas.pipeline.scheduler;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import io.fineas.pipeline.support.MutableClock;
+import io.fineas.pipeline.support.PipelineTestSupport;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The scheduler route against the real gateway (same application), the real Kafka alert topic and real Redis; ticks
+ * are driven by hand and time by a controllable clock.
+ */
+class SchedulerTest extends PipelineTestSupport {
+
+    private Path dir;
+    private String topic;
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-01-05T00:00:00Z"));
+
+    @Override
+    protected String roles() {
+        return "gateway,scheduler";
+    }
+
+    @Override
+    protected void overrideProperties(Properties p) {
+        p.put("pipeline.scheduler.schedule-file", dir().resolve("schedule.json").toString());
+        p.put("pipeline.scheduler.gateway-url", "http://127.0.0.1:" + ids().port());
+        p.put("pipeline.scheduler.redis-prefix", "test:" + ids().suffix());
+        p.put("pipeline.scheduler.state", "redis");
+    }
+
+    @Override
+    protected void doPreSetup() {
+        replaceRouteFromWith("scheduler-tick", "direct:scheduler-tick");
+    }
+
+    private Path dir() {
+        if (dir == null) {
+            try {
+                dir = Files.createTempDirectory("schedules");
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return dir;
+    }
+
+    private ScheduleBook book() {
+        ScheduleBook book = context.getRegistry().lookupByNameAndType("scheduleBook", ScheduleBook.class);
+        book.useClock(clock);
+        return book;
+    }
+
+    private void tick() {
+        book();
+        template.sendBody("direct:scheduler-tick", null);
+    }
+
+    /** A topic with the segments, and one data collection file per segment targeting it. */
+    private void collections(String... segments) throws IOException {
+        if (topic == null) {
+            topic = uniqueName("sched");
+            createTopic(topic);
+        }
+        for (String s : segments) {
+            createSegment(topic, s);
+            Files.writeString(dir().resolve(s + ".json"),
+                    toJson(List.of(Map.of("topic", topic, "segment_targets", List.of(s)))));
+        }
+    }
+
+    private void schedule(String json) throws IOException {
+        Path file = dir().resolve("schedule.json");
+        FileTime before = Files.exists(file) ? Files.getLastModifiedTime(file) : FileTime.fromMillis(0);
+        Files.writeString(file, json);
+        // a rewrite within the file system's timestamp granularity must still be seen as a change
+        Files.setLastModifiedTime(file, FileTime.fromMillis(Math.max(System.currentTimeMillis(),
+                before.toMillis() + 1000)));
+    }
+
+    private long alertsFor(String segment) {
+        return readAll(alertTopic(), Duration.ofMillis(400)).stream()
+                .map(r -> parse(r.value()))
+                .filter(a -> ((List<?>) a.get("segment_targets")).contains(segment)).count();
+    }
+
+    @Test
+    void firesEveryEntryOnceAtStartThenEachAfterItsPeriod() throws IOException {
+        collections("daily", "twice-daily");
+        schedule("""
+                [{"data_collection_file_path": "daily.json", "schedule": 1},
+                 {"data_collection_file_path": "twice-daily.json", "schedule": 0.5}]""");
+
+        tick();
+        assertThat(alertsFor("daily")).isEqualTo(1);
+        assertThat(alertsFor("twice-daily")).isEqualTo(1);
+
+        tick(); // same instant: nothing is due
+        clock.advance(Duration.ofHours(11));
+        tick();
+        assertThat(alertsFor("daily")).isEqualTo(1);
+        assertThat(alertsFor("twice-daily")).isEqualTo(1);
+
+        clock.advance(Duration.ofHours(2)); // 13 h
+        tick();
+        assertThat(alertsFor("daily")).isEqualTo(1);
+        assertThat(alertsFor("twice-daily")).isEqualTo(2);
+
+        clock.advance(Duration.ofHours(11).plusMinutes(1)); // 24 h 1 min: daily is due, twice-daily (last 13 h) not
+        tick();
+        assertThat(alertsFor("daily")).isEqualTo(2);
+        assertThat(alertsFor("twice-daily")).isEqualTo(2);
+        assertThat(book().state().lastCall("daily.json")).isEqualTo(clock.instant());
+    }
+
+    @Test
+    void cronEntriesFireAtTheirNextTime() throws IOException {
+        collections("morning");
+        schedule("""
+                [{"data_collection_file_path": "morning.json", "cron": "0 0 6 * * ?"}]""");
+
+        tick(); // never called: fires
+        assertThat(alertsFor("morning")).isEqualTo(1);
+        clock.advance(Duration.ofHours(5)); // 05:00 of the first day
+        tick();
+        assertThat(alertsFor("morning")).isEqualTo(1);
+        clock.advance(Duration.ofHours(1).plusSeconds(1)); // 06:00:01
+        tick();
+        assertThat(alertsFor("morning")).isEqualTo(2);
+    }
+
+    @Test
+    void malformedEntriesAreReportedAndSkippedWhileTheOthersRun() throws IOException {
+        collections("healthy");
+        schedule("""
+                [{"schedule": 1},
+                 {"data_collection_file_path": "healthy.json", "schedule": 1},
+                 {"data_collection_file_path": "healthy.json", "schedule": -2},
+                 {"data_collection_file_path": "absent.json", "schedule": 1},
+                 {"data_collection_file_path": "healthy.json", "cron": "every tuesday"},
+                 {"data_collection_file_path": "healthy.json"},
+                 "not an object"]""");
+
+        tick();
+
+        assertThat(alertsFor("healthy")).isEqualTo(1);
+        List<Map<String, Object>> problems = book().problems();
+        assertThat(problems).extracting(p -> p.get("entry")).containsExactlyInAnyOrder(0, 2, 3, 4, 5, 6);
+        assertThat(problems).allSatisfy(p -> assertThat((String) p.get("reason")).isNotBlank());
+        assertThat(problems).anySatisfy(p -> {
+            assertThat(p.get("entry")).isEqualTo(3);
+            assertThat((String) p.get("reason")).contains("does not exist");
+        });
+        assertThat(problems).anySatisfy(p -> {
+            assertThat(p.get("entry")).isEqualTo(4);
+            assertThat((String) p.get("reason")).contains("cron");
+        });
+    }
+
+    @Test
+    void theScheduleFileIsReReadWhenItChanges() throws IOException {
+        collections("first", "second");
+        schedule("""
+                [{"data_collection_file_path": "first.json", "schedule": 1}]""");
+        tick();
+        assertThat(alertsFor("first")).isEqualTo(1);
+        assertThat(alertsFor("second")).isZero();
+
+        schedule("""
+                [{"data_collection_file_path": "first.json", "schedule": 1},
+                 {"data_collection_file_path": "second.json", "schedule": 1}]""");
+        tick();
+        assertThat(alertsFor("first")).isEqualTo(1);
+        assertThat(alertsFor("second")).isEqualTo(1);
+    }
+
+    @Test
+    void concurrentTicksFireADueEntryOnce() throws Exception {
+        collections("contended");
+        schedule("""
+                [{"data_collection_file_path": "contended.json", "schedule": 1}]""");
+        book();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        CountDownLatch go = new CountDownLatch(1);
+        for (int i = 0; i < 4; i++) {
+            pool.submit(() -> {
+                go.await();
+                template.sendBody("direct:scheduler-tick", null);
+                return null;
+            });
+        }
+        go.countDown();
+        pool.shutdown();
+        assertThat(pool.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(alertsFor("contended")).isEqualTo(1);
+    }
+}
