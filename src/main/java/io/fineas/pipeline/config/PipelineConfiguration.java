@@ -13,9 +13,15 @@ import io.fineas.pipeline.PipelineRoles;
 import io.fineas.pipeline.gateway.ApiErrors;
 import io.fineas.pipeline.gateway.ApiKeys;
 import io.fineas.pipeline.gateway.CollectRequests;
+import io.fineas.pipeline.gateway.Runs;
 import io.fineas.pipeline.gateway.TopicRegistry;
 import io.fineas.pipeline.infra.EmbeddedKafkaBroker;
 import io.fineas.pipeline.infra.EmbeddedMongoServer;
+import io.fineas.pipeline.processors.CaptureRetryPolicy;
+import io.fineas.pipeline.processors.ProcessorCatalog;
+import io.fineas.pipeline.processors.ProcessorConfig;
+import io.fineas.pipeline.processors.ProcessorRuns;
+import io.fineas.pipeline.processors.ProcessorStatus;
 import io.fineas.pipeline.scheduler.InMemorySchedulerState;
 import io.fineas.pipeline.scheduler.RedisSchedulerState;
 import io.fineas.pipeline.scheduler.ScheduleBook;
@@ -24,6 +30,7 @@ import io.fineas.pipeline.util.KafkaTopicAdmin;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.PropertyInject;
+import org.apache.camel.builder.TemplatedRouteBuilder;
 import org.apache.camel.Service;
 import org.apache.camel.spi.Registry;
 import org.apache.camel.support.service.ServiceSupport;
@@ -87,6 +94,17 @@ public class PipelineConfiguration implements CamelConfiguration {
     @PropertyInject("pipeline.scheduler.state")
     private String schedulerState;
 
+    @PropertyInject("pipeline.processors.dir")
+    private String processorsDir;
+    @PropertyInject("pipeline.processors.batch-size")
+    private int processorBatchSize;
+    @PropertyInject("pipeline.processors.workers")
+    private int processorWorkers;
+    @PropertyInject("pipeline.processors.retries")
+    private int processorRetries;
+    @PropertyInject("pipeline.processors.max-alert-age-minutes")
+    private long maxAlertAgeMinutes;
+
     @Override
     public void configure(CamelContext context) throws Exception {
         PipelineRoles pipelineRoles = PipelineRoles.parse(roles);
@@ -123,6 +141,9 @@ public class PipelineConfiguration implements CamelConfiguration {
         registry.bind("apiKeys", apiKeys);
         registry.bind("collectRequests", new CollectRequests(apiKeys, topicRegistry));
         registry.bind("apiErrors", new ApiErrors());
+        registry.bind("runs", new Runs(system.getCollection("runs")));
+        ProcessorStatus processorStatus = new ProcessorStatus(system.getCollection("processors"));
+        registry.bind("processorStatus", processorStatus);
         // the HTTP server's router exists once the server has started
         context.addStartupListener((ctx, alreadyStarted) -> GatewayHttpServer.customize(ctx, csv(corsOrigins),
                 maxBodyBytes));
@@ -131,12 +152,52 @@ public class PipelineConfiguration implements CamelConfiguration {
             topicRegistry.recover();
             apiKeys.ensureAdminKey(adminKey);
         }
+        if (pipelineRoles.roles().contains("processors")) {
+            processors(context, topicRegistry, processorStatus);
+        }
         if (pipelineRoles.roles().contains("scheduler")) {
             SchedulerState state = schedulerState(context);
             state.reset();
             registry.bind("scheduleBook", new ScheduleBook(Path.of(scheduleFile), state, Clock.systemUTC()));
             LOG.info("Scheduler state: {}", state.describe());
         }
+    }
+
+    /**
+     * Loads the processor configs, reports the misconfigured ones, and makes one route per processor from the
+     * `processor` route template (routes/processors/processor.camel.yaml) once the routes are loaded.
+     */
+    private void processors(CamelContext context, TopicRegistry topicRegistry, ProcessorStatus status)
+            throws Exception {
+        ProcessorCatalog catalog = new ProcessorCatalog(Path.of(processorsDir), processorBatchSize, processorWorkers,
+                processorRetries).load();
+        for (ProcessorCatalog.Problem p : catalog.problems()) {
+            LOG.error("Processor config {} is misconfigured and will not run: {}", p.file(), p.reason());
+            status.misconfigured(p.file(), p.reason());
+        }
+        Registry registry = context.getRegistry();
+        registry.bind("processorRuns", new ProcessorRuns(catalog.configs(), topicRegistry, status,
+                Duration.ofMinutes(maxAlertAgeMinutes)));
+        registry.bind("captureRetryPolicy", new CaptureRetryPolicy());
+        for (ProcessorConfig c : catalog.configs()) {
+            registry.bind("processor-" + c.id() + "-workers", context.getExecutorServiceManager()
+                    .newFixedThreadPool(this, "processor-" + c.id(), c.workers()));
+            status.ready(c);
+            if (!topicRegistry.segmentExists(c.topic(), c.segment())) {
+                String reason = "topic '" + c.topic() + "' or its segment '" + c.segment() + "' does not exist";
+                LOG.warn("Processor {} waits: {}; it will check again at each alert", c.id(), reason);
+                status.waiting(c.id(), reason);
+            }
+        }
+        context.addStartupListener((ctx, alreadyStarted) -> {
+            for (ProcessorConfig c : catalog.configs()) {
+                TemplatedRouteBuilder.builder(ctx, "processor").routeId("processor-" + c.id())
+                        .parameter("processorId", c.id()).parameter("batchSize", c.batchSize())
+                        .parameter("workers", c.workers()).add();
+            }
+            LOG.info("Processors started: {} ({} misconfigured)", catalog.configs().stream()
+                    .map(ProcessorConfig::id).toList(), catalog.problems().size());
+        });
     }
 
     private SchedulerState schedulerState(CamelContext context) throws Exception {

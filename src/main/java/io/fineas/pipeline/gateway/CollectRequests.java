@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import io.fineas.pipeline.util.AlertMatcher;
 import io.fineas.pipeline.util.ApiException;
 import io.fineas.pipeline.util.Names;
 
@@ -19,8 +20,6 @@ import io.fineas.pipeline.util.Names;
  * topic name targets the segments under that topic only.
  */
 public final class CollectRequests {
-
-    public static final String ANY_TOPIC = "alert";
 
     private final ApiKeys apiKeys;
     private final TopicRegistry topics;
@@ -43,7 +42,7 @@ public final class CollectRequests {
             for (Object t : targets) {
                 segments.add(Names.require("segment_targets[]", t));
             }
-            if (ANY_TOPIC.equals(topic)) {
+            if (AlertMatcher.ANY_TOPIC.equals(topic)) {
                 apiKeys.requireWrite(caller, "*");
                 for (String segment : segments) {
                     if (topics.topicsWithSegment(segment).isEmpty()) {

@@ -1,0 +1,31 @@
+package io.fineas.pipeline.processors;
+
+import java.net.SocketTimeoutException;
+import java.net.http.HttpTimeoutException;
+
+import org.apache.camel.http.base.HttpOperationFailedException;
+
+/**
+ * Which capture failures are worth another try: server errors (5xx), 429, timeouts and connection failures, up to the
+ * processor's retries. A client error (4xx) or bad data will fail the same way again, so it is not retried.
+ */
+public final class CaptureRetryPolicy {
+
+    public boolean shouldRetry(Throwable error, Integer attempt, ProcessorRun run) {
+        int done = attempt == null ? 0 : attempt;
+        if (run == null || done >= run.getConfig().retries()) {
+            return false;
+        }
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof HttpOperationFailedException http) {
+                return http.getStatusCode() >= 500 || http.getStatusCode() == 429;
+            }
+            if (t instanceof SocketTimeoutException || t instanceof HttpTimeoutException
+                    || t instanceof java.net.ConnectException
+                    || t.getClass().getName().contains("Timeout")) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,19 @@
+package io.fineas.pipeline.processors;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A processor as its config file defines it: where its data goes (topic, segment), what it captures from (a source
+ * kind with its options) and the parameters of each capture (the data list), plus how it runs (batch size, workers,
+ * retries).
+ *
+ * @param urlTemplate http and rss: a URL with {name} placeholders filled from each data list item
+ * @param root        file: the folder the items' "path" values are relative to
+ */
+public record ProcessorConfig(String id, Path file, String topic, String segment, String kind, String urlTemplate,
+        Path root, List<Map<String, Object>> items, int batchSize, int workers, int retries) {
+
+    public static final List<String> KINDS = List.of("http", "rss", "file");
+}

@@ -1,0 +1,79 @@
+package io.fineas.pipeline.processors;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** One run of one processor for one alert: what it captures and how far it got. Shared by the run's workers. */
+public final class ProcessorRun {
+
+    private final ProcessorConfig config;
+    private final String runId;
+    private final String dataTopic;
+    private final long startedNanos = System.nanoTime();
+    private final String startedAt;
+    private final AtomicInteger captured = new AtomicInteger();
+    private final AtomicInteger failed = new AtomicInteger();
+    private final AtomicInteger records = new AtomicInteger();
+
+    ProcessorRun(ProcessorConfig config, String runId, String dataTopic, String startedAt) {
+        this.config = config;
+        this.runId = runId;
+        this.dataTopic = dataTopic;
+        this.startedAt = startedAt;
+    }
+
+    public ProcessorConfig getConfig() {
+        return config;
+    }
+
+    public String getProcessorId() {
+        return config.id();
+    }
+
+    public String getRunId() {
+        return runId;
+    }
+
+    public String getKind() {
+        return config.kind();
+    }
+
+    public String getDataTopic() {
+        return dataTopic;
+    }
+
+    public List<Map<String, Object>> getItems() {
+        return config.items();
+    }
+
+    public String getStartedAt() {
+        return startedAt;
+    }
+
+    /** An item was captured and produced this many records. */
+    public void captured(int recordCount) {
+        captured.incrementAndGet();
+        records.addAndGet(recordCount);
+    }
+
+    public void failed() {
+        failed.incrementAndGet();
+    }
+
+    public int capturedCount() {
+        return captured.get();
+    }
+
+    public int failedCount() {
+        return failed.get();
+    }
+
+    public int recordCount() {
+        return records.get();
+    }
+
+    public long elapsedMillis() {
+        return (System.nanoTime() - startedNanos) / 1_000_000;
+    }
+}

@@ -1,0 +1,226 @@
+package io.fineas.pipeline.processors;
+
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.rometools.rome.feed.synd.SyndContent;
+import com.rometools.rome.feed.synd.SyndEntry;
+import com.rometools.rome.feed.synd.SyndFeed;
+import io.fineas.pipeline.gateway.TopicRegistry;
+import io.fineas.pipeline.util.AlertMatcher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The processors' decisions and record shapes, called from the processor routes: whether an alert starts a run, the
+ * URL of an item, the record of a capture (raw data plus metadata), the error record of a failed item, the run
+ * summary.
+ */
+public final class ProcessorRuns {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessorRuns.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z0-9_]+)}");
+
+    private final Map<String, ProcessorConfig> configs = new LinkedHashMap<>();
+    private final TopicRegistry topics;
+    private final ProcessorStatus status;
+    private final Duration maxAlertAge;
+
+    public ProcessorRuns(List<ProcessorConfig> configs, TopicRegistry topics, ProcessorStatus status,
+            Duration maxAlertAge) {
+        configs.forEach(c -> this.configs.put(c.id(), c));
+        this.topics = topics;
+        this.status = status;
+        this.maxAlertAge = maxAlertAge;
+    }
+
+    /**
+     * The run an alert starts for this processor, or null when the alert is not for it (counted), too old, or its
+     * topic or segment does not exist (reported). A record that is not an alert throws {@link MalformedAlertException}.
+     */
+    public ProcessorRun accept(String processorId, String alertJson) {
+        ProcessorConfig config = configs.get(processorId);
+        Map<String, Object> alert = parseAlert(alertJson);
+        if (!AlertMatcher.matches(config.topic(), config.segment(), alert)) {
+            status.ignored(processorId);
+            return null;
+        }
+        String runId = (String) alert.get("run_id");
+        Instant requested = Instant.parse((String) alert.get("requested_at"));
+        if (requested.isBefore(Instant.now().minus(maxAlertAge))) {
+            LOG.info("Processor {} skips run {}: the alert is older than {}", processorId, runId, maxAlertAge);
+            status.ignored(processorId);
+            return null;
+        }
+        if (!topics.segmentExists(config.topic(), config.segment())) {
+            String reason = "topic '" + config.topic() + "' or its segment '" + config.segment() + "' does not exist";
+            LOG.warn("Processor {} does not run {}: {}", processorId, runId, reason);
+            status.waiting(processorId, reason);
+            return null;
+        }
+        status.running(processorId, runId);
+        LOG.info("Processor {} starts run {} over {} items", processorId, runId, config.items().size());
+        return new ProcessorRun(config, runId, topics.dataTopic(config.topic()), Instant.now().toString());
+    }
+
+    private static Map<String, Object> parseAlert(String json) {
+        Map<String, Object> alert;
+        try {
+            alert = JSON.readValue(json, new TypeReference<>() {
+            });
+        } catch (IOException | IllegalArgumentException e) {
+            throw new MalformedAlertException("the alert is not a JSON object: " + e.getMessage());
+        }
+        if (alert == null || !(alert.get("run_id") instanceof String) || !(alert.get("topic") instanceof String)
+                || !(alert.get("segment_targets") instanceof List<?>)
+                || !(alert.get("requested_at") instanceof String requestedAt)) {
+            throw new MalformedAlertException("the alert lacks run_id, topic, segment_targets or requested_at");
+        }
+        try {
+            Instant.parse(requestedAt);
+        } catch (DateTimeParseException e) {
+            throw new MalformedAlertException("the alert's requested_at is not an ISO instant");
+        }
+        return alert;
+    }
+
+    /** The item's URL: the source's template with {name} replaced by the item's URL-encoded values. */
+    public String url(ProcessorRun run, Map<String, Object> item) {
+        Matcher m = PLACEHOLDER.matcher(run.getConfig().urlTemplate());
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            m.appendReplacement(out, Matcher.quoteReplacement(
+                    URLEncoder.encode(String.valueOf(item.get(m.group(1))), StandardCharsets.UTF_8)));
+        }
+        return m.appendTail(out).toString();
+    }
+
+    /** One record: the raw content of one capture plus the run's and the source's metadata. */
+    public Map<String, Object> record(ProcessorRun run, Map<String, Object> item, String sourceId, String content,
+            String contentType, Map<String, Object> extra) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("topic", run.getConfig().topic());
+        r.put("segment", run.getConfig().segment());
+        r.put("processor_id", run.getProcessorId());
+        r.put("run_id", run.getRunId());
+        r.put("parameters", item);
+        r.put("source", Map.of("kind", run.getKind(), "id", sourceId));
+        r.put("captured_at", Instant.now().toString());
+        r.put("content_type", contentType == null ? "application/octet-stream" : contentType);
+        r.put("content_hash", sha256(content));
+        if (extra != null) {
+            r.putAll(extra);
+        }
+        r.put("content", content);
+        return r;
+    }
+
+    public List<Map<String, Object>> httpRecords(ProcessorRun run, Map<String, Object> item, String url, String content,
+            String contentType) {
+        return List.of(record(run, item, url, content == null ? "" : content, contentType, null));
+    }
+
+    /** One record per feed entry: its title and text, with its link as the source identity. */
+    public List<Map<String, Object>> rssRecords(ProcessorRun run, Map<String, Object> item, String url, SyndFeed feed) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (SyndEntry e : feed.getEntries()) {
+            StringBuilder text = new StringBuilder(e.getTitle() == null ? "" : e.getTitle().trim());
+            if (e.getDescription() != null && e.getDescription().getValue() != null) {
+                text.append("\n\n").append(e.getDescription().getValue().trim());
+            }
+            for (SyndContent c : e.getContents()) {
+                if (c.getValue() != null) {
+                    text.append("\n\n").append(c.getValue().trim());
+                }
+            }
+            Map<String, Object> extra = new LinkedHashMap<>();
+            extra.put("title", e.getTitle());
+            extra.put("link", e.getLink());
+            extra.put("published_at", e.getPublishedDate() == null ? null : e.getPublishedDate().toInstant().toString());
+            extra.put("feed", url);
+            String id = e.getLink() != null ? e.getLink() : e.getUri() != null ? e.getUri() : url + "#" + e.getTitle();
+            out.add(record(run, item, id, text.toString(), "text/html", extra));
+        }
+        return out;
+    }
+
+    /**
+     * file source: reads the item's "path" under the processor's root. Java rather than the file component because
+     * the path comes from data and must be refused when it leaves the root.
+     */
+    public List<Map<String, Object>> fileRecords(ProcessorRun run, Map<String, Object> item) throws IOException {
+        Path root = run.getConfig().root();
+        Path file = root.resolve(String.valueOf(item.get("path"))).toAbsolutePath().normalize();
+        if (!file.startsWith(root)) {
+            throw new IllegalArgumentException("path '" + item.get("path") + "' is outside the source root");
+        }
+        String content = Files.readString(file);
+        String type = Files.probeContentType(file);
+        return List.of(record(run, item, root.relativize(file).toString(), content,
+                type != null ? type : "text/plain", Map.of("file_name", file.getFileName().toString())));
+    }
+
+    /** The dead-letter record of an item that could not be captured. */
+    public Map<String, Object> errorRecord(ProcessorRun run, Map<String, Object> item, Throwable error) {
+        run.failed();
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("topic", run.getConfig().topic());
+        r.put("segment", run.getConfig().segment());
+        r.put("processor_id", run.getProcessorId());
+        r.put("run_id", run.getRunId());
+        r.put("parameters", item);
+        r.put("source", Map.of("kind", run.getKind()));
+        r.put("failed_at", Instant.now().toString());
+        r.put("error", error == null ? "unknown" : error.getClass().getSimpleName() + ": " + error.getMessage());
+        LOG.warn("Processor {} run {}: item {} failed: {}", run.getProcessorId(), run.getRunId(), item, r.get("error"));
+        return r;
+    }
+
+    /** The run-status event of a finished run (items ok and failed, records, duration). */
+    public Map<String, Object> finish(ProcessorRun run) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("run_id", run.getRunId());
+        s.put("processor_id", run.getProcessorId());
+        s.put("topic", run.getConfig().topic());
+        s.put("segment", run.getConfig().segment());
+        s.put("status", run.failedCount() == 0 ? "succeeded" : run.capturedCount() == 0 ? "failed" : "partial");
+        s.put("items", run.getItems().size());
+        s.put("items_ok", run.capturedCount());
+        s.put("items_failed", run.failedCount());
+        s.put("records", run.recordCount());
+        s.put("started_at", run.getStartedAt());
+        s.put("finished_at", Instant.now().toString());
+        s.put("duration_ms", run.elapsedMillis());
+        status.finished(run.getProcessorId(), s);
+        LOG.info("Processor {} finished run {}: {} ok, {} failed, {} records in {} ms", run.getProcessorId(),
+                run.getRunId(), run.capturedCount(), run.failedCount(), run.recordCount(), run.elapsedMillis());
+        return s;
+    }
+
+    static String sha256(String content) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(content.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

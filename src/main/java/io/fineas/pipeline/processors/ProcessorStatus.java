@@ -1,0 +1,73 @@
+package io.fineas.pipeline.processors;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Sorts;
+import com.mongodb.client.model.UpdateOptions;
+import com.mongodb.client.model.Updates;
+import org.bson.Document;
+import org.bson.conversions.Bson;
+
+/**
+ * What each processor is doing, in the system database's {@code processors} collection: written by the processors,
+ * shown by the gateway ({@code GET /processors}). Status: ready, misconfigured, waiting (its topic or segment does
+ * not exist), running.
+ */
+public final class ProcessorStatus {
+
+    private final MongoCollection<Document> processors;
+
+    public ProcessorStatus(MongoCollection<Document> processors) {
+        this.processors = processors;
+    }
+
+    public void ready(ProcessorConfig c) {
+        set(c.id(), Updates.combine(Updates.set("status", "ready"), Updates.set("file", c.file().getFileName().toString()),
+                Updates.set("topic", c.topic()), Updates.set("segment", c.segment()), Updates.set("source", c.kind()),
+                Updates.set("items", c.items().size()), Updates.unset("reason")));
+    }
+
+    public void misconfigured(String file, String reason) {
+        String id = "file:" + file;
+        set(id, Updates.combine(Updates.set("status", "misconfigured"), Updates.set("file", file),
+                Updates.set("reason", reason)));
+    }
+
+    public void waiting(String id, String reason) {
+        set(id, Updates.combine(Updates.set("status", "waiting"), Updates.set("reason", reason)));
+    }
+
+    public void ignored(String id) {
+        set(id, Updates.inc("alerts_ignored", 1));
+    }
+
+    public void running(String id, String runId) {
+        set(id, Updates.combine(Updates.set("status", "running"), Updates.set("run_id", runId), Updates.unset("reason")));
+    }
+
+    public void finished(String id, Map<String, Object> summary) {
+        set(id, Updates.combine(Updates.set("status", "ready"), Updates.set("last_run", new Document(summary)),
+                Updates.inc("runs", 1)));
+    }
+
+    public Map<String, Object> list() {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Document d : processors.find().sort(Sorts.ascending("_id"))) {
+            Map<String, Object> m = new LinkedHashMap<>(d);
+            m.put("id", m.remove("_id"));
+            out.add(m);
+        }
+        return Map.of("processors", out);
+    }
+
+    private void set(String id, Bson update) {
+        processors.updateOne(Filters.eq("_id", id), Updates.combine(update,
+                Updates.set("updated_at", Instant.now().toString())), new UpdateOptions().upsert(true));
+    }
+}
