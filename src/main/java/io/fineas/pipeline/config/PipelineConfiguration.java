@@ -31,6 +31,7 @@ import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.PropertyInject;
 import org.apache.camel.builder.TemplatedRouteBuilder;
+import org.apache.camel.ExtendedStartupListener;
 import org.apache.camel.Service;
 import org.apache.camel.spi.Registry;
 import org.apache.camel.support.service.ServiceSupport;
@@ -189,14 +190,22 @@ public class PipelineConfiguration implements CamelConfiguration {
                 status.waiting(c.id(), reason);
             }
         }
-        context.addStartupListener((ctx, alreadyStarted) -> {
-            for (ProcessorConfig c : catalog.configs()) {
-                TemplatedRouteBuilder.builder(ctx, "processor").routeId("processor-" + c.id())
-                        .parameter("processorId", c.id()).parameter("batchSize", c.batchSize())
-                        .parameter("workers", c.workers()).add();
+        // the template is one of the YAML routes, loaded after this configuration: add the routes once Camel runs
+        context.addStartupListener(new ExtendedStartupListener() {
+            @Override
+            public void onCamelContextStarted(CamelContext ctx, boolean alreadyStarted) {
             }
-            LOG.info("Processors started: {} ({} misconfigured)", catalog.configs().stream()
-                    .map(ProcessorConfig::id).toList(), catalog.problems().size());
+
+            @Override
+            public void onCamelContextFullyStarted(CamelContext ctx, boolean alreadyStarted) throws Exception {
+                for (ProcessorConfig c : catalog.configs()) {
+                    TemplatedRouteBuilder.builder(ctx, "processor").routeId("processor-" + c.id())
+                            .parameter("processorId", c.id()).parameter("batchSize", c.batchSize())
+                            .parameter("workers", c.workers()).add();
+                }
+                LOG.info("Processors started: {} ({} misconfigured)", catalog.configs().stream()
+                        .map(ProcessorConfig::id).toList(), catalog.problems().size());
+            }
         });
     }
 

@@ -11,9 +11,12 @@ import org.apache.camel.http.base.HttpOperationFailedException;
  */
 public final class CaptureRetryPolicy {
 
-    public boolean shouldRetry(Throwable error, Integer attempt, ProcessorRun run) {
-        int done = attempt == null ? 0 : attempt;
-        if (run == null || done >= run.getConfig().retries()) {
+    /**
+     * @param redelivery the number of the redelivery Camel is about to make (1 for the first retry)
+     */
+    public boolean shouldRetry(Throwable error, Integer redelivery, ProcessorRun run) {
+        int next = redelivery == null ? 1 : redelivery;
+        if (run == null || next > run.getConfig().retries()) {
             return false;
         }
         for (Throwable t = error; t != null; t = t.getCause()) {

@@ -104,6 +104,8 @@ public abstract class PipelineTestSupport extends CamelMainTestSupport {
         p.put("mongodb.database", ids().dataDatabase());
         p.put("mongodb.system-database", ids().systemDatabase());
         p.put("pipeline.kafka.alert-topic", ids().alertTopic());
+        p.put("pipeline.kafka.run-status-topic", "run-status-" + ids().suffix());
+        p.put("pipeline.kafka.capture-dlq-topic", "capture-" + ids().suffix() + ".dlq");
         p.put("pipeline.kafka.partitions", "1");
         p.put("pipeline.gateway.admin-key", ADMIN_KEY);
         p.put("camel.server.port", Integer.toString(ids().port()));

@@ -1,0 +1,103 @@
+package io.fineas.pipeline.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.IntStream;
+
+import io.fineas.pipeline.support.PipelineTestSupport;
+import io.fineas.pipeline.support.SourceServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A processor run of 500 items from a local source that answers after 50 ms, with a pool of 16 workers, against the
+ * ideal wall time items x latency / pool (the baseline is arithmetic, the source's latency is measured in the run).
+ * Run with: mvn -B verify -Pbench -Dbench=ProcessorBenchmark
+ */
+class ProcessorBenchmark extends PipelineTestSupport {
+
+    private static final int ITEMS = 500;
+    private static final int WORKERS = 16;
+    private static final long LATENCY_MS = Long.getLong("bench.latency", 50);
+    private SourceServer source;
+    private Path folder;
+
+    @Override
+    protected String roles() {
+        return "gateway,processors";
+    }
+
+    @Override
+    protected void overrideProperties(Properties p) {
+        p.put("pipeline.processors.dir", folder().toString());
+    }
+
+    private Path folder() {
+        if (folder == null) {
+            try {
+                source = new SourceServer();
+                source.delay(LATENCY_MS);
+                folder = Files.createTempDirectory("bench-processors");
+                for (String run : List.of("warmup", "measured")) {
+                    Files.writeString(folder.resolve(run + ".yaml"), "topic: bench-" + ids().suffix() + "\nsegment: "
+                            + run + "\ndata_list: items.data.json\nbatch_size: " + ITEMS + "\nworkers: " + WORKERS
+                            + "\nsource:\n  kind: http\n  url: \"" + source.baseUrl() + "/slow/{id}\"\n");
+                }
+                Files.writeString(folder.resolve("items.data.json"),
+                        toJson(IntStream.range(0, ITEMS).mapToObj(i -> Map.of("id", i)).toList()));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return folder;
+    }
+
+    @AfterAll
+    void stop() {
+        source.close();
+    }
+
+    private Map<String, Object> run(String segment) {
+        String topic = "bench-" + ids().suffix();
+        Response r = post("/collect", List.of(Map.of("topic", topic, "segment_targets", List.of(segment))),
+                "X-API-Key", ADMIN_KEY);
+        String runId = (String) ((List<Map<String, Object>>) r.json().get("runs")).get(0).get("run_id");
+        await().atMost(Duration.ofMinutes(2)).until(() -> processors(runId) != null);
+        return (Map<String, Object>) processors(runId).get(segment);
+    }
+
+    private Map<String, Object> processors(String runId) {
+        return (Map<String, Object>) get("/runs/" + runId, "X-API-Key", ADMIN_KEY).json().get("processors");
+    }
+
+    @Test
+    void fiveHundredSlowItemsWithSixteenWorkers() throws Exception {
+        String topic = "bench-" + ids().suffix();
+        createTopic(topic);
+        createSegment(topic, "warmup");
+        createSegment(topic, "measured");
+
+        run("warmup");
+        Map<String, Object> measured = run("measured");
+
+        long wall = ((Number) measured.get("duration_ms")).longValue();
+        double ideal = (double) ITEMS * LATENCY_MS / WORKERS;
+        String report = String.join("\n",
+                "| run | items | workers | source latency ms | ideal ms | measured ms | measured / ideal |",
+                "|---|---|---|---|---|---|---|",
+                String.format("| processor, http source | %d | %d | %d | %.0f | %d | %.3f |", ITEMS, WORKERS, LATENCY_MS,
+                        ideal, wall, wall / ideal),
+                "", String.format("max concurrent requests at the source: %d", source.maxInFlight()));
+        System.out.println(report);
+        CollectBenchmark.write("processor", report);
+        assertThat(measured).containsEntry("items_ok", ITEMS);
+    }
+}

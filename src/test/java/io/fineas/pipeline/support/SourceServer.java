@@ -1,0 +1,131 @@
+package io.fineas.pipeline.support;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+/**
+ * A local data source for processor tests and benchmarks: JSON documents, RSS feeds, and items that fail (500), are
+ * missing (404) or answer slowly. It counts requests per path and the most requests it served at once.
+ */
+public final class SourceServer implements AutoCloseable {
+
+    private final HttpServer server;
+    private final Map<String, AtomicInteger> hits = new ConcurrentHashMap<>();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger maxInFlight = new AtomicInteger();
+    private volatile long delayMillis;
+
+    public SourceServer() {
+        // like production web servers, answer without Nagle's delay (else headers and body written separately meet
+        // the client's delayed ACK: 40 ms added to every response)
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+        try {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 256);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        server.setExecutor(Executors.newFixedThreadPool(64));
+        server.createContext("/json/", ex -> serve(ex, () -> {
+            String id = last(ex);
+            return new Answer(200, "application/json", "{\"id\":\"" + id + "\",\"price\":" + (100 + id.hashCode() % 50)
+                    + ",\"note\":\"quote for item " + id + "\"}");
+        }));
+        server.createContext("/slow/", ex -> serve(ex, () -> {
+            sleep(delayMillis);
+            return new Answer(200, "application/json", "{\"id\":\"" + last(ex) + "\"}");
+        }));
+        server.createContext("/flaky/", ex -> serve(ex, () -> {
+            String id = last(ex);
+            return switch (id) {
+                case "3", "7" -> new Answer(500, "text/plain", "server error");
+                case "5" -> new Answer(404, "text/plain", "no such item");
+                default -> new Answer(200, "text/plain", "item " + id + " is fine");
+            };
+        }));
+        server.createContext("/rss/", ex -> serve(ex, () -> {
+            String t = last(ex);
+            StringBuilder xml = new StringBuilder("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>" + t
+                    + " news</title><link>http://example.org/" + t + "</link><description>news</description>");
+            for (int i = 1; i <= 3; i++) {
+                xml.append("<item><title>").append(t).append(" headline ").append(i).append("</title><link>")
+                        .append("http://example.org/").append(t).append("/").append(i).append("</link>")
+                        .append("<description>").append(t).append(" reported result number ").append(i)
+                        .append(".</description><pubDate>Mon, 23 Nov 2026 10:00:00 GMT</pubDate></item>");
+            }
+            return new Answer(200, "application/rss+xml", xml.append("</channel></rss>").toString());
+        }));
+        server.start();
+    }
+
+    private record Answer(int status, String type, String body) {
+    }
+
+    private interface Handler {
+        Answer answer() throws IOException;
+    }
+
+    private void serve(HttpExchange ex, Handler handler) throws IOException {
+        hits.computeIfAbsent(ex.getRequestURI().getPath(), k -> new AtomicInteger()).incrementAndGet();
+        int now = inFlight.incrementAndGet();
+        maxInFlight.accumulateAndGet(now, Math::max);
+        try {
+            Answer a = handler.answer();
+            byte[] body = a.body().getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().add("Content-Type", a.type());
+            ex.sendResponseHeaders(a.status(), body.length);
+            ex.getResponseBody().write(body);
+        } finally {
+            inFlight.decrementAndGet();
+            ex.close();
+        }
+    }
+
+    private static String last(HttpExchange ex) {
+        String path = ex.getRequestURI().getPath();
+        return path.substring(path.lastIndexOf('/') + 1);
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    public void delay(long millis) {
+        this.delayMillis = millis;
+    }
+
+    public int hits(String path) {
+        AtomicInteger n = hits.get(path);
+        return n == null ? 0 : n.get();
+    }
+
+    public int maxInFlight() {
+        return maxInFlight.get();
+    }
+
+    public void resetCounters() {
+        hits.clear();
+        maxInFlight.set(0);
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}
