@@ -8,7 +8,8 @@ import java.util.Set;
 
 /**
  * Which stages this process runs: PIPELINE_ROLES=gateway,scheduler,processors,rag (or "all"). Each role is a folder
- * of routes under routes/; error configurations under routes/errors/ are always loaded.
+ * of routes under routes/; error configurations (routes/errors/) and what every role shares (routes/shared/:
+ * the REST configuration) are always loaded.
  */
 public record PipelineRoles(Set<String> roles) {
 
@@ -36,7 +37,8 @@ public record PipelineRoles(Set<String> roles) {
     }
 
     public String routesIncludePattern() {
-        List<String> patterns = new ArrayList<>(List.of("classpath:routes/errors/*.camel.yaml"));
+        List<String> patterns = new ArrayList<>(List.of("classpath:routes/errors/*.camel.yaml",
+                "classpath:routes/shared/*.camel.yaml"));
         roles.forEach(r -> patterns.add("classpath:routes/" + r + "/*.camel.yaml"));
         return String.join(",", patterns);
     }

@@ -9,6 +9,10 @@ import java.util.List;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoDatabase;
+import dev.langchain4j.data.document.splitter.DocumentSplitters;
+import dev.langchain4j.model.embedding.EmbeddingModel;
+import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
+import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel;
 import io.fineas.pipeline.PipelineRoles;
 import io.fineas.pipeline.gateway.ApiErrors;
 import io.fineas.pipeline.gateway.ApiKeys;
@@ -22,6 +26,12 @@ import io.fineas.pipeline.processors.ProcessorCatalog;
 import io.fineas.pipeline.processors.ProcessorConfig;
 import io.fineas.pipeline.processors.ProcessorRuns;
 import io.fineas.pipeline.processors.ProcessorStatus;
+import io.fineas.pipeline.rag.Ingestion;
+import io.fineas.pipeline.rag.KafkaBatch;
+import io.fineas.pipeline.rag.LuceneVectorStore;
+import io.fineas.pipeline.rag.PineconeVectorStore;
+import io.fineas.pipeline.rag.SemanticSearch;
+import io.fineas.pipeline.rag.VectorStore;
 import io.fineas.pipeline.scheduler.InMemorySchedulerState;
 import io.fineas.pipeline.scheduler.RedisSchedulerState;
 import io.fineas.pipeline.scheduler.ScheduleBook;
@@ -106,6 +116,21 @@ public class PipelineConfiguration implements CamelConfiguration {
     @PropertyInject("pipeline.processors.max-alert-age-minutes")
     private long maxAlertAgeMinutes;
 
+    @PropertyInject("pipeline.rag.chunk-size")
+    private int chunkSize;
+    @PropertyInject("pipeline.rag.chunk-overlap")
+    private int chunkOverlap;
+    @PropertyInject("pipeline.rag.max-record-chars")
+    private int maxRecordChars;
+    @PropertyInject("pipeline.rag.embedding-model")
+    private String embeddingModel;
+    @PropertyInject("pipeline.rag.vector-store")
+    private String vectorStoreKind;
+    @PropertyInject("pipeline.rag.pinecone.api-key")
+    private String pineconeApiKey;
+    @PropertyInject("pipeline.rag.pinecone.index-host")
+    private String pineconeHost;
+
     @Override
     public void configure(CamelContext context) throws Exception {
         PipelineRoles pipelineRoles = PipelineRoles.parse(roles);
@@ -153,6 +178,9 @@ public class PipelineConfiguration implements CamelConfiguration {
             topicRegistry.recover();
             apiKeys.ensureAdminKey(adminKey);
         }
+        if (pipelineRoles.roles().contains("rag")) {
+            rag(context, topicRegistry);
+        }
         if (pipelineRoles.roles().contains("processors")) {
             processors(context, topicRegistry, processorStatus);
         }
@@ -162,6 +190,32 @@ public class PipelineConfiguration implements CamelConfiguration {
             registry.bind("scheduleBook", new ScheduleBook(Path.of(scheduleFile), state, Clock.systemUTC()));
             LOG.info("Scheduler state: {}", state.describe());
         }
+    }
+
+    /** The RAG services' beans: the in-process embedding model, the splitter, the vector store. */
+    private void rag(CamelContext context, TopicRegistry topicRegistry) throws Exception {
+        EmbeddingModel model = switch (embeddingModel) {
+            case "all-minilm-l6-v2" -> new AllMiniLmL6V2EmbeddingModel();
+            case "all-minilm-l6-v2-q" -> new AllMiniLmL6V2QuantizedEmbeddingModel();
+            default -> throw new IllegalArgumentException("Unknown EMBEDDING_MODEL '" + embeddingModel
+                    + "': use all-minilm-l6-v2 or all-minilm-l6-v2-q");
+        };
+        boolean pinecone = "pinecone".equals(vectorStoreKind)
+                || ("auto".equals(vectorStoreKind) && pineconeApiKey != null && !pineconeApiKey.isBlank());
+        if (pinecone && (pineconeHost == null || pineconeHost.isBlank())) {
+            throw new IllegalArgumentException("PINECONE_INDEX_HOST is required with PINECONE_API_KEY");
+        }
+        VectorStore store = pinecone ? new PineconeVectorStore(pineconeHost, pineconeApiKey, topicRegistry::activeTopics)
+                : new LuceneVectorStore(Path.of(dataDir, "vectors"));
+        context.addService(closing(store), true, false);
+        LOG.info("Vector store: {}; embedding model: {}", store.describe(), embeddingModel);
+        Registry registry = context.getRegistry();
+        registry.bind("embeddingModel", model);
+        registry.bind("vectorStore", store);
+        registry.bind("ingestion", new Ingestion(model, DocumentSplitters.recursive(chunkSize, chunkOverlap), store,
+                maxRecordChars));
+        registry.bind("semanticSearch", new SemanticSearch(model, store));
+        registry.bind("kafkaBatch", new KafkaBatch());
     }
 
     /**

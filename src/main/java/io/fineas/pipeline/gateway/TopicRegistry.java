@@ -5,8 +5,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.BiConsumer;
 
 import com.mongodb.ErrorCategory;
 import com.mongodb.MongoWriteException;
@@ -43,7 +41,6 @@ public final class TopicRegistry {
     private final MongoDatabase data;
     private final KafkaTopicAdmin kafka;
     private final String dataTopicPrefix;
-    private final List<BiConsumer<String, String>> deletionListeners = new CopyOnWriteArrayList<>();
 
     public TopicRegistry(MongoCollection<Document> registry, MongoDatabase data, KafkaTopicAdmin kafka,
             String dataTopicPrefix) {
@@ -57,9 +54,17 @@ public final class TopicRegistry {
         return dataTopicPrefix + topic;
     }
 
-    /** Called with (topic, null) when a topic is deleted and (topic, segment) when a segment is. */
-    public void onDelete(BiConsumer<String, String> listener) {
-        deletionListeners.add(listener);
+    /** The event other stages act on after a delete answer: {event, topic, segment?}. */
+    public Map<String, Object> deletionEvent(Map<String, Object> deleteAnswer) {
+        Map<String, Object> event = new LinkedHashMap<>();
+        boolean segment = deleteAnswer.containsKey("segment");
+        event.put("event", segment ? "segment_deleted" : "topic_deleted");
+        event.put("topic", deleteAnswer.get("topic"));
+        if (segment) {
+            event.put("segment", deleteAnswer.get("segment"));
+        }
+        event.put("deleted_at", Instant.now().toString());
+        return event;
     }
 
     /** Finishes what a crash interrupted: a half-created topic is rolled back, a half-deleted one deleted. */
@@ -129,7 +134,6 @@ public final class TopicRegistry {
     private void removeEverything(String topic) {
         kafka.delete(dataTopic(topic));
         data.getCollection(topic).drop();
-        deletionListeners.forEach(l -> l.accept(topic, null));
         registry.deleteOne(Filters.eq("_id", topic));
     }
 
@@ -145,6 +149,12 @@ public final class TopicRegistry {
             }
         }
         return Map.of("topics", out);
+    }
+
+    public List<String> activeTopics() {
+        List<String> out = new ArrayList<>();
+        registry.find(Filters.eq("status", ACTIVE)).forEach(d -> out.add(d.getString("_id")));
+        return out;
     }
 
     public boolean topicExists(String topic) {
@@ -195,7 +205,6 @@ public final class TopicRegistry {
             throw ApiException.notFound("segment '" + segment + "' does not exist under topic '" + topic + "'");
         }
         long records = collection.deleteMany(Filters.eq("segment", segment)).getDeletedCount();
-        deletionListeners.forEach(l -> l.accept(topic, segment));
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("topic", topic);
         answer.put("segment", segment);

@@ -1,0 +1,119 @@
+package io.fineas.pipeline.rag;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.langchain4j.data.document.Document;
+import dev.langchain4j.data.document.DocumentSplitter;
+import dev.langchain4j.data.embedding.Embedding;
+import dev.langchain4j.data.segment.TextSegment;
+import dev.langchain4j.model.embedding.EmbeddingModel;
+
+/**
+ * Turns a batch of captured records into stored chunks: text extraction, langchain4j's recursive splitter, one
+ * embedAll over every chunk of the batch (so the model works on large batches and both cores stay busy), then the
+ * upsert and the removal of chunks a shorter new version no longer has. A record that cannot be ingested (not JSON,
+ * no text, too large) is returned as a failure with its reason, for the dead-letter topic; the rest of the batch is
+ * stored.
+ */
+public final class Ingestion {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** What a batch came to: records and chunks stored, and the records refused with their reason. */
+    public record Result(int records, int chunks, List<Map<String, Object>> failures) {
+    }
+
+    private record Prepared(String topic, String segment, String source, List<Chunk> chunks) {
+    }
+
+    private final EmbeddingModel model;
+    private final DocumentSplitter splitter;
+    private final VectorStore store;
+    private final int maxRecordChars;
+
+    public Ingestion(EmbeddingModel model, DocumentSplitter splitter, VectorStore store, int maxRecordChars) {
+        this.model = model;
+        this.splitter = splitter;
+        this.store = store;
+        this.maxRecordChars = maxRecordChars;
+    }
+
+    public Result ingest(List<String> records) {
+        Map<String, Prepared> bySource = new LinkedHashMap<>();
+        List<Map<String, Object>> failures = new ArrayList<>();
+        for (String raw : records) {
+            try {
+                Prepared p = prepare(raw);
+                bySource.remove(p.topic() + '\u0000' + p.segment() + '\u0000' + p.source());
+                bySource.put(p.topic() + '\u0000' + p.segment() + '\u0000' + p.source(), p);
+            } catch (IllegalArgumentException e) {
+                Map<String, Object> f = new LinkedHashMap<>();
+                f.put("record", raw);
+                f.put("reason", e.getMessage());
+                failures.add(f);
+            }
+        }
+        List<Chunk> chunks = new ArrayList<>();
+        bySource.values().forEach(p -> chunks.addAll(p.chunks()));
+        if (!chunks.isEmpty()) {
+            List<Embedding> embeddings = model.embedAll(chunks.stream().map(c -> TextSegment.from(c.text())).toList())
+                    .content();
+            store.upsert(chunks, embeddings.stream().map(Embedding::vector).toList());
+            for (Prepared p : bySource.values()) {
+                store.removeStale(p.topic(), p.segment(), p.source(), p.chunks().size());
+            }
+        }
+        return new Result(bySource.size(), chunks.size(), failures);
+    }
+
+    private Prepared prepare(String raw) {
+        if (raw == null || raw.length() > maxRecordChars) {
+            throw new IllegalArgumentException(raw == null ? "empty record"
+                    : "record of " + raw.length() + " characters is larger than the limit of " + maxRecordChars);
+        }
+        Map<String, Object> record;
+        try {
+            record = JSON.readValue(raw, new TypeReference<>() {
+            });
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not a JSON record: " + e.getOriginalMessage());
+        }
+        if (record == null || !(record.get("topic") instanceof String topic)
+                || !(record.get("segment") instanceof String segment)
+                || !(record.get("source") instanceof Map<?, ?> source) || !(source.get("id") instanceof String sourceId)
+                || !(record.get("content") instanceof String content)) {
+            throw new IllegalArgumentException("not a captured record: topic, segment, source.id and content "
+                    + "(a string) are required");
+        }
+        String text = TextExtraction.text(content, (String) record.get("content_type"));
+        if (text.isBlank()) {
+            throw new IllegalArgumentException("the record has no text");
+        }
+        List<TextSegment> segments = splitter.split(Document.from(text));
+        List<Chunk> chunks = new ArrayList<>();
+        for (int i = 0; i < segments.size(); i++) {
+            Map<String, Object> metadata = new LinkedHashMap<>();
+            metadata.put("topic", topic);
+            metadata.put("segment", segment);
+            metadata.put("source", sourceId);
+            metadata.put("source_kind", source.get("kind"));
+            metadata.put("processor_id", record.get("processor_id"));
+            metadata.put("run_id", record.get("run_id"));
+            metadata.put("captured_at", record.get("captured_at"));
+            metadata.put("parameters", record.get("parameters"));
+            metadata.put("title", record.get("title"));
+            metadata.put("content_hash", record.get("content_hash"));
+            metadata.put("chunk_index", i);
+            metadata.put("chunk_count", segments.size());
+            chunks.add(new Chunk(Chunk.id(topic, segment, sourceId, i), topic, segment, sourceId, i,
+                    segments.get(i).text(), metadata));
+        }
+        return new Prepared(topic, segment, sourceId, chunks);
+    }
+}
