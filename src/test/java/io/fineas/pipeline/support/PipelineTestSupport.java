@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -66,6 +67,20 @@ public abstract class PipelineTestSupport extends CamelMainTestSupport {
         return ids;
     }
 
+    private Path dataDir;
+
+    /** This test class's data directory (the embedded vector index lives under it). */
+    protected Path dataDir() {
+        if (dataDir == null) {
+            try {
+                dataDir = java.nio.file.Files.createTempDirectory("pipeline-data");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return dataDir;
+    }
+
     protected String alertTopic() {
         return ids().alertTopic();
     }
@@ -106,6 +121,10 @@ public abstract class PipelineTestSupport extends CamelMainTestSupport {
         p.put("pipeline.kafka.alert-topic", ids().alertTopic());
         p.put("pipeline.kafka.run-status-topic", "run-status-" + ids().suffix());
         p.put("pipeline.kafka.capture-dlq-topic", "capture-" + ids().suffix() + ".dlq");
+        p.put("pipeline.kafka.ingest-dlq-topic", "ingest-" + ids().suffix() + ".dlq");
+        p.put("pipeline.kafka.events-topic", "events-" + ids().suffix());
+        p.put("pipeline.rag.ingest-group", "rag-ingest-" + ids().suffix());
+        p.put("pipeline.data-dir", dataDir().toString());
         p.put("pipeline.kafka.partitions", "1");
         p.put("pipeline.gateway.admin-key", ADMIN_KEY);
         p.put("camel.server.port", Integer.toString(ids().port()));
@@ -204,6 +223,20 @@ public abstract class PipelineTestSupport extends CamelMainTestSupport {
         Response r = post("/topics", Map.of("api_key", ADMIN_KEY, "topic", topic, "topic_action", "create"));
         if (r.status() != 201) {
             throw new AssertionError("topic create failed: " + r);
+        }
+    }
+
+    /** Publishes a record as a processor would. */
+    protected void publish(String topic, String key, String value) {
+        Properties p = new Properties();
+        p.put(org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                PipelineInfrastructure.bootstrapServers());
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, String>(p,
+                new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.StringSerializer())) {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, key, value)).get();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 

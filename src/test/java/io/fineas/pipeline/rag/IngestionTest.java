@@ -1,0 +1,176 @@
+package io.fineas.pipeline.rag;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.fineas.pipeline.support.PipelineTestSupport;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Records on a data topic (as processors publish them) through the real broker into the ingestion route, the
+ * in-process MiniLM model and the embedded Lucene index; searched back over HTTP.
+ */
+class IngestionTest extends PipelineTestSupport {
+
+    @Override
+    protected String roles() {
+        return "gateway,rag";
+    }
+
+    private static String record(String topic, String segment, String source, String content, String type) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("topic", topic);
+        r.put("segment", segment);
+        r.put("processor_id", "test");
+        r.put("run_id", "run-1");
+        r.put("parameters", Map.of("ticker", "ACME"));
+        r.put("source", Map.of("kind", "http", "id", source));
+        r.put("captured_at", "2026-11-25T10:00:00Z");
+        r.put("content_type", type);
+        r.put("content", content);
+        return toJson(r);
+    }
+
+    private List<Map<String, Object>> search(String query, String topic, String segment, int k) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("query", query);
+        if (topic != null) {
+            body.put("topic", topic);
+        }
+        if (segment != null) {
+            body.put("segment", segment);
+        }
+        body.put("k", k);
+        Response r = post("/search", body, "X-API-Key", ADMIN_KEY);
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        return (List<Map<String, Object>>) r.json().get("results");
+    }
+
+    private List<Map<String, Object>> chunksOf(String topic, String source) {
+        return search("anything", topic, null, 50).stream()
+                .filter(h -> source.equals(((Map<?, ?>) h.get("metadata")).get("source"))).toList();
+    }
+
+    private static String longText(String subject, int paragraphs) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < paragraphs; i++) {
+            sb.append("Paragraph ").append(i).append(" about ").append(subject)
+                    .append(": revenue grew while costs of components and logistics were stable across regions. ")
+                    .append("Management expects demand to remain firm in the next two quarters, with inventory ")
+                    .append("levels normal and pricing discipline intact.\n\n");
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void recordsBecomeSearchableChunksWithTheirMetadata() {
+        String topic = uniqueName("rag");
+        createTopic(topic);
+        createSegment(topic, "news");
+        createSegment(topic, "quotes");
+        publish("data-" + topic, "a", record(topic, "news", "http://x/solar",
+                "<html><body><h1>Solar</h1><p>Solar panel makers cut prices as polysilicon costs fell sharply.</p>"
+                        + "</body></html>", "text/html"));
+        publish("data-" + topic, "b", record(topic, "quotes", "http://x/quote",
+                "{\"ticker\":\"ACME\",\"price\":101.5,\"currency\":\"USD\"}", "application/json"));
+        publish("data-" + topic, "c", record(topic, "news", "http://x/bank",
+                "The central bank kept interest rates unchanged and signalled patience.", "text/plain"));
+
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                assertThat(search("interest rates", topic, null, 10)).hasSize(3));
+
+        Map<String, Object> best = search("why did solar panel prices fall?", topic, null, 3).get(0);
+        assertThat((String) best.get("text")).contains("polysilicon").doesNotContain("<p>");
+        Map<String, Object> meta = (Map<String, Object>) best.get("metadata");
+        assertThat(meta).containsEntry("topic", topic).containsEntry("segment", "news")
+                .containsEntry("source", "http://x/solar").containsEntry("run_id", "run-1")
+                .containsEntry("captured_at", "2026-11-25T10:00:00Z").containsEntry("chunk_index", 0)
+                .containsKey("parameters");
+        // JSON is reduced to "path: value" text, and the segment filter applies
+        List<Map<String, Object>> quotes = search("price", topic, "quotes", 10);
+        assertThat(quotes).hasSize(1);
+        assertThat((String) quotes.get(0).get("text")).contains("price: 101.5");
+    }
+
+    @Test
+    void theSameRecordTwiceStoresNothingTwiceAndAShorterVersionRemovesStaleChunks() {
+        String topic = uniqueName("idem");
+        createTopic(topic);
+        createSegment(topic, "reports");
+        String source = "http://x/report";
+        String first = record(topic, "reports", source, longText("ACME", 12), "text/plain");
+        publish("data-" + topic, source, first);
+        await().atMost(Duration.ofSeconds(60)).until(() -> chunksOf(topic, source).size() > 2);
+        int chunks = chunksOf(topic, source).size();
+
+        publish("data-" + topic, source, first);
+        publish("data-" + topic, "marker", record(topic, "reports", "http://x/marker", "Marker note.", "text/plain"));
+        await().atMost(Duration.ofSeconds(60)).until(() -> !chunksOf(topic, "http://x/marker").isEmpty());
+        assertThat(chunksOf(topic, source)).hasSize(chunks);
+
+        publish("data-" + topic, source, record(topic, "reports", source, "Short revision: ACME withdrew its outlook.",
+                "text/plain"));
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            List<Map<String, Object>> now = chunksOf(topic, source);
+            assertThat(now).hasSize(1);
+            assertThat((String) now.get(0).get("text")).contains("withdrew");
+        });
+    }
+
+    @Test
+    void deletingATopicOrSegmentDeletesItsVectors() {
+        String topic = uniqueName("gone");
+        createTopic(topic);
+        createSegment(topic, "keep");
+        createSegment(topic, "drop");
+        publish("data-" + topic, "k", record(topic, "keep", "http://x/keep", "Kept note on shipping.", "text/plain"));
+        publish("data-" + topic, "d", record(topic, "drop", "http://x/drop", "Dropped note on mining.", "text/plain"));
+        await().atMost(Duration.ofSeconds(60)).until(() -> search("note", topic, null, 10).size() == 2);
+
+        assertThat(post("/segments", Map.of("api_key", ADMIN_KEY, "topic", topic, "segment", "drop",
+                "segment_action", "delete")).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(30)).until(() -> search("note", topic, null, 10).size() == 1);
+
+        assertThat(post("/topics", Map.of("api_key", ADMIN_KEY, "topic", topic, "topic_action", "delete")).status())
+                .isEqualTo(200);
+        await().atMost(Duration.ofSeconds(30)).until(() -> search("note", topic, null, 10).isEmpty());
+    }
+
+    @Test
+    void poisonRecordsGoToTheDeadLetterTopicAndTheStreamContinues() {
+        String topic = uniqueName("poison");
+        createTopic(topic);
+        createSegment(topic, "s");
+        publish("data-" + topic, "p1", "not json at all");
+        publish("data-" + topic, "p2", "{\"topic\": \"" + topic + "\", \"content\": 42}");
+        publish("data-" + topic, "p3", record(topic, "s", "http://x/empty", "   ", "text/plain"));
+        publish("data-" + topic, "ok", record(topic, "s", "http://x/fine", "A fine record about tariffs.",
+                "text/plain"));
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> search("tariffs", topic, null, 5).size() == 1);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            List<ConsumerRecord<String, String>> dead = readAll("ingest-" + ids().suffix() + ".dlq",
+                    Duration.ofMillis(300));
+            assertThat(dead).extracting(ConsumerRecord::value).contains("not json at all");
+            assertThat(dead).hasSize(3);
+            assertThat(dead).allSatisfy(r -> assertThat(r.headers().lastHeader("dlq-reason")).isNotNull());
+            assertThat(dead).anySatisfy(r -> assertThat(new String(r.headers().lastHeader("dlq-reason").value()))
+                    .contains("no text"));
+        });
+    }
+
+    @Test
+    void searchRefusesBadRequests() {
+        assertThat(post("/search", Map.of("query", ""), "X-API-Key", ADMIN_KEY).status()).isEqualTo(400);
+        assertThat(post("/search", Map.of("query", "x", "k", 500), "X-API-Key", ADMIN_KEY).status()).isEqualTo(400);
+        assertThat(post("/search", Map.of("query", "x", "topic", "Bad.Topic"), "X-API-Key", ADMIN_KEY).status())
+                .isEqualTo(400);
+        assertThat(post("/search", Map.of("query", "x")).status()).isEqualTo(401);
+    }
+}
