@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.UUID;
 
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
@@ -16,6 +17,7 @@ import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2Quantize
 import io.fineas.pipeline.PipelineRoles;
 import io.fineas.pipeline.gateway.ApiErrors;
 import io.fineas.pipeline.gateway.ApiKeys;
+import io.fineas.pipeline.gateway.ChatRequests;
 import io.fineas.pipeline.gateway.CollectRequests;
 import io.fineas.pipeline.gateway.Runs;
 import io.fineas.pipeline.gateway.TopicRegistry;
@@ -32,6 +34,14 @@ import io.fineas.pipeline.rag.LuceneVectorStore;
 import io.fineas.pipeline.rag.PineconeVectorStore;
 import io.fineas.pipeline.rag.SemanticSearch;
 import io.fineas.pipeline.rag.VectorStore;
+import io.fineas.pipeline.rag.llm.AnalysisService;
+import io.fineas.pipeline.rag.llm.ChatService;
+import io.fineas.pipeline.rag.llm.ExtractiveChatModel;
+import io.fineas.pipeline.rag.llm.LlmRetryPolicy;
+import io.fineas.pipeline.rag.llm.Prompts;
+import dev.langchain4j.model.chat.ChatModel;
+import dev.langchain4j.model.ollama.OllamaChatModel;
+import dev.langchain4j.model.openai.OpenAiChatModel;
 import io.fineas.pipeline.scheduler.InMemorySchedulerState;
 import io.fineas.pipeline.scheduler.RedisSchedulerState;
 import io.fineas.pipeline.scheduler.ScheduleBook;
@@ -131,8 +141,37 @@ public class PipelineConfiguration implements CamelConfiguration {
     @PropertyInject("pipeline.rag.pinecone.index-host")
     private String pineconeHost;
 
+    @PropertyInject("pipeline.llm.provider")
+    private String llmProvider;
+    @PropertyInject("pipeline.llm.openai.base-url")
+    private String openAiBaseUrl;
+    @PropertyInject("pipeline.llm.openai.api-key")
+    private String openAiKey;
+    @PropertyInject("pipeline.llm.openai.model")
+    private String openAiModel;
+    @PropertyInject("pipeline.llm.ollama.base-url")
+    private String ollamaBaseUrl;
+    @PropertyInject("pipeline.llm.ollama.model")
+    private String ollamaModel;
+    @PropertyInject("pipeline.llm.timeout-ms")
+    private long llmTimeoutMs;
+    @PropertyInject("pipeline.llm.retries")
+    private int llmRetries;
+    @PropertyInject("pipeline.llm.extractive-sentences")
+    private int extractiveSentences;
+    @PropertyInject("pipeline.prompts.dir")
+    private String promptsDir;
+    @PropertyInject("pipeline.chat.timeout-ms")
+    private long chatTimeoutMs;
+    @PropertyInject("pipeline.chat.top-k")
+    private int chatTopK;
+    @PropertyInject("pipeline.chat.history-turns")
+    private int chatHistoryTurns;
+
     @Override
     public void configure(CamelContext context) throws Exception {
+        // this instance's own consumer group for chat replies (each gateway instance reads every reply)
+        context.getPropertiesComponent().addOverrideProperty("pipeline.instance-id", UUID.randomUUID().toString());
         PipelineRoles pipelineRoles = PipelineRoles.parse(roles);
         Registry registry = context.getRegistry();
         LOG.info("Pipeline roles: {}", pipelineRoles);
@@ -170,6 +209,7 @@ public class PipelineConfiguration implements CamelConfiguration {
         registry.bind("runs", new Runs(system.getCollection("runs")));
         ProcessorStatus processorStatus = new ProcessorStatus(system.getCollection("processors"));
         registry.bind("processorStatus", processorStatus);
+        registry.bind("chatRequests", new ChatRequests(Duration.ofMillis(chatTimeoutMs)));
         // the HTTP server's router exists once the server has started
         context.addStartupListener((ctx, alreadyStarted) -> GatewayHttpServer.customize(ctx, csv(corsOrigins),
                 maxBodyBytes));
@@ -216,6 +256,30 @@ public class PipelineConfiguration implements CamelConfiguration {
                 maxRecordChars));
         registry.bind("semanticSearch", new SemanticSearch(model, store));
         registry.bind("kafkaBatch", new KafkaBatch());
+
+        ChatModel chatModel = switch (llmProvider) {
+            case "extractive" -> new ExtractiveChatModel(model, extractiveSentences);
+            case "openai" -> OpenAiChatModel.builder().baseUrl(openAiBaseUrl).apiKey(openAiKey).modelName(openAiModel)
+                    .timeout(Duration.ofMillis(llmTimeoutMs)).maxRetries(0).build();
+            case "ollama" -> OllamaChatModel.builder().baseUrl(ollamaBaseUrl).modelName(ollamaModel)
+                    .timeout(Duration.ofMillis(llmTimeoutMs)).maxRetries(0).build();
+            default -> throw new IllegalArgumentException("Unknown LLM_PROVIDER '" + llmProvider
+                    + "': use extractive, openai or ollama");
+        };
+        String modelName = switch (llmProvider) {
+            case "openai" -> openAiModel;
+            case "ollama" -> ollamaModel;
+            default -> ExtractiveChatModel.NAME;
+        };
+        LOG.info("LLM provider: {} (model {})", llmProvider, modelName);
+        Prompts prompts = new Prompts(Path.of(promptsDir), 4000);
+        registry.bind("chatModel", chatModel);
+        registry.bind("llmRetryPolicy", new LlmRetryPolicy(llmRetries));
+        registry.bind("analysisService", new AnalysisService(prompts, modelName));
+        MongoClient mongoClient = registry.lookupByNameAndType("mongo", MongoClient.class);
+        registry.bind("chatService", new ChatService((SemanticSearch) registry.lookupByName("semanticSearch"), prompts,
+                mongoClient.getDatabase(systemDatabase).getCollection("chat_sessions"), modelName, chatTopK,
+                chatHistoryTurns));
     }
 
     /**

@@ -226,6 +226,49 @@ public final class TopicRegistry {
         return Map.of("topic", topic, "segments", out);
     }
 
+    /** A page of the segment's stored inferences, newest first. */
+    public Map<String, Object> inferences(String topicName, String segmentName, Object pageValue, Object sizeValue) {
+        String topic = requireTopic(topicName);
+        String segment = Names.require("segment", segmentName);
+        if (!segmentExists(topic, segment)) {
+            throw ApiException.notFound("segment '" + segment + "' does not exist under topic '" + topic + "'");
+        }
+        int page = positive("page", pageValue, 1, Integer.MAX_VALUE);
+        int size = positive("size", sizeValue, 20, 100);
+        var filter = Filters.and(Filters.eq("kind", "inference"), Filters.eq("segment", segment));
+        MongoCollection<Document> collection = data.getCollection(topic);
+        List<Map<String, Object>> items = new ArrayList<>();
+        for (Document d : collection.find(filter).sort(Sorts.descending("created_at")).skip((page - 1) * size)
+                .limit(size)) {
+            Map<String, Object> m = new LinkedHashMap<>(d);
+            m.put("_id", String.valueOf(d.get("_id")));
+            items.add(m);
+        }
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("topic", topic);
+        answer.put("segment", segment);
+        answer.put("page", page);
+        answer.put("size", size);
+        answer.put("total", collection.countDocuments(filter));
+        answer.put("inferences", items);
+        return answer;
+    }
+
+    private static int positive(String name, Object value, int fallback, int max) {
+        if (value == null || value.toString().isBlank()) {
+            return fallback;
+        }
+        try {
+            int v = Integer.parseInt(value.toString());
+            if (v >= 1 && v <= max) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw ApiException.badRequest("'" + name + "' must be a whole number from 1 to " + max);
+    }
+
     private String requireTopic(String topicName) {
         String topic = Names.require("topic", topicName);
         if (!topicExists(topic)) {

@@ -43,9 +43,19 @@ public final class LuceneVectorStore implements VectorStore {
     private final FSDirectory directory;
     private final IndexWriter writer;
     private final SearcherManager searchers;
+    private final int candidates;
 
     public LuceneVectorStore(Path dir) {
+        this(dir, 100);
+    }
+
+    /**
+     * @param candidates how many nearest neighbours the HNSW search collects before the best k are kept (its
+     *                   beam width; more is slower and closer to exact search)
+     */
+    public LuceneVectorStore(Path dir, int candidates) {
         this.dir = dir;
+        this.candidates = candidates;
         try {
             Files.createDirectories(dir);
             directory = FSDirectory.open(dir);
@@ -107,11 +117,17 @@ public final class LuceneVectorStore implements VectorStore {
 
     @Override
     public List<SearchHit> search(float[] query, int k, String topic, String segment) {
+        return search(query, k, topic, segment, candidates);
+    }
+
+    /** As {@link #search(float[], int, String, String)}, with the HNSW beam width given. */
+    public List<SearchHit> search(float[] query, int k, String topic, String segment, int beam) {
         try {
             IndexSearcher searcher = searchers.acquire();
             try {
                 Query filter = topic == null && segment == null ? null : filter(topic, segment);
-                TopDocs top = searcher.search(new KnnFloatVectorQuery("vector", query, k, filter), k);
+                TopDocs top = searcher.search(new KnnFloatVectorQuery("vector", query, Math.max(k, beam), filter),
+                        k);
                 List<SearchHit> hits = new ArrayList<>();
                 for (ScoreDoc sd : top.scoreDocs) {
                     Document d = searcher.storedFields().document(sd.doc);

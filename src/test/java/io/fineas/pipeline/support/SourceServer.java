@@ -20,6 +20,7 @@ public final class SourceServer implements AutoCloseable {
 
     private final HttpServer server;
     private final Map<String, AtomicInteger> hits = new ConcurrentHashMap<>();
+    private final Map<String, String> documents = new ConcurrentHashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger maxInFlight = new AtomicInteger();
     private volatile long delayMillis;
@@ -50,6 +51,11 @@ public final class SourceServer implements AutoCloseable {
                 case "5" -> new Answer(404, "text/plain", "no such item");
                 default -> new Answer(200, "text/plain", "item " + id + " is fine");
             };
+        }));
+        server.createContext("/doc/", ex -> serve(ex, () -> {
+            String body = documents.get(last(ex));
+            return body == null ? new Answer(404, "text/plain", "no such document")
+                    : new Answer(200, "text/plain; charset=utf-8", body);
         }));
         server.createContext("/rss/", ex -> serve(ex, () -> {
             String t = last(ex);
@@ -100,6 +106,11 @@ public final class SourceServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Text documents served at /doc/{name}. */
+    public void document(String name, String text) {
+        documents.put(name, text);
     }
 
     public String baseUrl() {

@@ -1,0 +1,182 @@
+package io.fineas.pipeline.e2e;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import io.fineas.pipeline.support.PipelineTestSupport;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+import io.fineas.pipeline.support.SourceServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The whole pipeline on the embedded default, all roles in one application: a processor captures documents from a
+ * local HTTP source, the RAG services ingest them and store an analysis inference in the segment, and /chat answers a
+ * question whose answer is in one document, citing that document.
+ */
+class PipelineEndToEndTest extends PipelineTestSupport {
+
+    private SourceServer source;
+    private Path folder;
+
+    @Override
+    protected String roles() {
+        return "all";
+    }
+
+    private String topic() {
+        return "e2e-" + ids().suffix();
+    }
+
+    @Override
+    protected void overrideProperties(Properties p) {
+        p.put("pipeline.processors.dir", processors().toString());
+        p.put("pipeline.scheduler.schedule-file", processors().resolve("no-schedule.json").toString());
+        p.put("pipeline.llm.analysis-group", "llm-analysis-" + ids().suffix());
+        p.put("pipeline.kafka.inference-topic", "inference-" + ids().suffix());
+        p.put("pipeline.kafka.chat-request-topic", "chat-requests-" + ids().suffix());
+        p.put("pipeline.kafka.chat-reply-topic", "chat-replies-" + ids().suffix());
+        p.put("pipeline.chat.timeout-ms", "60000");
+    }
+
+    private Path processors() {
+        if (folder == null) {
+            try {
+                source = new SourceServer();
+                source.document("lithium", "Lithium carbonate prices fell forty percent this year as new mines in "
+                        + "Australia and Argentina came online. Battery makers signed longer supply contracts.");
+                source.document("shipping", "Container freight rates doubled after vessels were rerouted around the "
+                        + "Cape of Good Hope. Insurers raised war-risk premiums for the Red Sea.");
+                source.document("coffee", "Arabica coffee futures reached a record because drought in Brazil cut the "
+                        + "harvest. Roasters passed higher costs to supermarkets.");
+                folder = Files.createTempDirectory("e2e-processors");
+                Files.writeString(folder.resolve("market-notes.yaml"), "topic: " + topic() + "\nsegment: markets\n"
+                        + "data_list: market-notes.data.json\nsource:\n  kind: http\n  url: \"" + source.baseUrl()
+                        + "/doc/{name}\"\n");
+                Files.writeString(folder.resolve("market-notes.data.json"),
+                        "[{\"name\": \"lithium\"}, {\"name\": \"shipping\"}, {\"name\": \"coffee\"}]");
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return folder;
+    }
+
+    @AfterAll
+    void stopSource() {
+        source.close();
+    }
+
+    private boolean collected;
+
+    /** One collection run for the class's tests: the topic, its segment, and the processor's run. */
+    private synchronized void collectOnce() {
+        if (collected) {
+            return;
+        }
+        createTopic(topic());
+        createSegment(topic(), "markets");
+        Response collect = post("/collect", List.of(Map.of("topic", topic(), "segment_targets", List.of("markets"))),
+                "X-API-Key", ADMIN_KEY);
+        assertThat(collect.status()).isEqualTo(202);
+        collected = true;
+    }
+
+    private void awaitSearchable() {
+        await().atMost(Duration.ofSeconds(120)).until(() -> ((List<?>) post("/search", Map.of("query", "freight",
+                "topic", topic()), "X-API-Key", ADMIN_KEY).json().get("results")).size() == 3);
+    }
+
+    @Test
+    void capturedDocumentsAreAnalysedAndAnswerAChatQuestionWithTheirSource() {
+        collectOnce();
+
+        // an analysis inference per document is stored in the segment
+        await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> {
+            Response page = get("/topics/" + topic() + "/segments/markets/inferences?size=10", "X-API-Key", ADMIN_KEY);
+            assertThat(page.status()).isEqualTo(200);
+            assertThat(((Number) page.json().get("total")).intValue()).isEqualTo(3);
+        });
+        List<Map<String, Object>> inferences = (List<Map<String, Object>>) get("/topics/" + topic()
+                + "/segments/markets/inferences?size=10", "X-API-Key", ADMIN_KEY).json().get("inferences");
+        Map<String, Object> coffee = inferences.stream()
+                .filter(i -> String.valueOf(i.get("source")).endsWith("/doc/coffee")).findFirst().orElseThrow();
+        assertThat(coffee).containsEntry("model", "extractive-minilm").containsEntry("prompt_template",
+                "analysis/default").containsEntry("segment", "markets").containsKey("latency_ms");
+        assertThat((String) coffee.get("inference")).contains("Brazil").contains("[1]");
+
+        // the chunks are searchable, then /chat answers from the one document that holds the answer
+        awaitSearchable();
+        Response chat = post("/chat", Map.of("question", "Why did container freight rates rise?", "topic", topic(),
+                "session_id", "s1"), "X-API-Key", ADMIN_KEY);
+
+        assertThat(chat.status()).as(chat.body()).isEqualTo(200);
+        Map<String, Object> answer = chat.json();
+        assertThat((String) answer.get("answer")).containsIgnoringCase("Cape of Good Hope").contains("[1]");
+        assertThat(answer.get("model")).isEqualTo("extractive-minilm");
+        List<Map<String, Object>> sources = (List<Map<String, Object>>) answer.get("sources");
+        assertThat(sources.get(0)).containsEntry("topic", topic()).containsEntry("segment", "markets");
+        assertThat((String) sources.get(0).get("source")).endsWith("/doc/shipping");
+        assertThat((String) sources.get(0).get("chunk")).contains("Container freight");
+
+        // bad questions are refused with JSON errors
+        assertThat(post("/chat", Map.of("question", ""), "X-API-Key", ADMIN_KEY).status()).isEqualTo(400);
+        assertThat(post("/chat", Map.of("question", "x")).status()).isEqualTo(401);
+    }
+
+    /** The chat page in a real headless browser (Debian's chromium, driven by Selenium), with a screenshot. */
+    @Test
+    void theChatPageAnswersInABrowser() throws Exception {
+        collectOnce();
+        awaitSearchable();
+        System.setProperty("webdriver.chrome.driver", "/usr/bin/chromedriver");
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary("/usr/bin/chromium");
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--window-size=1100,1000",
+                "--user-data-dir=" + Files.createTempDirectory("chromium-profile"));
+        WebDriver browser = new ChromeDriver(options);
+        try {
+            browser.get(uri("/").toString());
+            browser.findElement(By.id("key")).sendKeys(ADMIN_KEY);
+            browser.findElement(By.id("topic")).sendKeys(topic());
+            browser.findElement(By.id("question")).sendKeys("Why did arabica coffee futures reach a record?");
+            browser.findElement(By.id("ask")).click();
+            new WebDriverWait(browser, Duration.ofSeconds(90)).until(d ->
+                    d.findElement(By.id("answer")).getText().contains("Brazil"));
+            List<WebElement> sources = browser.findElements(By.cssSelector("#sources .source"));
+            assertThat(sources).isNotEmpty();
+            assertThat(sources.get(0).getText()).contains("/doc/coffee");
+            assertThat(browser.findElement(By.id("model")).getText()).contains("extractive-minilm");
+            Path shot = Path.of("target", "screenshots", "chat-page.png");
+            Files.createDirectories(shot.getParent());
+            Files.write(shot, ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+        } finally {
+            browser.quit();
+        }
+    }
+
+    @Test
+    void theChatPageIsServed() {
+        Response page = get("/");
+        assertThat(page.status()).isEqualTo(200);
+        assertThat(page.header("Content-Type")).startsWith("text/html");
+        assertThat(page.body()).contains("<title>Fineas chat</title>").contains("fetch(\"/chat\"");
+    }
+}
