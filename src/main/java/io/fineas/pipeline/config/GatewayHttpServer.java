@@ -30,9 +30,17 @@ final class GatewayHttpServer {
         }
         Router router = server.getRouter();
         if (!allowedOrigins.isEmpty()) {
-            router.route().order(-1000).handler(CorsHandler.create().addOrigins(allowedOrigins)
+            CorsHandler cors = CorsHandler.create().addOrigins(allowedOrigins)
                     .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.DELETE, HttpMethod.OPTIONS))
-                    .allowedHeaders(Set.of("Content-Type", "X-API-Key")).maxAgeSeconds(600));
+                    .allowedHeaders(Set.of("Content-Type", "X-API-Key")).maxAgeSeconds(600);
+            // a page served by this server (the chat page) calling it back is not cross-origin
+            router.route().order(-1000).handler(rc -> {
+                if (sameOrigin(rc)) {
+                    rc.next();
+                } else {
+                    cors.handle(rc);
+                }
+            });
         }
         // the body handler of each endpoint fails the request with 413 when the body is over camel.server.max-body-size
         router.route().order(-999).failureHandler(rc -> {
@@ -46,6 +54,13 @@ final class GatewayHttpServer {
         // reached only when no endpoint matched the path and method
         router.route().order(Integer.MAX_VALUE - 1).handler(rc -> json(rc, 404, "not_found", "no endpoint "
                 + rc.request().method() + " " + rc.request().path()));
+    }
+
+    private static boolean sameOrigin(RoutingContext rc) {
+        String origin = rc.request().getHeader("Origin");
+        String host = rc.request().getHeader("Host");
+        return origin != null && host != null
+                && (origin.equals("http://" + host) || origin.equals("https://" + host));
     }
 
     private static void json(RoutingContext rc, int status, String error, String detail) {

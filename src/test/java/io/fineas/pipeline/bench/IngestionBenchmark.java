@@ -152,7 +152,7 @@ class IngestionBenchmark extends PipelineTestSupport {
             records.add(toJson(r));
         }
         t0 = System.nanoTime();
-        publishAll("data-" + topic, records);
+        publishAll(dataTopic(topic), records);
         await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(100))
                 .until(() -> routeStore.count() - before >= segments.size());
         double c = segments.size() / ((System.nanoTime() - t0) / 1e9);

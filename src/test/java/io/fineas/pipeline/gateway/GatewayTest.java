@@ -24,8 +24,8 @@ class GatewayTest extends PipelineTestSupport {
 
         assertThat(r.status()).isEqualTo(201);
         assertThat(r.header("Content-Type")).startsWith("application/json");
-        assertThat(r.json()).containsEntry("topic", topic).containsEntry("kafka_topic", "data-" + topic);
-        assertThat(kafkaTopics()).contains("data-" + topic);
+        assertThat(r.json()).containsEntry("topic", topic).containsEntry("kafka_topic", dataTopic(topic));
+        assertThat(kafkaTopics()).contains(dataTopic(topic));
         assertThat(mongoCollections(dataDatabase())).contains(topic);
         List<Map<String, Object>> listed = (List<Map<String, Object>>) get("/topics", "X-API-Key", ADMIN_KEY).json()
                 .get("topics");
@@ -40,7 +40,7 @@ class GatewayTest extends PipelineTestSupport {
         Response again = post("/topics", Map.of("api_key", ADMIN_KEY, "topic", topic, "topic_action", "create"));
         assertThat(again.status()).isEqualTo(409);
         assertThat(again.json()).containsEntry("error", "conflict");
-        assertThat(kafkaTopics()).contains("data-" + topic);
+        assertThat(kafkaTopics()).contains(dataTopic(topic));
 
         Response missing = post("/topics", Map.of("api_key", ADMIN_KEY, "topic", uniqueName("nothing"),
                 "topic_action", "delete"));
@@ -92,7 +92,7 @@ class GatewayTest extends PipelineTestSupport {
 
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.json()).containsEntry("segments_deleted", 2).containsEntry("documents_deleted", 3);
-        assertThat(kafkaTopics()).doesNotContain("data-" + topic);
+        assertThat(kafkaTopics()).doesNotContain(dataTopic(topic));
         assertThat(mongoCollections(dataDatabase())).doesNotContain(topic);
         assertThat(get("/topics/" + topic + "/segments", "X-API-Key", ADMIN_KEY).status()).isEqualTo(404);
         // and it can be created again at once, empty

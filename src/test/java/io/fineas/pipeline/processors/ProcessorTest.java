@@ -136,7 +136,7 @@ class ProcessorTest extends PipelineTestSupport {
 
     private List<Map<String, Object>> records(String runId) {
         List<Map<String, Object>> out = new ArrayList<>();
-        for (ConsumerRecord<String, String> r : readAll("data-" + topic(), Duration.ofMillis(300))) {
+        for (ConsumerRecord<String, String> r : readAll(dataTopic(topic()), Duration.ofMillis(300))) {
             Map<String, Object> m = parse(r.value());
             if (runId.equals(m.get("run_id"))) {
                 out.add(m);

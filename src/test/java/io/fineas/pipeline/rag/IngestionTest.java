@@ -74,12 +74,12 @@ class IngestionTest extends PipelineTestSupport {
         createTopic(topic);
         createSegment(topic, "news");
         createSegment(topic, "quotes");
-        publish("data-" + topic, "a", record(topic, "news", "http://x/solar",
+        publish(dataTopic(topic), "a", record(topic, "news", "http://x/solar",
                 "<html><body><h1>Solar</h1><p>Solar panel makers cut prices as polysilicon costs fell sharply.</p>"
                         + "</body></html>", "text/html"));
-        publish("data-" + topic, "b", record(topic, "quotes", "http://x/quote",
+        publish(dataTopic(topic), "b", record(topic, "quotes", "http://x/quote",
                 "{\"ticker\":\"ACME\",\"price\":101.5,\"currency\":\"USD\"}", "application/json"));
-        publish("data-" + topic, "c", record(topic, "news", "http://x/bank",
+        publish(dataTopic(topic), "c", record(topic, "news", "http://x/bank",
                 "The central bank kept interest rates unchanged and signalled patience.", "text/plain"));
 
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
@@ -105,16 +105,16 @@ class IngestionTest extends PipelineTestSupport {
         createSegment(topic, "reports");
         String source = "http://x/report";
         String first = record(topic, "reports", source, longText("ACME", 12), "text/plain");
-        publish("data-" + topic, source, first);
+        publish(dataTopic(topic), source, first);
         await().atMost(Duration.ofSeconds(60)).until(() -> chunksOf(topic, source).size() > 2);
         int chunks = chunksOf(topic, source).size();
 
-        publish("data-" + topic, source, first);
-        publish("data-" + topic, "marker", record(topic, "reports", "http://x/marker", "Marker note.", "text/plain"));
+        publish(dataTopic(topic), source, first);
+        publish(dataTopic(topic), "marker", record(topic, "reports", "http://x/marker", "Marker note.", "text/plain"));
         await().atMost(Duration.ofSeconds(60)).until(() -> !chunksOf(topic, "http://x/marker").isEmpty());
         assertThat(chunksOf(topic, source)).hasSize(chunks);
 
-        publish("data-" + topic, source, record(topic, "reports", source, "Short revision: ACME withdrew its outlook.",
+        publish(dataTopic(topic), source, record(topic, "reports", source, "Short revision: ACME withdrew its outlook.",
                 "text/plain"));
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
             List<Map<String, Object>> now = chunksOf(topic, source);
@@ -129,8 +129,8 @@ class IngestionTest extends PipelineTestSupport {
         createTopic(topic);
         createSegment(topic, "keep");
         createSegment(topic, "drop");
-        publish("data-" + topic, "k", record(topic, "keep", "http://x/keep", "Kept note on shipping.", "text/plain"));
-        publish("data-" + topic, "d", record(topic, "drop", "http://x/drop", "Dropped note on mining.", "text/plain"));
+        publish(dataTopic(topic), "k", record(topic, "keep", "http://x/keep", "Kept note on shipping.", "text/plain"));
+        publish(dataTopic(topic), "d", record(topic, "drop", "http://x/drop", "Dropped note on mining.", "text/plain"));
         await().atMost(Duration.ofSeconds(60)).until(() -> search("note", topic, null, 10).size() == 2);
 
         assertThat(post("/segments", Map.of("api_key", ADMIN_KEY, "topic", topic, "segment", "drop",
@@ -147,10 +147,10 @@ class IngestionTest extends PipelineTestSupport {
         String topic = uniqueName("poison");
         createTopic(topic);
         createSegment(topic, "s");
-        publish("data-" + topic, "p1", "not json at all");
-        publish("data-" + topic, "p2", "{\"topic\": \"" + topic + "\", \"content\": 42}");
-        publish("data-" + topic, "p3", record(topic, "s", "http://x/empty", "   ", "text/plain"));
-        publish("data-" + topic, "ok", record(topic, "s", "http://x/fine", "A fine record about tariffs.",
+        publish(dataTopic(topic), "p1", "not json at all");
+        publish(dataTopic(topic), "p2", "{\"topic\": \"" + topic + "\", \"content\": 42}");
+        publish(dataTopic(topic), "p3", record(topic, "s", "http://x/empty", "   ", "text/plain"));
+        publish(dataTopic(topic), "ok", record(topic, "s", "http://x/fine", "A fine record about tariffs.",
                 "text/plain"));
 
         await().atMost(Duration.ofSeconds(60)).until(() -> search("tariffs", topic, null, 5).size() == 1);

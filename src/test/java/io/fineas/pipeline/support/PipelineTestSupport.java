@@ -81,6 +81,11 @@ public abstract class PipelineTestSupport extends CamelMainTestSupport {
         return dataDir;
     }
 
+    /** The Kafka data topic of a topic in this test class. */
+    protected String dataTopic(String topic) {
+        return "data" + ids().suffix() + "-" + topic;
+    }
+
     protected String alertTopic() {
         return ids().alertTopic();
     }
@@ -121,6 +126,8 @@ public abstract class PipelineTestSupport extends CamelMainTestSupport {
         p.put("pipeline.kafka.alert-topic", ids().alertTopic());
         p.put("pipeline.kafka.run-status-topic", "run-status-" + ids().suffix());
         p.put("pipeline.kafka.capture-dlq-topic", "capture-" + ids().suffix() + ".dlq");
+        // data topics of this class only: the RAG consumers subscribe by pattern and must not read other classes' topics
+        p.put("pipeline.kafka.data-topic-prefix", dataTopic(""));
         p.put("pipeline.kafka.ingest-dlq-topic", "ingest-" + ids().suffix() + ".dlq");
         p.put("pipeline.kafka.events-topic", "events-" + ids().suffix());
         p.put("pipeline.rag.ingest-group", "rag-ingest-" + ids().suffix());
@@ -135,6 +142,11 @@ public abstract class PipelineTestSupport extends CamelMainTestSupport {
 
     @AfterAll
     void closeClients() {
+        // camel-test's per-class context is otherwise stopped only when the JVM's tests end: stop it with its class,
+        // so its consumers do not go on reading the next classes' topics
+        if (context != null) {
+            context.stop();
+        }
         if (mongo != null) {
             mongo.close();
         }

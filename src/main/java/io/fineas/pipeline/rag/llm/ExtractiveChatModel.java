@@ -29,6 +29,7 @@ public final class ExtractiveChatModel implements ChatModel {
     private static final Pattern PASSAGE = Pattern.compile("(?m)^\\[(\\d+)]\\s*(?:\\([^)]*\\)\\s*)?(.*)$");
     private static final Pattern SENTENCE_END = Pattern.compile("(?<=[.!?])\\s+(?=[A-Z0-9\"'(])");
     private static final double MIN_SIMILARITY = 0.2;
+    private static final double RELATIVE_FLOOR = 0.7;
 
     private final EmbeddingModel embeddings;
     private final int maxSentences;
@@ -61,8 +62,11 @@ public final class ExtractiveChatModel implements ChatModel {
                 ranked.add(i);
             }
             ranked.sort(Comparator.comparingDouble(i -> -cosine(query, vectors.get(i).vector())));
+            // a sentence must be close to the question, and not far behind the closest one
+            double best = cosine(query, vectors.get(ranked.get(0)).vector());
+            double floor = Math.max(MIN_SIMILARITY, RELATIVE_FLOOR * best);
             List<Integer> chosen = ranked.stream()
-                    .filter(i -> question == null || cosine(query, vectors.get(i).vector()) >= MIN_SIMILARITY)
+                    .filter(i -> question == null || cosine(query, vectors.get(i).vector()) >= floor)
                     .limit(maxSentences).toList();
             if (chosen.isEmpty()) {
                 answer = "The stored data does not answer this.";

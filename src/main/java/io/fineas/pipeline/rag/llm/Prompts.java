@@ -82,7 +82,8 @@ public final class Prompts {
         String body = template.replace("{topic}", topic).replace("{segment}", segment)
                 .replace("{source}", source == null ? "" : source).replace("{title}", title == null ? "" : title)
                 .replace("{text}", sanitize(text));
-        return new Prompt(id, List.of(SystemMessage.from(SYSTEM), UserMessage.from(body)));
+        // a mutable list: camel-langchain4j-chat replaces the last user message in place (RAG augmentation)
+        return new Prompt(id, new ArrayList<>(List.of(SystemMessage.from(SYSTEM), UserMessage.from(body))));
     }
 
     /** Context text cannot close the context block early, and is bounded. */
