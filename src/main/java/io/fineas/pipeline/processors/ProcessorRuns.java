@@ -5,13 +5,10 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +22,7 @@ import com.rometools.rome.feed.synd.SyndEntry;
 import com.rometools.rome.feed.synd.SyndFeed;
 import io.fineas.pipeline.gateway.TopicRegistry;
 import io.fineas.pipeline.util.AlertMatcher;
+import io.fineas.pipeline.util.Hashes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -116,16 +114,11 @@ public final class ProcessorRuns {
     /** One record: the raw content of one capture plus the run's and the source's metadata. */
     public Map<String, Object> record(ProcessorRun run, Map<String, Object> item, String sourceId, String content,
             String contentType, Map<String, Object> extra) {
-        Map<String, Object> r = new LinkedHashMap<>();
-        r.put("topic", run.getConfig().topic());
-        r.put("segment", run.getConfig().segment());
-        r.put("processor_id", run.getProcessorId());
-        r.put("run_id", run.getRunId());
-        r.put("parameters", item);
+        Map<String, Object> r = origin(run, item);
         r.put("source", Map.of("kind", run.getKind(), "id", sourceId));
         r.put("captured_at", Instant.now().toString());
         r.put("content_type", contentType == null ? "application/octet-stream" : contentType);
-        r.put("content_hash", sha256(content));
+        r.put("content_hash", Hashes.sha256Hex(content));
         if (extra != null) {
             r.putAll(extra);
         }
@@ -181,16 +174,22 @@ public final class ProcessorRuns {
     /** The dead-letter record of an item that could not be captured. */
     public Map<String, Object> errorRecord(ProcessorRun run, Map<String, Object> item, Throwable error) {
         run.failed();
+        Map<String, Object> r = origin(run, item);
+        r.put("source", Map.of("kind", run.getKind()));
+        r.put("failed_at", Instant.now().toString());
+        r.put("error", error == null ? "unknown" : error.getClass().getSimpleName() + ": " + error.getMessage());
+        LOG.warn("Processor {} run {}: item {} failed: {}", run.getProcessorId(), run.getRunId(), item, r.get("error"));
+        return r;
+    }
+
+    /** What every record of a run says about where it comes from. */
+    private static Map<String, Object> origin(ProcessorRun run, Map<String, Object> item) {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("topic", run.getConfig().topic());
         r.put("segment", run.getConfig().segment());
         r.put("processor_id", run.getProcessorId());
         r.put("run_id", run.getRunId());
         r.put("parameters", item);
-        r.put("source", Map.of("kind", run.getKind()));
-        r.put("failed_at", Instant.now().toString());
-        r.put("error", error == null ? "unknown" : error.getClass().getSimpleName() + ": " + error.getMessage());
-        LOG.warn("Processor {} run {}: item {} failed: {}", run.getProcessorId(), run.getRunId(), item, r.get("error"));
         return r;
     }
 
@@ -215,12 +214,4 @@ public final class ProcessorRuns {
         return s;
     }
 
-    static String sha256(String content) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(content.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

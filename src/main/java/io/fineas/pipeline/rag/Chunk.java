@@ -1,10 +1,8 @@
 package io.fineas.pipeline.rag;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Map;
+
+import io.fineas.pipeline.util.Hashes;
 
 /**
  * One chunk of one source's text, with the metadata stored beside its vector. Its id is derived from topic, segment,
@@ -14,12 +12,6 @@ public record Chunk(String id, String topic, String segment, String source, int 
         Map<String, Object> metadata) {
 
     public static String id(String topic, String segment, String source, int index) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest((topic + '\u0000' + segment + '\u0000' + source
-                    + '\u0000' + index).getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest, 0, 16);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Hashes.sha256Hex(topic + '\u0000' + segment + '\u0000' + source + '\u0000' + index).substring(0, 32);
     }
 }

@@ -5,9 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.langchain4j.data.document.Document;
 import dev.langchain4j.data.document.DocumentSplitter;
 import dev.langchain4j.data.embedding.Embedding;
@@ -22,8 +19,6 @@ import dev.langchain4j.model.embedding.EmbeddingModel;
  * stored.
  */
 public final class Ingestion {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What a batch came to: records and chunks stored, and the records refused with their reason. */
     public record Result(int records, int chunks, List<Map<String, Object>> failures) {
@@ -77,32 +72,18 @@ public final class Ingestion {
             throw new IllegalArgumentException(raw == null ? "empty record"
                     : "record of " + raw.length() + " characters is larger than the limit of " + maxRecordChars);
         }
-        Map<String, Object> record;
-        try {
-            record = JSON.readValue(raw, new TypeReference<>() {
-            });
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("not a JSON record: " + e.getOriginalMessage());
-        }
-        if (record == null || !(record.get("topic") instanceof String topic)
-                || !(record.get("segment") instanceof String segment)
-                || !(record.get("source") instanceof Map<?, ?> source) || !(source.get("id") instanceof String sourceId)
-                || !(record.get("content") instanceof String content)) {
-            throw new IllegalArgumentException("not a captured record: topic, segment, source.id and content "
-                    + "(a string) are required");
-        }
-        String text = TextExtraction.text(content, (String) record.get("content_type"));
-        if (text.isBlank()) {
-            throw new IllegalArgumentException("the record has no text");
-        }
-        List<TextSegment> segments = splitter.split(Document.from(text));
+        CapturedRecord record = CapturedRecord.parse(raw);
+        String topic = record.topic();
+        String segment = record.segment();
+        String sourceId = record.sourceId();
+        List<TextSegment> segments = splitter.split(Document.from(record.text()));
         List<Chunk> chunks = new ArrayList<>();
         for (int i = 0; i < segments.size(); i++) {
             Map<String, Object> metadata = new LinkedHashMap<>();
             metadata.put("topic", topic);
             metadata.put("segment", segment);
             metadata.put("source", sourceId);
-            metadata.put("source_kind", source.get("kind"));
+            metadata.put("source_kind", ((Map<?, ?>) record.get("source")).get("kind"));
             metadata.put("processor_id", record.get("processor_id"));
             metadata.put("run_id", record.get("run_id"));
             metadata.put("captured_at", record.get("captured_at"));

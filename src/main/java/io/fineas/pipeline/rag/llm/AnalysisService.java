@@ -1,20 +1,15 @@
 package io.fineas.pipeline.rag.llm;
 
-import java.io.IOException;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.langchain4j.data.message.ChatMessage;
-import io.fineas.pipeline.rag.TextExtraction;
+import io.fineas.pipeline.rag.CapturedRecord;
 
 /** The LLM analysis of one captured record: its prompt from the topic's or segment's template, then the inference. */
 public final class AnalysisService {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One record on its way through the model. */
     public static final class Job {
@@ -41,25 +36,9 @@ public final class AnalysisService {
     }
 
     public Job prepare(String recordJson) {
-        Map<String, Object> record;
-        try {
-            record = JSON.readValue(recordJson, new TypeReference<>() {
-            });
-        } catch (IOException e) {
-            throw new IllegalArgumentException("not a JSON record: " + e.getMessage());
-        }
-        if (record == null || !(record.get("topic") instanceof String topic)
-                || !(record.get("segment") instanceof String segment)
-                || !(record.get("content") instanceof String content)) {
-            throw new IllegalArgumentException("not a captured record: topic, segment and content are required");
-        }
-        String text = TextExtraction.text(content, (String) record.get("content_type"));
-        if (text.isBlank()) {
-            throw new IllegalArgumentException("the record has no text");
-        }
-        Object source = record.get("source") instanceof Map<?, ?> s ? s.get("id") : null;
-        return new Job(record, prompts.analysis(topic, segment, source == null ? null : source.toString(),
-                (String) record.get("title"), text));
+        CapturedRecord record = CapturedRecord.parse(recordJson);
+        return new Job(record.fields(), prompts.analysis(record.topic(), record.segment(), record.sourceId(),
+                (String) record.get("title"), record.text()));
     }
 
     public Map<String, Object> inference(Job job, String answer) {
