@@ -55,6 +55,8 @@ abstract class LlmStandInTestSupport extends PipelineTestSupport {
     protected void overrideProperties(Properties p) {
         providerProperties(p, "http://127.0.0.1:" + standIn().getAddress().getPort());
         p.put("pipeline.llm.retry-delay-ms", "50");
+        // the circuit opens after the always-failing record's four calls; let it close again before the next test
+        p.put("pipeline.llm.open-state-ms", "500");
         p.put("pipeline.llm.analysis-group", "llm-analysis-" + ids().suffix());
         p.put("pipeline.kafka.inference-topic", "inference-" + ids().suffix());
     }
@@ -76,7 +78,8 @@ abstract class LlmStandInTestSupport extends PipelineTestSupport {
         Map<String, Object> body = JSON.readValue(ex.getRequestBody(), Map.class);
         received.add(new Received(ex.getRequestURI().getPath(), ex.getRequestHeaders().getFirst("Authorization"),
                 body));
-        Integer failure = failures.poll();
+        // a record marked "ALWAYS-FAIL" meets a provider that keeps answering 500
+        Integer failure = body.toString().contains("ALWAYS-FAIL") ? Integer.valueOf(500) : failures.poll();
         String answer = failure != null ? "{\"error\":{\"message\":\"stand-in says " + failure + "\"}}"
                 : completion("Stand-in summary of the record [1]");
         byte[] bytes = answer.getBytes(StandardCharsets.UTF_8);
@@ -84,6 +87,33 @@ abstract class LlmStandInTestSupport extends PipelineTestSupport {
         ex.sendResponseHeaders(failure != null ? failure : 200, bytes.length);
         ex.getResponseBody().write(bytes);
         ex.close();
+    }
+
+    @Test
+    void aRecordTheProviderKeepsRefusingGoesToTheLlmDeadLetterTopicWithItsReason() {
+        String topic = uniqueName("llmfail");
+        createTopic(topic);
+        createSegment(topic, "filings");
+        String record = toJson(Map.of("topic", topic, "segment", "filings", "run_id", "r2",
+                "source", Map.of("kind", "http", "id", "http://x/filing-9"), "content_type", "text/plain",
+                "content", "ALWAYS-FAIL filing about a merger."));
+        publish(dataTopic(topic), "f9", record);
+
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            var dead = readAll("llm-" + ids().suffix() + ".dlq", Duration.ofMillis(300)).stream()
+                    .filter(r -> r.value() != null && r.value().contains("filing-9")).toList();
+            assertThat(dead).hasSize(1);
+            assertThat(parse(dead.get(0).value())).containsEntry("run_id", "r2");
+            // given up after the 500s, or once the circuit opened on them: either way not piling up
+            assertThat(new String(dead.get(0).headers().lastHeader("dlq-reason").value()))
+                    .containsAnyOf("500", "CircuitBreaker 'llm-circuit-breaker' is OPEN");
+            assertThat(new String(dead.get(0).headers().lastHeader("dlq-source-topic").value()))
+                    .isEqualTo(dataTopic(topic));
+        });
+        // tried once and retried at most LLM_RETRIES (3) times (fewer when the circuit is already open)
+        assertThat(received.stream().filter(r -> r.body().toString().contains("ALWAYS-FAIL")).count()).isLessThanOrEqualTo(4L);
+        assertThat(((Number) get("/topics/" + topic + "/segments/filings/inferences", "X-API-Key", ADMIN_KEY).json()
+                .get("total")).intValue()).isZero();
     }
 
     @AfterAll
@@ -109,9 +139,10 @@ abstract class LlmStandInTestSupport extends PipelineTestSupport {
         assertThat(inference).containsEntry("model", expectedModel()).containsEntry("source", "http://x/filing-7")
                 .containsEntry("inference", "Stand-in summary of the record [1]").containsEntry("run_id", "r1");
 
-        assertThat(received).hasSize(3);
-        assertThat(received).allSatisfy(r -> assertThat(r.path()).isEqualTo(chatPath()));
-        Map<String, Object> body = received.get(2).body();
+        List<Received> calls = received.stream().filter(r -> r.body().toString().contains("filing-7")).toList();
+        assertThat(calls).hasSize(3);
+        assertThat(calls).allSatisfy(r -> assertThat(r.path()).isEqualTo(chatPath()));
+        Map<String, Object> body = calls.get(2).body();
         assertThat(body).containsEntry("model", expectedModel());
         List<Map<String, Object>> messages = messages(body);
         assertThat(messages).extracting(m -> m.get("role")).containsExactly("system", "user");

@@ -37,7 +37,7 @@ class OpenAiProviderTest extends LlmStandInTestSupport {
 
     @Override
     protected List<Map<String, Object>> messages(Map<String, Object> body) {
-        assertThat(received.get(2).authorization()).isEqualTo("Bearer test-openai-key");
+        assertThat(received).allSatisfy(r -> assertThat(r.authorization()).isEqualTo("Bearer test-openai-key"));
         return (List<Map<String, Object>>) body.get("messages");
     }
 }

@@ -129,6 +129,7 @@ public abstract class PipelineTestSupport extends CamelMainTestSupport {
         // data topics of this class only: the RAG consumers subscribe by pattern and must not read other classes' topics
         p.put("pipeline.kafka.data-topic-prefix", dataTopic(""));
         p.put("pipeline.kafka.ingest-dlq-topic", "ingest-" + ids().suffix() + ".dlq");
+        p.put("pipeline.kafka.llm-dlq-topic", "llm-" + ids().suffix() + ".dlq");
         p.put("pipeline.kafka.events-topic", "events-" + ids().suffix());
         p.put("pipeline.rag.ingest-group", "rag-ingest-" + ids().suffix());
         p.put("pipeline.data-dir", dataDir().toString());
