@@ -16,6 +16,45 @@ import static org.awaitility.Awaitility.await;
 /** The gateway end to end: real HTTP into the routes, real Kafka topics and records, real Mongo collections. */
 class GatewayTest extends PipelineTestSupport {
 
+    @Override
+    protected void overrideProperties(java.util.Properties p) {
+        p.put("pipeline.chat.timeout-ms", "3000");
+        p.put("pipeline.kafka.chat-request-topic", "chat-requests-" + ids().suffix());
+        p.put("pipeline.kafka.chat-reply-topic", "chat-replies-" + ids().suffix());
+    }
+
+    @Test
+    void chatWaitsForItsOwnReplyOnKafkaAndIgnoresOthers() throws Exception {
+        var answer = java.util.concurrent.CompletableFuture.supplyAsync(() -> post("/chat",
+                Map.of("question", "What moved the market?", "session_id", "s1"), "X-API-Key", ADMIN_KEY));
+        // the question is on the chatbot topic, with a correlation id and without any key
+        ConsumerRecord<String, String> question = await().atMost(Duration.ofSeconds(10)).until(() ->
+                readAll("chat-requests-" + ids().suffix(), Duration.ofMillis(200)).stream()
+                        .filter(r -> r.value().contains("What moved the market?")).findFirst().orElse(null),
+                java.util.Objects::nonNull);
+        assertThat(question.value()).doesNotContain(ADMIN_KEY);
+        String correlationId = (String) parse(question.value()).get("correlation_id");
+
+        // a reply meant for another gateway instance, then this one's (as the chat service would publish them)
+        publish("chat-replies-" + ids().suffix(), "x", toJson(Map.of("correlation_id", "someone-else",
+                "answer", "not yours", "sources", List.of(), "model", "m")));
+        publish("chat-replies-" + ids().suffix(), "y", toJson(Map.of("correlation_id", correlationId,
+                "answer", "Rates held steady [1]", "sources", List.of(Map.of("topic", "t", "source", "s")),
+                "model", "m")));
+
+        Response r = answer.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.json()).containsEntry("answer", "Rates held steady [1]").containsEntry("model", "m")
+                .doesNotContainKey("correlation_id");
+    }
+
+    @Test
+    void chatWithoutAnAnswerInTimeIs504() {
+        Response r = post("/chat", Map.of("question", "Anyone there?"), "X-API-Key", ADMIN_KEY);
+        assertThat(r.status()).isEqualTo(504);
+        assertThat(r.json()).containsEntry("error", "timeout");
+    }
+
     @Test
     void topicCreateMakesKafkaTopicAndCollectionAndIsListed() {
         String topic = uniqueName("finance");
