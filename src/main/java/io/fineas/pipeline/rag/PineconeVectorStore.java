@@ -21,10 +21,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * Pinecone through its REST data plane (upsert, query, delete), one namespace per topic. Upserts go in batches of at
  * most 100 vectors (Pinecone's recommended request size, well under its 2 MB limit); the chunk text travels in the
  * metadata so a query answers with it. A search without a topic asks each topic's namespace and merges the results.
+ * Deletes go by id (listed by id prefix) or by namespace, which serverless and pod-based indexes both support.
  */
 public final class PineconeVectorStore implements VectorStore {
 
     static final int UPSERT_BATCH = 100;
+    static final int DELETE_BATCH = 1000;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String host;
@@ -62,11 +64,15 @@ public final class PineconeVectorStore implements VectorStore {
         });
     }
 
+    /**
+     * Deletes by id, which every Pinecone index supports (serverless ones cannot delete by metadata filter): the ids
+     * of the source's chunks are listed by their prefix, and those from {@code fromIndex} on deleted.
+     */
     @Override
     public void removeStale(String topic, String segment, String source, int fromIndex) {
-        post("/vectors/delete", Map.of("namespace", topic, "filter", Map.of(
-                "segment", Map.of("$eq", segment), "source", Map.of("$eq", source),
-                "chunk_index", Map.of("$gte", fromIndex))));
+        String prefix = Chunk.sourcePrefix(topic, segment, source);
+        deleteIds(topic, listIds(topic, prefix).stream()
+                .filter(id -> Integer.parseInt(id.substring(prefix.length())) >= fromIndex).toList());
     }
 
     @Override
@@ -74,8 +80,36 @@ public final class PineconeVectorStore implements VectorStore {
         if (segment == null) {
             post("/vectors/delete", Map.of("namespace", topic, "deleteAll", true));
         } else {
-            post("/vectors/delete", Map.of("namespace", topic, "filter", Map.of("segment", Map.of("$eq", segment))));
+            deleteIds(topic, listIds(topic, Chunk.segmentPrefix(topic, segment)));
         }
+    }
+
+    private void deleteIds(String namespace, List<String> ids) {
+        for (int from = 0; from < ids.size(); from += DELETE_BATCH) {
+            post("/vectors/delete", Map.of("namespace", namespace,
+                    "ids", ids.subList(from, Math.min(ids.size(), from + DELETE_BATCH))));
+        }
+    }
+
+    /** GET /vectors/list?namespace&prefix, following the pagination token. */
+    private List<String> listIds(String namespace, String prefix) {
+        List<String> ids = new ArrayList<>();
+        String token = null;
+        do {
+            String query = "/vectors/list?namespace=" + encode(namespace) + "&prefix=" + encode(prefix) + "&limit=100"
+                    + (token == null ? "" : "&paginationToken=" + encode(token));
+            Map<String, Object> page = send(HttpRequest.newBuilder(URI.create(host + query)).GET(), query);
+            for (Object v : (List<?>) page.getOrDefault("vectors", List.of())) {
+                ids.add((String) ((Map<?, ?>) v).get("id"));
+            }
+            Object pagination = page.get("pagination");
+            token = pagination instanceof Map<?, ?> p ? (String) p.get("next") : null;
+        } while (token != null);
+        return ids;
+    }
+
+    private static String encode(String s) {
+        return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     @Override
@@ -105,10 +139,13 @@ public final class PineconeVectorStore implements VectorStore {
     }
 
     private Map<String, Object> post(String path, Object body) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(host + path)).timeout(Duration.ofSeconds(30))
-                .header("Api-Key", apiKey).header("Content-Type", "application/json")
-                .header("X-Pinecone-API-Version", "2025-01")
-                .POST(HttpRequest.BodyPublishers.ofString(toJson(body))).build();
+        return send(HttpRequest.newBuilder(URI.create(host + path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(toJson(body))), path);
+    }
+
+    private Map<String, Object> send(HttpRequest.Builder builder, String path) {
+        HttpRequest request = builder.timeout(Duration.ofSeconds(30)).header("Api-Key", apiKey)
+                .header("X-Pinecone-API-Version", "2025-01").build();
         try {
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() / 100 != 2) {

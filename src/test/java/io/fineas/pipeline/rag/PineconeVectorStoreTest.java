@@ -34,12 +34,15 @@ class PineconeVectorStoreTest {
     void standIn() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", ex -> {
-            Map<String, Object> body = JSON.readValue(ex.getRequestBody(), new TypeReference<>() {
-            });
+            String path = ex.getRequestURI().getPath();
+            Map<String, Object> body = path.equals("/vectors/list") ? Map.of("query", ex.getRequestURI().getRawQuery())
+                    : JSON.readValue(ex.getRequestBody(), new TypeReference<>() {
+                    });
             synchronized (calls) {
-                calls.add(new Call(ex.getRequestURI().getPath(), ex.getRequestHeaders().getFirst("Api-Key"), body));
+                calls.add(new Call(path, ex.getRequestHeaders().getFirst("Api-Key"), body));
             }
-            String answer = ex.getRequestURI().getPath().equals("/query")
+            String answer = path.equals("/vectors/list") ? listAnswer(ex.getRequestURI().getRawQuery())
+                    : path.equals("/query")
                     ? "{\"matches\":[{\"id\":\"c1\",\"score\":0.91,\"metadata\":{\"text\":\"hello\",\"segment\":\"news\","
                             + "\"chunk_index\":0}}],\"namespace\":\"" + body.get("namespace") + "\"}"
                     : status == 200 ? "{}" : "{\"code\":3,\"message\":\"bad request\"}";
@@ -51,6 +54,22 @@ class PineconeVectorStoreTest {
         server.start();
         store = new PineconeVectorStore("http://127.0.0.1:" + server.getAddress().getPort(), "pc-key",
                 () -> List.of("finance", "health"));
+    }
+
+    /** Pinecone's documented list answer: two pages for a source's prefix (ids #0..#3), one page for a segment's. */
+    private String listAnswer(String query) {
+        String prefix = java.net.URLDecoder.decode(query.replaceAll(".*prefix=([^&]*).*", "$1"),
+                StandardCharsets.UTF_8);
+        if (prefix.endsWith("#") && !query.contains("paginationToken")) {
+            return "{\"vectors\":[{\"id\":\"" + prefix + "0\"},{\"id\":\"" + prefix + "1\"}],"
+                    + "\"pagination\":{\"next\":\"page2\"},\"namespace\":\"finance\"}";
+        }
+        if (prefix.endsWith("#")) {
+            return "{\"vectors\":[{\"id\":\"" + prefix + "2\"},{\"id\":\"" + prefix + "3\"}],"
+                    + "\"namespace\":\"finance\"}";
+        }
+        return "{\"vectors\":[{\"id\":\"" + prefix + "aaa#0\"},{\"id\":\"" + prefix + "bbb#0\"}],"
+                + "\"namespace\":\"finance\"}";
     }
 
     @AfterEach
@@ -82,7 +101,7 @@ class PineconeVectorStoreTest {
     }
 
     @Test
-    void queriesWithASegmentFilterAndDeletesByFilterAndNamespace() {
+    void queriesWithASegmentFilterAndDeletesByIdAndNamespace() {
         List<SearchHit> hits = store.search(new float[] {1, 0}, 3, "finance", "news");
         assertThat(hits).hasSize(1);
         assertThat(hits.get(0).text()).isEqualTo("hello");
@@ -91,16 +110,25 @@ class PineconeVectorStoreTest {
                 .containsEntry("includeMetadata", true)
                 .containsEntry("filter", Map.of("segment", Map.of("$eq", "news")));
 
+        // stale chunks: the source's ids are listed by prefix (two pages), those from index 2 on deleted by id
+        String source = Chunk.sourcePrefix("finance", "news", "http://x/1");
         store.removeStale("finance", "news", "http://x/1", 2);
-        assertThat(calls.get(1).path()).isEqualTo("/vectors/delete");
-        assertThat(calls.get(1).body()).containsEntry("namespace", "finance").containsEntry("filter", Map.of(
-                "segment", Map.of("$eq", "news"), "source", Map.of("$eq", "http://x/1"),
-                "chunk_index", Map.of("$gte", 2)));
+        assertThat(calls.subList(1, 4)).extracting(Call::path)
+                .containsExactly("/vectors/list", "/vectors/list", "/vectors/delete");
+        assertThat((String) calls.get(1).body().get("query")).contains("namespace=finance")
+                .contains("prefix=" + java.net.URLEncoder.encode(source, StandardCharsets.UTF_8));
+        assertThat((String) calls.get(2).body().get("query")).contains("paginationToken=page2");
+        assertThat(calls.get(3).body()).containsEntry("namespace", "finance")
+                .containsEntry("ids", List.of(source + "2", source + "3"));
 
         store.delete("finance", null);
-        assertThat(calls.get(2).body()).containsEntry("namespace", "finance").containsEntry("deleteAll", true);
+        assertThat(calls.get(4).body()).containsEntry("namespace", "finance").containsEntry("deleteAll", true);
+
+        // a segment: every id under the segment's prefix
+        String segment = Chunk.segmentPrefix("finance", "news");
         store.delete("finance", "news");
-        assertThat(calls.get(3).body()).containsEntry("filter", Map.of("segment", Map.of("$eq", "news")));
+        assertThat(calls.get(6).path()).isEqualTo("/vectors/delete");
+        assertThat(calls.get(6).body()).containsEntry("ids", List.of(segment + "aaa#0", segment + "bbb#0"));
     }
 
     @Test
