@@ -24,7 +24,7 @@ public final class Ingestion {
     public record Result(int records, int chunks, List<Map<String, Object>> failures) {
     }
 
-    private record Prepared(String topic, String segment, String source, List<Chunk> chunks) {
+    private record Prepared(String topic, String segment, String source, List<Chunk> chunks, String raw) {
     }
 
     private final EmbeddingModel model;
@@ -48,23 +48,52 @@ public final class Ingestion {
                 bySource.remove(p.topic() + '\u0000' + p.segment() + '\u0000' + p.source());
                 bySource.put(p.topic() + '\u0000' + p.segment() + '\u0000' + p.source(), p);
             } catch (IllegalArgumentException e) {
-                Map<String, Object> f = new LinkedHashMap<>();
-                f.put("record", raw);
-                f.put("reason", e.getMessage());
-                failures.add(f);
+                failures.add(failure(raw, e.getMessage()));
             }
         }
         List<Chunk> chunks = new ArrayList<>();
-        bySource.values().forEach(p -> chunks.addAll(p.chunks()));
+        List<float[]> vectors = new ArrayList<>();
+        try {
+            bySource.values().forEach(p -> chunks.addAll(p.chunks()));
+            vectors.addAll(embed(chunks));
+        } catch (RuntimeException batchFailure) {
+            // one record the model cannot take must not stall the batch: embed record by record, refuse the ones
+            // that fail; if every record fails the model itself is down, which is retried as a transient fault
+            chunks.clear();
+            vectors.clear();
+            for (var it = bySource.entrySet().iterator(); it.hasNext();) {
+                Prepared p = it.next().getValue();
+                try {
+                    vectors.addAll(embed(p.chunks()));
+                    chunks.addAll(p.chunks());
+                } catch (RuntimeException e) {
+                    it.remove();
+                    failures.add(failure(p.raw(), "embedding failed: " + e.getMessage()));
+                }
+            }
+            if (bySource.isEmpty()) {
+                throw batchFailure;
+            }
+        }
         if (!chunks.isEmpty()) {
-            List<Embedding> embeddings = model.embedAll(chunks.stream().map(c -> TextSegment.from(c.text())).toList())
-                    .content();
-            store.upsert(chunks, embeddings.stream().map(Embedding::vector).toList());
+            store.upsert(chunks, vectors);
             for (Prepared p : bySource.values()) {
                 store.removeStale(p.topic(), p.segment(), p.source(), p.chunks().size());
             }
         }
         return new Result(bySource.size(), chunks.size(), failures);
+    }
+
+    private static Map<String, Object> failure(String record, String reason) {
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("record", record);
+        f.put("reason", reason);
+        return f;
+    }
+
+    private List<float[]> embed(List<Chunk> chunks) {
+        return model.embedAll(chunks.stream().map(c -> TextSegment.from(c.text())).toList()).content().stream()
+                .map(Embedding::vector).toList();
     }
 
     private Prepared prepare(String raw) {
@@ -95,6 +124,6 @@ public final class Ingestion {
             chunks.add(new Chunk(Chunk.id(topic, segment, sourceId, i), topic, segment, sourceId, i,
                     segments.get(i).text(), metadata));
         }
-        return new Prepared(topic, segment, sourceId, chunks);
+        return new Prepared(topic, segment, sourceId, chunks, raw);
     }
 }
