@@ -39,6 +39,7 @@ import io.fineas.pipeline.rag.llm.ChatService;
 import io.fineas.pipeline.rag.llm.ExtractiveChatModel;
 import io.fineas.pipeline.rag.llm.LlmRetryPolicy;
 import io.fineas.pipeline.rag.llm.Prompts;
+import io.fineas.pipeline.rag.llm.RetryAfterHttpClientBuilder;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.ollama.OllamaChatModel;
 import dev.langchain4j.model.openai.OpenAiChatModel;
@@ -66,6 +67,8 @@ import org.slf4j.LoggerFactory;
 public class PipelineConfiguration implements CamelConfiguration {
 
     private static final Logger LOG = LoggerFactory.getLogger(PipelineConfiguration.class);
+    /** The longest a provider's Retry-After is honoured before the call is reported failed. */
+    private static final Duration RETRY_AFTER_MAX = Duration.ofSeconds(60);
 
     @PropertyInject("pipeline.roles")
     private String roles;
@@ -260,8 +263,10 @@ public class PipelineConfiguration implements CamelConfiguration {
         ChatModel chatModel = switch (llmProvider) {
             case "extractive" -> new ExtractiveChatModel(model, extractiveSentences);
             case "openai" -> OpenAiChatModel.builder().baseUrl(openAiBaseUrl).apiKey(openAiKey).modelName(openAiModel)
+                    .httpClientBuilder(new RetryAfterHttpClientBuilder(RETRY_AFTER_MAX))
                     .timeout(Duration.ofMillis(llmTimeoutMs)).maxRetries(0).build();
             case "ollama" -> OllamaChatModel.builder().baseUrl(ollamaBaseUrl).modelName(ollamaModel)
+                    .httpClientBuilder(new RetryAfterHttpClientBuilder(RETRY_AFTER_MAX))
                     .timeout(Duration.ofMillis(llmTimeoutMs)).maxRetries(0).build();
             default -> throw new IllegalArgumentException("Unknown LLM_PROVIDER '" + llmProvider
                     + "': use extractive, openai or ollama");

@@ -26,7 +26,7 @@ import static org.awaitility.Awaitility.await;
 abstract class LlmStandInTestSupport extends PipelineTestSupport {
 
     /** A request the stand-in received. */
-    record Received(String path, String authorization, Map<String, Object> body) {
+    record Received(String path, String authorization, Map<String, Object> body, long atNanos) {
     }
 
     private HttpServer server;
@@ -77,13 +77,16 @@ abstract class LlmStandInTestSupport extends PipelineTestSupport {
     private void handle(HttpExchange ex) throws IOException {
         Map<String, Object> body = JSON.readValue(ex.getRequestBody(), Map.class);
         received.add(new Received(ex.getRequestURI().getPath(), ex.getRequestHeaders().getFirst("Authorization"),
-                body));
+                body, System.nanoTime()));
         // a record marked "ALWAYS-FAIL" meets a provider that keeps answering 500
         Integer failure = body.toString().contains("ALWAYS-FAIL") ? Integer.valueOf(500) : failures.poll();
         String answer = failure != null ? "{\"error\":{\"message\":\"stand-in says " + failure + "\"}}"
                 : completion("Stand-in summary of the record [1]");
         byte[] bytes = answer.getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().add("Content-Type", "application/json");
+        if (failure != null && failure == 429) {
+            ex.getResponseHeaders().add("Retry-After", "1");
+        }
         ex.sendResponseHeaders(failure != null ? failure : 200, bytes.length);
         ex.getResponseBody().write(bytes);
         ex.close();
@@ -142,6 +145,8 @@ abstract class LlmStandInTestSupport extends PipelineTestSupport {
         List<Received> calls = received.stream().filter(r -> r.body().toString().contains("filing-7")).toList();
         assertThat(calls).hasSize(3);
         assertThat(calls).allSatisfy(r -> assertThat(r.path()).isEqualTo(chatPath()));
+        // the 429 said Retry-After: 1, and the next call came no sooner (the backoff alone is 50 ms)
+        assertThat(calls.get(1).atNanos() - calls.get(0).atNanos()).isGreaterThanOrEqualTo(1_000_000_000L);
         Map<String, Object> body = calls.get(2).body();
         assertThat(body).containsEntry("model", expectedModel());
         List<Map<String, Object>> messages = messages(body);
