@@ -4,17 +4,13 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import com.sun.net.httpserver.HttpServer;
-import io.fineas.pipeline.support.MutableClock;
-import io.fineas.pipeline.support.PipelineTestSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -24,13 +20,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The scheduler alone (no gateway in this application) against a stand-in gateway that refuses, and against two
  * scheduler instances sharing one Redis.
  */
-class SchedulerFailureTest extends PipelineTestSupport {
+class SchedulerFailureTest extends SchedulerTestSupport {
 
-    private Path dir;
     private HttpServer gateway;
     private final ConcurrentLinkedQueue<Integer> answers = new ConcurrentLinkedQueue<>();
     private final List<String> received = new CopyOnWriteArrayList<>();
-    private final MutableClock clock = new MutableClock(Instant.parse("2026-03-01T00:00:00Z"));
 
     @Override
     protected String roles() {
@@ -38,31 +32,20 @@ class SchedulerFailureTest extends PipelineTestSupport {
     }
 
     @Override
-    protected void overrideProperties(Properties p) {
-        p.put("pipeline.scheduler.schedule-file", dir().resolve("schedule.json").toString());
-        p.put("pipeline.scheduler.gateway-url", "http://127.0.0.1:" + gateway().getAddress().getPort());
-        p.put("pipeline.scheduler.redis-prefix", "test:" + ids().suffix());
-        p.put("pipeline.scheduler.api-key", "scheduler-key");
-        p.put("pipeline.scheduler.state", "redis");
+    protected String gatewayUrl() {
+        return "http://127.0.0.1:" + gateway().getAddress().getPort();
     }
 
     @Override
-    protected void doPreSetup() {
-        replaceRouteFromWith("scheduler-tick", "direct:scheduler-tick");
-    }
-
-    private Path dir() {
-        if (dir == null) {
-            try {
-                dir = Files.createTempDirectory("schedules");
-                Files.writeString(dir.resolve("run.json"), "[{\"topic\":\"t\",\"segment_targets\":[\"s\"]}]");
-                Files.writeString(dir.resolve("schedule.json"),
-                        "[{\"data_collection_file_path\": \"run.json\", \"schedule\": 1}]");
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
+    protected void schedulerProperties(Properties p) {
+        p.put("pipeline.scheduler.api-key", "scheduler-key");
+        try {
+            Files.writeString(dir().resolve("run.json"), "[{\"topic\":\"t\",\"segment_targets\":[\"s\"]}]");
+            Files.writeString(dir().resolve("schedule.json"),
+                    "[{\"data_collection_file_path\": \"run.json\", \"schedule\": 1}]");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
         }
-        return dir;
     }
 
     private HttpServer gateway() {
@@ -89,12 +72,6 @@ class SchedulerFailureTest extends PipelineTestSupport {
     @AfterAll
     void stopGateway() {
         gateway.stop(0);
-    }
-
-    private ScheduleBook book() {
-        ScheduleBook book = context.getRegistry().lookupByNameAndType("scheduleBook", ScheduleBook.class);
-        book.useClock(clock);
-        return book;
     }
 
     @Test

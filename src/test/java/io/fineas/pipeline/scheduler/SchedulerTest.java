@@ -5,17 +5,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
-import io.fineas.pipeline.support.MutableClock;
-import io.fineas.pipeline.support.PipelineTestSupport;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,11 +20,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The scheduler route against the real gateway (same application), the real Kafka alert topic and real Redis; ticks
  * are driven by hand and time by a controllable clock.
  */
-class SchedulerTest extends PipelineTestSupport {
+class SchedulerTest extends SchedulerTestSupport {
 
-    private Path dir;
     private String topic;
-    private final MutableClock clock = new MutableClock(Instant.parse("2026-01-05T00:00:00Z"));
 
     @Override
     protected String roles() {
@@ -36,38 +30,8 @@ class SchedulerTest extends PipelineTestSupport {
     }
 
     @Override
-    protected void overrideProperties(Properties p) {
-        p.put("pipeline.scheduler.schedule-file", dir().resolve("schedule.json").toString());
-        p.put("pipeline.scheduler.gateway-url", "http://127.0.0.1:" + ids().port());
-        p.put("pipeline.scheduler.redis-prefix", "test:" + ids().suffix());
-        p.put("pipeline.scheduler.state", "redis");
-    }
-
-    @Override
-    protected void doPreSetup() {
-        replaceRouteFromWith("scheduler-tick", "direct:scheduler-tick");
-    }
-
-    private Path dir() {
-        if (dir == null) {
-            try {
-                dir = Files.createTempDirectory("schedules");
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-        return dir;
-    }
-
-    private ScheduleBook book() {
-        ScheduleBook book = context.getRegistry().lookupByNameAndType("scheduleBook", ScheduleBook.class);
-        book.useClock(clock);
-        return book;
-    }
-
-    private void tick() {
-        book();
-        template.sendBody("direct:scheduler-tick", null);
+    protected String gatewayUrl() {
+        return "http://127.0.0.1:" + ids().port();
     }
 
     /** A topic with the segments, and one data collection file per segment targeting it. */
