@@ -185,13 +185,22 @@ class IngestionBenchmark extends PipelineTestSupport {
 
     @Test
     void searchLatencyAndRecallAtOneHundredThousandChunks() throws Exception {
-        StringBuilder report = new StringBuilder("| chunks | HNSW candidates | search p50 ms | search p95 ms | recall@10 vs exact |\n"
-                + "|---|---|---|---|---|\n");
+        // "random": uniform on the sphere, the worst case; "clustered": 1,000 topics with chunks near them, as
+        // sentence embeddings of a corpus are (bench.vectors=random|clustered|both)
+        String which = System.getProperty("bench.vectors", "both");
+        StringBuilder report = new StringBuilder("| vectors | chunks | HNSW candidates | search p50 ms | search p95 ms "
+                + "| recall@10 vs exact |\n|---|---|---|---|---|---|\n");
         int[] beams = {10, 100, 400};
-        double[][] quality = indexQuality(INDEX_SIZE, 384, 200, beams);
-        for (int i = 0; i < beams.length; i++) {
-            report.append(String.format("| %d | %d | %.2f | %.2f | %.3f |%n", INDEX_SIZE, beams[i], quality[i][1],
-                    quality[i][0], quality[i][2]));
+        for (boolean clustered : new boolean[] {false, true}) {
+            if (which.equals(clustered ? "random" : "clustered")) {
+                continue;
+            }
+            double[][] quality = indexQuality(INDEX_SIZE, 384, 200, beams, clustered);
+            for (int i = 0; i < beams.length; i++) {
+                report.append(String.format("| %s | %d | %d | %.2f | %.2f | %.3f |%n",
+                        clustered ? "clustered" : "random", INDEX_SIZE, beams[i], quality[i][1], quality[i][0],
+                        quality[i][2]));
+            }
         }
         System.out.println(report);
         CollectBenchmark.write("index", report.toString());
@@ -247,8 +256,15 @@ class IngestionBenchmark extends PipelineTestSupport {
 
     /** {p95 ms, p50 ms, recall@10} of the HNSW index against brute force, over random unit vectors. */
     /** Per beam width: {p95 ms, p50 ms, recall@10} of the HNSW index against brute force, random unit vectors. */
-    private static double[][] indexQuality(int size, int dim, int queries, int[] beams) throws Exception {
+    private static double[][] indexQuality(int size, int dim, int queries, int[] beams, boolean clustered)
+            throws Exception {
         Random r = new Random(7);
+        float[][] centroids = new float[1000][];
+        for (int c = 0; c < centroids.length; c++) {
+            centroids[c] = unit(r, dim);
+        }
+        java.util.function.Supplier<float[]> next = clustered
+                ? () -> near(centroids[r.nextInt(centroids.length)], r, 0.06) : () -> unit(r, dim);
         float[][] vectors = new float[size][];
         Path dir = Files.createTempDirectory("bench-index");
         try (LuceneVectorStore store = new LuceneVectorStore(dir)) {
@@ -256,7 +272,7 @@ class IngestionBenchmark extends PipelineTestSupport {
                 List<Chunk> chunks = new ArrayList<>();
                 List<float[]> vs = new ArrayList<>();
                 for (int i = from; i < Math.min(size, from + 5000); i++) {
-                    vectors[i] = unit(r, dim);
+                    vectors[i] = next.get();
                     chunks.add(new Chunk("v" + i, "t", "s", "src" + i, 0, "", Map.of("i", i)));
                     vs.add(vectors[i]);
                 }
@@ -265,7 +281,7 @@ class IngestionBenchmark extends PipelineTestSupport {
             float[][] queryVectors = new float[queries + 20][];
             List<Set<String>> exact = new ArrayList<>();
             for (int qi = 0; qi < queryVectors.length; qi++) {
-                queryVectors[qi] = unit(r, dim);
+                queryVectors[qi] = next.get();
                 List<double[]> scored = new ArrayList<>(size);
                 for (int i = 0; i < size; i++) {
                     scored.add(new double[] {dot(vectors[i], queryVectors[qi]), i});
@@ -297,6 +313,20 @@ class IngestionBenchmark extends PipelineTestSupport {
             }
             return out;
         }
+    }
+
+    /** A unit vector near the centre: each coordinate moved by Gaussian noise of the given spread. */
+    private static float[] near(float[] centre, Random r, double spread) {
+        float[] v = new float[centre.length];
+        double norm = 0;
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) (centre[i] + r.nextGaussian() * spread);
+            norm += v[i] * v[i];
+        }
+        for (int i = 0; i < v.length; i++) {
+            v[i] /= (float) Math.sqrt(norm);
+        }
+        return v;
     }
 
     private static float[] unit(Random r, int dim) {
