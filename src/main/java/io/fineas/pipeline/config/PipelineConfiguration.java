@@ -200,7 +200,6 @@ public class PipelineConfiguration implements CamelConfiguration {
         KafkaTopicAdmin topicAdmin = new KafkaTopicAdmin(kafkaBrokers, partitions, replicationFactor);
         context.addService(closing(topicAdmin), true, false);
         topicAdmin.ensure(csv(internalTopics));
-        registry.bind("kafkaTopicAdmin", topicAdmin);
 
         TopicRegistry topicRegistry = new TopicRegistry(system.getCollection("topics"),
                 mongoClient.getDatabase(mongoDatabase), topicAdmin, dataTopicPrefix);

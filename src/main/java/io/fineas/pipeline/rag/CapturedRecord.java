@@ -1,5 +1,6 @@
 package io.fineas.pipeline.rag;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -38,5 +39,19 @@ public record CapturedRecord(String topic, String segment, String sourceId, Stri
 
     public Object get(String field) {
         return fields.get(field);
+    }
+
+    /** Where the record comes from, as every derived record (chunk, inference) carries it. */
+    public Map<String, Object> provenance() {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("topic", topic);
+        p.put("segment", segment);
+        p.put("source", sourceId);
+        p.put("processor_id", fields.get("processor_id"));
+        p.put("run_id", fields.get("run_id"));
+        p.put("captured_at", fields.get("captured_at"));
+        p.put("content_hash", fields.get("content_hash"));
+        p.put("title", fields.get("title"));
+        return p;
     }
 }

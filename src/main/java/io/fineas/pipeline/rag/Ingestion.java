@@ -108,17 +108,9 @@ public final class Ingestion {
         List<TextSegment> segments = splitter.split(Document.from(record.text()));
         List<Chunk> chunks = new ArrayList<>();
         for (int i = 0; i < segments.size(); i++) {
-            Map<String, Object> metadata = new LinkedHashMap<>();
-            metadata.put("topic", topic);
-            metadata.put("segment", segment);
-            metadata.put("source", sourceId);
+            Map<String, Object> metadata = record.provenance();
             metadata.put("source_kind", ((Map<?, ?>) record.get("source")).get("kind"));
-            metadata.put("processor_id", record.get("processor_id"));
-            metadata.put("run_id", record.get("run_id"));
-            metadata.put("captured_at", record.get("captured_at"));
             metadata.put("parameters", record.get("parameters"));
-            metadata.put("title", record.get("title"));
-            metadata.put("content_hash", record.get("content_hash"));
             metadata.put("chunk_index", i);
             metadata.put("chunk_count", segments.size());
             chunks.add(new Chunk(Chunk.id(topic, segment, sourceId, i), topic, segment, sourceId, i,

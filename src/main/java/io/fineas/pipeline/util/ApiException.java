@@ -50,10 +50,6 @@ public class ApiException extends RuntimeException {
         return error;
     }
 
-    public String getDetail() {
-        return getMessage();
-    }
-
     public Map<String, Object> getBody() {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", error);

@@ -81,10 +81,6 @@ public final class KafkaTopicAdmin implements AutoCloseable {
         return true;
     }
 
-    public boolean exists(String topic) {
-        return list().contains(topic);
-    }
-
     public Set<String> list() {
         try {
             return admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
