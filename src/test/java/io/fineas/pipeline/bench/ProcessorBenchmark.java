@@ -1,6 +1,7 @@
 package io.fineas.pipeline.bench;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,6 +27,8 @@ class ProcessorBenchmark extends PipelineTestSupport {
 
     private static final int ITEMS = 500;
     private static final int WORKERS = 16;
+    /** runs of the same size before the measured one, so that the JIT has compiled the capture path */
+    private static final int WARMUP_RUNS = Integer.getInteger("bench.warmups", 5);
     private static final long LATENCY_MS = Long.getLong("bench.latency", 50);
     private SourceServer source;
     private Path folder;
@@ -74,6 +77,12 @@ class ProcessorBenchmark extends PipelineTestSupport {
         return (Map<String, Object>) processors(runId).get(segment);
     }
 
+    /** CPU time of this JVM so far: the processor, the source server and the broker all run in it. */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
     private Map<String, Object> processors(String runId) {
         return (Map<String, Object>) get("/runs/" + runId, "X-API-Key", ADMIN_KEY).json().get("processors");
     }
@@ -85,8 +94,12 @@ class ProcessorBenchmark extends PipelineTestSupport {
         createSegment(topic, "warmup");
         createSegment(topic, "measured");
 
-        run("warmup");
+        for (int i = 0; i < WARMUP_RUNS; i++) {
+            run("warmup");
+        }
+        long cpuBefore = processCpuNanos();
         Map<String, Object> measured = run("measured");
+        double cpuPerItemMs = (processCpuNanos() - cpuBefore) / 1e6 / ITEMS;
 
         long wall = ((Number) measured.get("duration_ms")).longValue();
         double ideal = (double) ITEMS * LATENCY_MS / WORKERS;
@@ -95,7 +108,8 @@ class ProcessorBenchmark extends PipelineTestSupport {
                 "|---|---|---|---|---|---|---|",
                 String.format("| processor, http source | %d | %d | %d | %.0f | %d | %.3f |", ITEMS, WORKERS, LATENCY_MS,
                         ideal, wall, wall / ideal),
-                "", String.format("max concurrent requests at the source: %d", source.maxInFlight()));
+                "", String.format("max concurrent requests at the source: %d", source.maxInFlight()),
+                String.format("CPU per item (whole JVM: processor, source, broker): %.2f ms", cpuPerItemMs));
         System.out.println(report);
         CollectBenchmark.write("processor", report);
         assertThat(measured).containsEntry("items_ok", ITEMS);
