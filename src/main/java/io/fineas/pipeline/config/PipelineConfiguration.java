@@ -209,7 +209,7 @@ public class PipelineConfiguration implements CamelConfiguration {
         registry.bind("collectRequests", new CollectRequests(apiKeys, topicRegistry));
         registry.bind("apiErrors", new ApiErrors());
         registry.bind("runs", new Runs(system.getCollection("runs")));
-        ProcessorStatus processorStatus = new ProcessorStatus(system.getCollection("processors"));
+        ProcessorStatus processorStatus = new ProcessorStatus(system.getCollection("processors"), topicRegistry);
         registry.bind("processorStatus", processorStatus);
         registry.bind("chatRequests", new ChatRequests(Duration.ofMillis(chatTimeoutMs)));
         // the HTTP server's router exists once the server has started
@@ -307,7 +307,7 @@ public class PipelineConfiguration implements CamelConfiguration {
                     .newFixedThreadPool(this, "processor-" + c.id(), c.workers()));
             status.ready(c);
             if (!topicRegistry.segmentExists(c.topic(), c.segment())) {
-                String reason = "topic '" + c.topic() + "' or its segment '" + c.segment() + "' does not exist";
+                String reason = ProcessorStatus.missing(c.topic(), c.segment());
                 LOG.warn("Processor {} waits: {}; it will check again at each alert", c.id(), reason);
                 status.waiting(c.id(), reason);
             }

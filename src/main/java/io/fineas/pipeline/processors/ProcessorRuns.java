@@ -69,7 +69,7 @@ public final class ProcessorRuns {
             return null;
         }
         if (!topics.segmentExists(config.topic(), config.segment())) {
-            String reason = "topic '" + config.topic() + "' or its segment '" + config.segment() + "' does not exist";
+            String reason = ProcessorStatus.missing(config.topic(), config.segment());
             LOG.warn("Processor {} does not run {}: {}", processorId, runId, reason);
             status.waiting(processorId, reason);
             return null;

@@ -11,6 +11,7 @@ import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
+import io.fineas.pipeline.gateway.TopicRegistry;
 import org.bson.Document;
 import org.bson.conversions.Bson;
 
@@ -22,9 +23,16 @@ import org.bson.conversions.Bson;
 public final class ProcessorStatus {
 
     private final MongoCollection<Document> processors;
+    private final TopicRegistry topics;
 
-    public ProcessorStatus(MongoCollection<Document> processors) {
+    public ProcessorStatus(MongoCollection<Document> processors, TopicRegistry topics) {
         this.processors = processors;
+        this.topics = topics;
+    }
+
+    /** Why a processor does not run: its topic or its segment is missing. */
+    public static String missing(String topic, String segment) {
+        return "topic '" + topic + "' or its segment '" + segment + "' does not exist";
     }
 
     public void ready(ProcessorConfig c) {
@@ -56,11 +64,26 @@ public final class ProcessorStatus {
                 Updates.inc("runs", 1)));
     }
 
+    /**
+     * Every processor's status. Whether an idle processor is ready or waiting follows its topic and segment as they
+     * are now: a processor checks them only at start and at each alert, and a segment created or deleted in between
+     * must not leave a stale status on show.
+     */
     public Map<String, Object> list() {
         List<Map<String, Object>> out = new ArrayList<>();
         for (Document d : processors.find().sort(Sorts.ascending("_id"))) {
             Map<String, Object> m = new LinkedHashMap<>(d);
             m.put("id", m.remove("_id"));
+            if (("ready".equals(m.get("status")) || "waiting".equals(m.get("status")))
+                    && m.get("topic") instanceof String topic && m.get("segment") instanceof String segment) {
+                if (topics.segmentExists(topic, segment)) {
+                    m.put("status", "ready");
+                    m.remove("reason");
+                } else {
+                    m.put("status", "waiting");
+                    m.put("reason", missing(topic, segment));
+                }
+            }
             out.add(m);
         }
         return Map.of("processors", out);

@@ -88,6 +88,8 @@ class ProcessorTest extends PipelineTestSupport {
             write("notes.yaml", "topic: " + t + "\nsegment: notes\ndata_list: notes.data.json\n"
                     + "source:\n  kind: file\n  root: notes\n");
             write("notes.data.json", "[{\"path\": \"a.txt\"}]");
+            write("later.yaml", "topic: " + t + "\nsegment: later\ndata_list: notes.data.json\n"
+                    + "source:\n  kind: file\n  root: notes\n");
             write("orphan.yaml", "topic: nowhere-" + ids().suffix() + "\nsegment: lost\ndata_list: notes.data.json\n"
                     + "source:\n  kind: file\n  root: notes\n");
             // misconfigured
@@ -280,6 +282,20 @@ class ProcessorTest extends PipelineTestSupport {
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
                 assertThat((String) statuses().get("orphan").get("reason")).contains("does not exist"));
         assertThat(get("/runs/" + runId, "X-API-Key", ADMIN_KEY).status()).isEqualTo(404);
+    }
+
+    @Test
+    void theStatusFollowsItsSegmentBeingCreatedAndDeletedWithoutAnAlert() {
+        assertThat(statuses().get("later")).containsEntry("status", "waiting");
+        assertThat((String) statuses().get("later").get("reason")).contains("'later' does not exist");
+
+        createSegment(topic(), "later");
+        assertThat(statuses().get("later")).containsEntry("status", "ready").doesNotContainKey("reason");
+
+        Response deleted = post("/segments", Map.of("api_key", ADMIN_KEY, "topic", topic(), "segment", "later",
+                "segment_action", "delete"));
+        assertThat(deleted.status()).isEqualTo(200);
+        assertThat(statuses().get("later")).containsEntry("status", "waiting");
     }
 
     @Test
