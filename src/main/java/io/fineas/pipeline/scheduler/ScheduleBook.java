@@ -42,6 +42,13 @@ public final class ScheduleBook {
     public record Due(String file, Instant lastCall, String body) {
     }
 
+    /**
+     * How the last POST of a data collection file went: accepted, or why not, since when, and how many ticks in a
+     * row have ended the same way since then.
+     */
+    public record Outcome(String outcome, Instant since, int repeats) {
+    }
+
     private final Path scheduleFile;
     private final SchedulerState state;
     private volatile Clock clock;
@@ -49,6 +56,7 @@ public final class ScheduleBook {
     private long loadedSize = -1;
     private List<Entry> entries = List.of();
     private List<Map<String, Object>> problems = List.of();
+    private final Map<String, Outcome> outcomes = new java.util.concurrent.ConcurrentHashMap<>();
 
     public ScheduleBook(Path scheduleFile, SchedulerState state, Clock clock) {
         this.scheduleFile = scheduleFile;
@@ -112,6 +120,48 @@ public final class ScheduleBook {
 
     public void recordCall(Due due) {
         state.recordCall(due.file(), clock.instant());
+    }
+
+    /** The gateway accepted the POST: the call counts, the entry is not due again until its next period. */
+    public void accepted(Due due, String answer) {
+        recordCall(due);
+        Outcome before = outcomes.put(due.file(), new Outcome("accepted", clock.instant(), 0));
+        LOG.info("Scheduled collection {} accepted by the gateway{}: {}", due.file(),
+                before != null && !"accepted".equals(before.outcome())
+                        ? " after " + (before.repeats() + 1) + " failed tick(s)" : "", answer);
+    }
+
+    /** The gateway refused the POST (its status and answer): the call does not count, the next tick tries again. */
+    public void refused(Due due, Integer status, String answer) {
+        failed(due, "refused by the gateway (HTTP " + status + "): " + answer);
+    }
+
+    /** The gateway could not be reached: the call does not count, the next tick tries again. */
+    public void unreachable(Due due, String error) {
+        failed(due, "could not reach the gateway: " + error);
+    }
+
+    /**
+     * Releases the claim of a failed POST and reports it: at WARN when the failure is new, at DEBUG while it repeats
+     * tick after tick (a topic that does not exist yet would otherwise log the same refusal every minute).
+     */
+    private void failed(Due due, String reason) {
+        release(due);
+        Outcome next = outcomes.compute(due.file(), (file, before) -> before != null && before.outcome().equals(reason)
+                ? new Outcome(reason, before.since(), before.repeats() + 1)
+                : new Outcome(reason, clock.instant(), 0));
+        if (next.repeats() == 0) {
+            LOG.warn("Scheduled collection {} {}; retrying at each tick (repeats are logged at DEBUG)", due.file(),
+                    reason);
+        } else {
+            LOG.debug("Scheduled collection {} still {} ({} ticks since {})", due.file(), reason, next.repeats() + 1,
+                    next.since());
+        }
+    }
+
+    /** How the last POST of each data collection file went. */
+    public Map<String, Outcome> outcomes() {
+        return Map.copyOf(outcomes);
     }
 
     /** What is wrong with the schedule now: one line per skipped entry, with its file, index and reason. */

@@ -12,6 +12,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -69,6 +70,14 @@ class SchedulerFailureTest extends SchedulerTestSupport {
         return gateway;
     }
 
+    /** Each test starts with no call made and no answer queued. */
+    @BeforeEach
+    void freshState() {
+        received.clear();
+        answers.clear();
+        book().state().reset();
+    }
+
     @AfterAll
     void stopGateway() {
         gateway.stop(0);
@@ -98,6 +107,38 @@ class SchedulerFailureTest extends SchedulerTestSupport {
         clock.advance(Duration.ofDays(1));
         template.sendBody("direct:scheduler-tick", null);
         assertThat(received).hasSize(4);
+    }
+
+    @Test
+    void aRefusalThatRepeatsIsCountedNotReportedAnew() {
+        ScheduleBook book = book();
+        answers.add(404);
+        answers.add(404);
+        answers.add(404);
+        answers.add(403);
+
+        template.sendBody("direct:scheduler-tick", null);
+        ScheduleBook.Outcome first = book.outcomes().get("run.json");
+        assertThat(first.outcome()).isEqualTo("refused by the gateway (HTTP 404): {}");
+        assertThat(first.repeats()).isZero();
+
+        clock.advance(Duration.ofMinutes(1));
+        template.sendBody("direct:scheduler-tick", null);
+        clock.advance(Duration.ofMinutes(1));
+        template.sendBody("direct:scheduler-tick", null);
+        ScheduleBook.Outcome repeated = book.outcomes().get("run.json");
+        assertThat(repeated.repeats()).isEqualTo(2);
+        assertThat(repeated.since()).isEqualTo(first.since());
+
+        clock.advance(Duration.ofMinutes(1));
+        template.sendBody("direct:scheduler-tick", null); // a different refusal is new again
+        assertThat(book.outcomes().get("run.json").outcome()).contains("HTTP 403");
+        assertThat(book.outcomes().get("run.json").repeats()).isZero();
+
+        template.sendBody("direct:scheduler-tick", null); // accepted at last
+        assertThat(book.outcomes().get("run.json").outcome()).isEqualTo("accepted");
+        assertThat(book.state().lastCall("run.json")).isEqualTo(clock.instant());
+        assertThat(received).hasSize(5);
     }
 
     @Test
