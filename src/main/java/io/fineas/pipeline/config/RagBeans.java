@@ -1,0 +1,137 @@
+package io.fineas.pipeline.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import dev.langchain4j.data.document.splitter.DocumentSplitters;
+import dev.langchain4j.model.chat.ChatModel;
+import dev.langchain4j.model.embedding.EmbeddingModel;
+import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
+import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel;
+import dev.langchain4j.model.ollama.OllamaChatModel;
+import dev.langchain4j.model.openai.OpenAiChatModel;
+import io.fineas.pipeline.rag.Ingestion;
+import io.fineas.pipeline.rag.KafkaBatch;
+import io.fineas.pipeline.rag.LuceneVectorStore;
+import io.fineas.pipeline.rag.PineconeVectorStore;
+import io.fineas.pipeline.rag.SemanticSearch;
+import io.fineas.pipeline.rag.VectorStore;
+import io.fineas.pipeline.rag.llm.AnalysisService;
+import io.fineas.pipeline.rag.llm.ChatService;
+import io.fineas.pipeline.rag.llm.ExtractiveChatModel;
+import io.fineas.pipeline.rag.llm.LlmRetryPolicy;
+import io.fineas.pipeline.rag.llm.Prompts;
+import io.fineas.pipeline.rag.llm.RetryAfterHttpClientBuilder;
+import org.apache.camel.PropertyInject;
+import org.apache.camel.spi.Registry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The RAG services' beans (routes/rag/): the in-process embedding model, the splitter, the vector store (embedded
+ * Lucene index or Pinecone), the chat model (extractive, OpenAI-compatible or Ollama), analysis and chat.
+ */
+public class RagBeans {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RagBeans.class);
+    /** The longest a provider's Retry-After is honoured before the call is reported failed. */
+    private static final Duration RETRY_AFTER_MAX = Duration.ofSeconds(60);
+
+    @PropertyInject("pipeline.rag.chunk-size")
+    private int chunkSize;
+    @PropertyInject("pipeline.rag.chunk-overlap")
+    private int chunkOverlap;
+    @PropertyInject("pipeline.rag.max-record-chars")
+    private int maxRecordChars;
+    @PropertyInject("pipeline.rag.embedding-model")
+    private String embeddingModel;
+    @PropertyInject("pipeline.rag.vector-store")
+    private String vectorStoreKind;
+    @PropertyInject("pipeline.rag.pinecone.api-key")
+    private String pineconeApiKey;
+    @PropertyInject("pipeline.rag.pinecone.index-host")
+    private String pineconeHost;
+
+    @PropertyInject("pipeline.llm.provider")
+    private String llmProvider;
+    @PropertyInject("pipeline.llm.openai.base-url")
+    private String openAiBaseUrl;
+    @PropertyInject("pipeline.llm.openai.api-key")
+    private String openAiKey;
+    @PropertyInject("pipeline.llm.openai.model")
+    private String openAiModel;
+    @PropertyInject("pipeline.llm.ollama.base-url")
+    private String ollamaBaseUrl;
+    @PropertyInject("pipeline.llm.ollama.model")
+    private String ollamaModel;
+    @PropertyInject("pipeline.llm.timeout-ms")
+    private long llmTimeoutMs;
+    @PropertyInject("pipeline.llm.retries")
+    private int llmRetries;
+    @PropertyInject("pipeline.llm.extractive-sentences")
+    private int extractiveSentences;
+    @PropertyInject("pipeline.prompts.dir")
+    private String promptsDir;
+    @PropertyInject("pipeline.chat.top-k")
+    private int chatTopK;
+    @PropertyInject("pipeline.chat.history-turns")
+    private int chatHistoryTurns;
+
+    public void bind(SharedBeans shared) throws Exception {
+        EmbeddingModel model = switch (embeddingModel) {
+            case "all-minilm-l6-v2" -> new AllMiniLmL6V2EmbeddingModel();
+            case "all-minilm-l6-v2-q" -> new AllMiniLmL6V2QuantizedEmbeddingModel();
+            default -> throw new IllegalArgumentException("Unknown EMBEDDING_MODEL '" + embeddingModel
+                    + "': use all-minilm-l6-v2 or all-minilm-l6-v2-q");
+        };
+        VectorStore store = vectorStore(shared);
+        shared.closeOnStop(store);
+        LOG.info("Vector store: {}; embedding model: {}", store.describe(), embeddingModel);
+        Registry registry = shared.context().getRegistry();
+        SemanticSearch search = new SemanticSearch(model, store);
+        registry.bind("embeddingModel", model);
+        registry.bind("vectorStore", store);
+        registry.bind("ingestion", new Ingestion(model, DocumentSplitters.recursive(chunkSize, chunkOverlap), store,
+                maxRecordChars));
+        registry.bind("semanticSearch", search);
+        registry.bind("kafkaBatch", new KafkaBatch());
+
+        String modelName = switch (llmProvider) {
+            case "openai" -> openAiModel;
+            case "ollama" -> ollamaModel;
+            default -> ExtractiveChatModel.NAME;
+        };
+        LOG.info("LLM provider: {} (model {})", llmProvider, modelName);
+        Prompts prompts = new Prompts(Path.of(promptsDir), 4000);
+        registry.bind("chatModel", chatModel(model));
+        registry.bind("llmRetryPolicy", new LlmRetryPolicy(llmRetries));
+        registry.bind("analysisService", new AnalysisService(prompts, modelName));
+        registry.bind("chatService", new ChatService(search, prompts, shared.system().getCollection("chat_sessions"),
+                modelName, chatTopK, chatHistoryTurns));
+    }
+
+    /** Pinecone when asked for, or when its API key is set and the store is "auto"; the embedded index otherwise. */
+    private VectorStore vectorStore(SharedBeans shared) throws Exception {
+        boolean pinecone = "pinecone".equals(vectorStoreKind)
+                || ("auto".equals(vectorStoreKind) && pineconeApiKey != null && !pineconeApiKey.isBlank());
+        if (pinecone && (pineconeHost == null || pineconeHost.isBlank())) {
+            throw new IllegalArgumentException("PINECONE_INDEX_HOST is required with PINECONE_API_KEY");
+        }
+        return pinecone ? new PineconeVectorStore(pineconeHost, pineconeApiKey, shared.topics()::activeTopics)
+                : new LuceneVectorStore(shared.dataDir().resolve("vectors"));
+    }
+
+    private ChatModel chatModel(EmbeddingModel model) {
+        return switch (llmProvider) {
+            case "extractive" -> new ExtractiveChatModel(model, extractiveSentences);
+            case "openai" -> OpenAiChatModel.builder().baseUrl(openAiBaseUrl).apiKey(openAiKey).modelName(openAiModel)
+                    .httpClientBuilder(new RetryAfterHttpClientBuilder(RETRY_AFTER_MAX))
+                    .timeout(Duration.ofMillis(llmTimeoutMs)).maxRetries(0).build();
+            case "ollama" -> OllamaChatModel.builder().baseUrl(ollamaBaseUrl).modelName(ollamaModel)
+                    .httpClientBuilder(new RetryAfterHttpClientBuilder(RETRY_AFTER_MAX))
+                    .timeout(Duration.ofMillis(llmTimeoutMs)).maxRetries(0).build();
+            default -> throw new IllegalArgumentException("Unknown LLM_PROVIDER '" + llmProvider
+                    + "': use extractive, openai or ollama");
+        };
+    }
+}

@@ -1,0 +1,52 @@
+package io.fineas.pipeline.config;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+
+import io.fineas.pipeline.scheduler.InMemorySchedulerState;
+import io.fineas.pipeline.scheduler.RedisSchedulerState;
+import io.fineas.pipeline.scheduler.ScheduleBook;
+import io.fineas.pipeline.scheduler.SchedulerState;
+import org.apache.camel.PropertyInject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The scheduler's beans (routes/scheduler/): the schedule and its state in Redis (or memory, with a warning). */
+public class SchedulerBeans {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SchedulerBeans.class);
+
+    @PropertyInject("pipeline.scheduler.schedule-file")
+    private String scheduleFile;
+    @PropertyInject("pipeline.scheduler.redis-url")
+    private String redisUrl;
+    @PropertyInject("pipeline.scheduler.redis-prefix")
+    private String redisPrefix;
+    @PropertyInject("pipeline.scheduler.claim-ttl-ms")
+    private long claimTtlMs;
+    @PropertyInject("pipeline.scheduler.state")
+    private String schedulerState;
+
+    public void bind(SharedBeans shared) throws Exception {
+        SchedulerState state = state(shared);
+        state.reset();
+        shared.context().getRegistry().bind("scheduleBook",
+                new ScheduleBook(Path.of(scheduleFile), state, Clock.systemUTC()));
+        LOG.info("Scheduler state: {}", state.describe());
+    }
+
+    private SchedulerState state(SharedBeans shared) throws Exception {
+        RedisSchedulerState redis = new RedisSchedulerState(redisUrl, redisPrefix, Duration.ofMillis(claimTtlMs));
+        boolean redisConfigured = System.getenv("REDIS_URL") != null && !System.getenv("REDIS_URL").isBlank();
+        if ("auto".equalsIgnoreCase(schedulerState) && !redisConfigured && !redis.ping()) {
+            redis.close();
+            LOG.warn("No Redis answers at {} and REDIS_URL is not set: the scheduler keeps its last calls in memory. "
+                    + "Several scheduler instances would each fire every entry; start Redis or set REDIS_URL.",
+                    redisUrl);
+            return new InMemorySchedulerState();
+        }
+        shared.closeOnStop(redis);
+        return redis;
+    }
+}

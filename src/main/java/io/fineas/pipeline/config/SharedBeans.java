@@ -1,0 +1,33 @@
+package io.fineas.pipeline.config;
+
+import java.nio.file.Path;
+
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoDatabase;
+import io.fineas.pipeline.gateway.TopicRegistry;
+import io.fineas.pipeline.processors.ProcessorStatus;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Service;
+import org.apache.camel.support.service.ServiceSupport;
+
+/**
+ * What every stage's beans are built from: the Camel context, the MongoDB client and system database, the topic
+ * registry, the processors' status collection and the data folder of the embedded default.
+ */
+public record SharedBeans(CamelContext context, MongoClient mongo, MongoDatabase system, TopicRegistry topics,
+        ProcessorStatus processorStatus, Path dataDir) {
+
+    /** Closes the resource when Camel stops; Camel stops services in the reverse order they were added. */
+    public void closeOnStop(AutoCloseable resource) throws Exception {
+        context.addService(closing(resource), true, false);
+    }
+
+    static Service closing(AutoCloseable resource) {
+        return new ServiceSupport() {
+            @Override
+            protected void doStop() throws Exception {
+                resource.close();
+            }
+        };
+    }
+}
