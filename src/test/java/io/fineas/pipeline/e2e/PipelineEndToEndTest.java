@@ -142,6 +142,10 @@ class PipelineEndToEndTest extends PipelineTestSupport {
     /** The chat page in a real headless browser (Debian's chromium, driven by Selenium), with a screenshot. */
     @Test
     void theChatPageAnswersInABrowser() throws Exception {
+        assertThat(Path.of("/usr/bin/chromium")).as("the browser test needs Debian's chromium and chromium-driver: "
+                + "apt-get install chromium chromium-driver, or run .ci/run, which installs them").exists();
+        assertThat(Path.of("/usr/bin/chromedriver")).as("the browser test needs Debian's chromium-driver: "
+                + "apt-get install chromium-driver, or run .ci/run, which installs it").exists();
         collectOnce();
         awaitSearchable();
         System.setProperty("webdriver.chrome.driver", "/usr/bin/chromedriver");
