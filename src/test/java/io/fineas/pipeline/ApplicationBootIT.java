@@ -21,7 +21,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The packaged jar in its own JVM, as the README runs it (java -jar target/fineas-pipeline.jar): the embedded default (its own Kafka broker and Mongo
- * server) serves the API within 30 seconds, and a restart keeps the topics and segments it had.
+ * server) serves the API within 30 seconds and reports ready on its management port, and a restart keeps the topics
+ * and segments it had.
  */
 class ApplicationBootIT {
 
@@ -35,6 +36,7 @@ class ApplicationBootIT {
                 "PIPELINE_EMBEDDED_KAFKA_PORT", Integer.toString(freePort()),
                 "PIPELINE_EMBEDDED_MONGODB_PORT", Integer.toString(freePort()),
                 "GATEWAY_PORT", Integer.toString(freePort()),
+                "MANAGEMENT_PORT", Integer.toString(freePort()),
                 "PIPELINE_ADMIN_KEY", "boot-test-key",
                 "PIPELINE_ROLES", "gateway");
         String base = "http://127.0.0.1:" + env.get("GATEWAY_PORT");
@@ -47,6 +49,10 @@ class ApplicationBootIT {
                     .until(() -> status(base + "/topics") == 200);
             System.out.printf("embedded default served the API after %d ms%n",
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+            // the orchestrator's probe: ready on the management port once the routes and consumers run
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> status("http://127.0.0.1:" + env.get("MANAGEMENT_PORT") + "/observe/health/ready")
+                            == 200);
             assertThat(post(base + "/topics", "{\"topic\":\"kept\",\"topic_action\":\"create\"}")).isEqualTo(201);
             assertThat(post(base + "/segments", "{\"topic\":\"kept\",\"segment\":\"s1\",\"segment_action\":\"create\"}"))
                     .isEqualTo(201);

@@ -12,15 +12,33 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.CorsHandler;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.platform.http.main.MainHttpServer;
+import org.apache.camel.component.platform.http.spi.PlatformHttpEngine;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpEngine;
 
 /**
  * What camel.server.* cannot say about the embedded HTTP server: CORS for an allow-list of origins (Vert.x's
- * CorsHandler; never '*': an empty list means no cross-origin access), and JSON bodies for the errors Vert.x answers
- * before a route runs (404 no such endpoint, 413 body too large).
+ * CorsHandler; never '*': an empty list means no cross-origin access), JSON bodies for the errors Vert.x answers
+ * before a route runs (404 no such endpoint, 413 body too large), and which port the REST routes live on.
  */
 final class GatewayHttpServer {
 
     private GatewayHttpServer() {
+    }
+
+    /**
+     * The platform-http engine of the REST routes, on the API port. Camel 4.17's engine finds "the" Vert.x server by
+     * type; with the management server (health, metrics) on its own port there are two, and it falls back to port
+     * 8080, so the routes would look for a router that does not exist whenever the API port is not 8080.
+     */
+    static PlatformHttpEngine engineOnPort(CamelContext context, int apiPort) {
+        VertxPlatformHttpEngine engine = new VertxPlatformHttpEngine() {
+            @Override
+            public int getServerPort() {
+                return apiPort;
+            }
+        };
+        engine.setCamelContext(context);
+        return engine;
     }
 
     static void customize(CamelContext context, List<String> allowedOrigins, long maxBodyBytes) {

@@ -16,6 +16,7 @@ import io.fineas.pipeline.infra.EmbeddedKafkaBroker;
 import io.fineas.pipeline.infra.EmbeddedMongoServer;
 import io.fineas.pipeline.processors.ProcessorStatus;
 import io.fineas.pipeline.util.KafkaTopicAdmin;
+import io.fineas.pipeline.util.PingHealthCheck;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.PropertyInject;
@@ -63,6 +64,8 @@ public class PipelineConfiguration implements CamelConfiguration {
     private String mongoDatabase;
     @PropertyInject("mongodb.system-database")
     private String systemDatabase;
+    @PropertyInject("camel.server.port")
+    private int apiPort;
     @PropertyInject("pipeline.gateway.max-body-bytes")
     private long maxBodyBytes;
     @PropertyInject("pipeline.gateway.cors-origins")
@@ -113,6 +116,10 @@ public class PipelineConfiguration implements CamelConfiguration {
         MongoClient mongoClient = MongoClients.create(mongoUri);
         context.addService(SharedBeans.closing(mongoClient), true, false);
         registry.bind("mongo", mongoClient);
+        // the driver's own view of the cluster (its monitor pings every server): no request, no wait in the probe
+        registry.bind("mongodbHealth", new PingHealthCheck("mongodb",
+                () -> mongoClient.getClusterDescription().hasWritableServer(), "no writable MongoDB server at "
+                        + mongoClient.getClusterDescription().getClusterSettings().getHosts()));
         MongoDatabase system = mongoClient.getDatabase(systemDatabase);
 
         KafkaTopicAdmin topicAdmin = new KafkaTopicAdmin(kafkaBrokers, partitions, replicationFactor);
@@ -126,6 +133,7 @@ public class PipelineConfiguration implements CamelConfiguration {
         registry.bind("apiKeys", new ApiKeys(system.getCollection("api_keys")));
         registry.bind("apiErrors", new ApiErrors());
         registry.bind("processorStatus", processorStatus);
+        registry.bind("platform-http-engine", GatewayHttpServer.engineOnPort(context, apiPort));
         // the HTTP server's router exists once the server has started
         context.addStartupListener((ctx, alreadyStarted) -> GatewayHttpServer.customize(ctx, csv(corsOrigins),
                 maxBodyBytes));

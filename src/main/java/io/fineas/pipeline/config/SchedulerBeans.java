@@ -8,6 +8,7 @@ import io.fineas.pipeline.scheduler.InMemorySchedulerState;
 import io.fineas.pipeline.scheduler.RedisSchedulerState;
 import io.fineas.pipeline.scheduler.ScheduleBook;
 import io.fineas.pipeline.scheduler.SchedulerState;
+import io.fineas.pipeline.util.PingHealthCheck;
 import org.apache.camel.PropertyInject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +48,8 @@ public class SchedulerBeans {
             return new InMemorySchedulerState();
         }
         shared.closeOnStop(redis);
+        shared.context().getRegistry().bind("schedulerRedisHealth", new PingHealthCheck("scheduler-redis", redis::ping,
+                "Redis (REDIS_URL) does not answer: no scheduled collection fires"));
         return redis;
     }
 }

@@ -56,13 +56,15 @@ public abstract class PipelineTestSupport extends CamelMainTestSupport {
     private Admin admin;
 
     /** What is this test class's own: names on the shared broker and Mongo server, and its HTTP port. */
-    protected record Ids(String suffix, String alertTopic, String dataDatabase, String systemDatabase, int port) {
+    protected record Ids(String suffix, String alertTopic, String dataDatabase, String systemDatabase, int port,
+            int managementPort) {
     }
 
     protected Ids ids() {
         if (ids == null) {
             String suffix = COUNTER.incrementAndGet() + UUID.randomUUID().toString().substring(0, 6);
-            ids = new Ids(suffix, "alert-" + suffix, "data_" + suffix, "system_" + suffix, freePort());
+            ids = new Ids(suffix, "alert-" + suffix, "data_" + suffix, "system_" + suffix, freePort(),
+                    freePort());
         }
         return ids;
     }
@@ -137,6 +139,8 @@ public abstract class PipelineTestSupport extends CamelMainTestSupport {
         p.put("pipeline.gateway.admin-key", ADMIN_KEY);
         p.put("camel.server.port", Integer.toString(ids().port()));
         p.put("camel.server.host", "127.0.0.1");
+        p.put("camel.management.port", Integer.toString(ids().managementPort()));
+        p.put("camel.management.host", "127.0.0.1");
         overrideProperties(p);
         return p;
     }
