@@ -186,20 +186,28 @@ class IngestionBenchmark extends PipelineTestSupport {
     @Test
     void searchLatencyAndRecallAtOneHundredThousandChunks() throws Exception {
         // "random": uniform on the sphere, the worst case; "clustered": 1,000 topics with chunks near them, as
-        // sentence embeddings of a corpus are (bench.vectors=random|clustered|both)
+        // sentence embeddings of a corpus are; "minilm": real all-MiniLM-L6-v2 embeddings of generated sentences
+        // (bench.vectors=random|clustered|minilm|both, both = random and clustered; bench.minilm-size)
         String which = System.getProperty("bench.vectors", "both");
         StringBuilder report = new StringBuilder("| vectors | chunks | HNSW candidates | search p50 ms | search p95 ms "
                 + "| recall@10 vs exact |\n|---|---|---|---|---|---|\n");
         int[] beams = {10, 100, 400};
-        for (boolean clustered : new boolean[] {false, true}) {
-            if (which.equals(clustered ? "random" : "clustered")) {
+        for (String set : List.of("random", "clustered", "minilm")) {
+            boolean wanted = which.equals(set) || (which.equals("both") && !set.equals("minilm"));
+            if (!wanted) {
                 continue;
             }
-            double[][] quality = indexQuality(INDEX_SIZE, 384, 200, beams, clustered);
+            int size = set.equals("minilm") ? Integer.getInteger("bench.minilm-size", 20_000) : INDEX_SIZE;
+            float[][] all = switch (set) {
+                case "random" -> syntheticVectors(size + QUERIES, false);
+                case "clustered" -> syntheticVectors(size + QUERIES, true);
+                default -> sentenceEmbeddings(size + QUERIES);
+            };
+            double[][] quality = indexQuality(java.util.Arrays.copyOf(all, size),
+                    java.util.Arrays.copyOfRange(all, size, size + QUERIES), beams);
             for (int i = 0; i < beams.length; i++) {
-                report.append(String.format("| %s | %d | %d | %.2f | %.2f | %.3f |%n",
-                        clustered ? "clustered" : "random", INDEX_SIZE, beams[i], quality[i][1], quality[i][0],
-                        quality[i][2]));
+                report.append(String.format("| %s | %d | %d | %.2f | %.2f | %.3f |%n", set, size, beams[i],
+                        quality[i][1], quality[i][0], quality[i][2]));
             }
         }
         System.out.println(report);
@@ -254,37 +262,72 @@ class IngestionBenchmark extends PipelineTestSupport {
         return s;
     }
 
-    /** {p95 ms, p50 ms, recall@10} of the HNSW index against brute force, over random unit vectors. */
-    /** Per beam width: {p95 ms, p50 ms, recall@10} of the HNSW index against brute force, random unit vectors. */
-    private static double[][] indexQuality(int size, int dim, int queries, int[] beams, boolean clustered)
-            throws Exception {
+    /** 200 measured queries after 20 warm-up ones. */
+    private static final int QUERIES = 220;
+
+    /** Random unit vectors, or noisy copies of 1,000 random "topics" (cosine to their topic ~0.65). */
+    private static float[][] syntheticVectors(int n, boolean clustered) {
         Random r = new Random(7);
         float[][] centroids = new float[1000][];
         for (int c = 0; c < centroids.length; c++) {
-            centroids[c] = unit(r, dim);
+            centroids[c] = unit(r, 384);
         }
-        java.util.function.Supplier<float[]> next = clustered
-                ? () -> near(centroids[r.nextInt(centroids.length)], r, 0.06) : () -> unit(r, dim);
-        float[][] vectors = new float[size][];
+        float[][] out = new float[n][];
+        for (int i = 0; i < n; i++) {
+            out[i] = clustered ? near(centroids[r.nextInt(centroids.length)], r, 0.06) : unit(r, 384);
+        }
+        return out;
+    }
+
+    /**
+     * Real all-MiniLM-L6-v2 embeddings (the default model) of generated one-sentence chunks: a company, a subject
+     * and 6 to 14 words of the finance vocabulary each, so chunks share words and topics as a corpus does.
+     */
+    private float[][] sentenceEmbeddings(int n) {
+        EmbeddingModel model = context.getRegistry().lookupByNameAndType("embeddingModel", EmbeddingModel.class);
+        String[] companies = {"Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Tyrell", "Cyberdyne",
+            "Soylent", "Hooli", "Vandelay", "Wonka", "Oscorp", "Aperture", "Massive Dynamic", "Pied Piper"};
+        Random r = new Random(11);
+        float[][] out = new float[n][];
+        List<TextSegment> batch = new ArrayList<>();
+        int done = 0;
+        for (int i = 0; i < n; i++) {
+            StringBuilder sb = new StringBuilder(companies[r.nextInt(companies.length)]).append(" reports ");
+            int len = 6 + r.nextInt(9);
+            for (int w = 0; w < len; w++) {
+                sb.append(w == 0 ? "" : " ").append(WORDS[r.nextInt(WORDS.length)]);
+            }
+            batch.add(TextSegment.from(sb.append('.').toString()));
+            if (batch.size() == 256 || i == n - 1) {
+                for (Embedding e : model.embedAll(batch).content()) {
+                    out[done++] = e.vector();
+                }
+                batch.clear();
+            }
+        }
+        return out;
+    }
+
+    /** Per beam width: {p95 ms, p50 ms, recall@10} of the HNSW index against brute force over the same vectors. */
+    private static double[][] indexQuality(float[][] vectors, float[][] queryVectors, int[] beams) throws Exception {
+        int size = vectors.length;
+        int queries = queryVectors.length - 20;
         Path dir = Files.createTempDirectory("bench-index");
         try (LuceneVectorStore store = new LuceneVectorStore(dir)) {
             for (int from = 0; from < size; from += 5000) {
                 List<Chunk> chunks = new ArrayList<>();
                 List<float[]> vs = new ArrayList<>();
                 for (int i = from; i < Math.min(size, from + 5000); i++) {
-                    vectors[i] = next.get();
                     chunks.add(new Chunk("v" + i, "t", "s", "src" + i, 0, "", Map.of("i", i)));
                     vs.add(vectors[i]);
                 }
                 store.upsert(chunks, vs);
             }
-            float[][] queryVectors = new float[queries + 20][];
             List<Set<String>> exact = new ArrayList<>();
-            for (int qi = 0; qi < queryVectors.length; qi++) {
-                queryVectors[qi] = next.get();
+            for (float[] query : queryVectors) {
                 List<double[]> scored = new ArrayList<>(size);
                 for (int i = 0; i < size; i++) {
-                    scored.add(new double[] {dot(vectors[i], queryVectors[qi]), i});
+                    scored.add(new double[] {dot(vectors[i], query), i});
                 }
                 scored.sort((x, y) -> Double.compare(y[0], x[0]));
                 Set<String> top = new HashSet<>();
