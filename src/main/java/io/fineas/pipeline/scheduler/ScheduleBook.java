@@ -19,6 +19,7 @@ import java.util.TimeZone;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fineas.pipeline.util.ApiException;
 import org.quartz.CronExpression;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,7 +36,7 @@ public final class ScheduleBook {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One valid entry of the schedule. */
-    record Entry(int index, String file, Path path, Duration every, CronExpression cron) {
+    record Entry(int index, String file, Path path, Double days, Duration every, CronExpression cron) {
     }
 
     /** An entry that is due now, with the data collection JSON to POST. */
@@ -159,6 +160,47 @@ public final class ScheduleBook {
         }
     }
 
+    /**
+     * What the scheduler will do and has done, for GET /schedule: each entry with its pattern, last call, next call
+     * (null when due at the next tick) and the outcome of its last POST, plus the entries skipped and why.
+     */
+    public synchronized Map<String, Object> status() {
+        reloadIfChanged();
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Entry e : entries) {
+            Instant last;
+            try {
+                last = state.lastCall(e.file());
+            } catch (RuntimeException ex) {
+                throw ApiException.unavailable("the scheduler's state cannot be read: " + ex.getMessage());
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("entry", e.index());
+            m.put("data_collection_file_path", e.file());
+            if (e.cron() != null) {
+                m.put("cron", e.cron().getCronExpression());
+            } else {
+                m.put("schedule", e.days());
+            }
+            m.put("last_call", last == null ? null : last.toString());
+            Instant next = last == null ? null : nextCall(e, last);
+            m.put("next_call", next == null || next.isBefore(clock.instant()) ? null : next.toString());
+            Outcome o = outcomes.get(e.file());
+            if (o != null) {
+                m.put("last_outcome", o.outcome());
+                m.put("last_outcome_since", o.since().toString());
+                m.put("last_outcome_repeats", o.repeats());
+            }
+            out.add(m);
+        }
+        Map<String, Object> status = new LinkedHashMap<>();
+        status.put("schedule_file", scheduleFile.toString());
+        status.put("state", state.describe());
+        status.put("entries", out);
+        status.put("skipped", List.copyOf(problems));
+        return status;
+    }
+
     /** How the last POST of each data collection file went. */
     public Map<String, Outcome> outcomes() {
         return Map.copyOf(outcomes);
@@ -222,6 +264,7 @@ public final class ScheduleBook {
                         ? node.get("data_collection_file_path").asText() : null;
                 String reason = null;
                 Duration every = null;
+                Double everyDays = null;
                 CronExpression cron = null;
                 if (!node.isObject()) {
                     reason = "an entry must be an object";
@@ -234,6 +277,7 @@ public final class ScheduleBook {
                     if (!days.isNumber() || days.asDouble() <= 0) {
                         reason = "'schedule' must be a positive number of days";
                     } else {
+                        everyDays = days.asDouble();
                         every = Duration.ofMillis(Math.round(days.asDouble() * Duration.ofDays(1).toMillis()));
                     }
                 } else {
@@ -249,7 +293,7 @@ public final class ScheduleBook {
                 } else {
                     Path resolved = Objects.requireNonNullElse(scheduleFile.toAbsolutePath().getParent(), Path.of("."))
                             .resolve(file).normalize();
-                    loaded.add(new Entry(i, file, resolved, every, cron));
+                    loaded.add(new Entry(i, file, resolved, everyDays, every, cron));
                 }
             }
         }

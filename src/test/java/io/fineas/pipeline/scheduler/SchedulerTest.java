@@ -63,6 +63,33 @@ class SchedulerTest extends SchedulerTestSupport {
     }
 
     @Test
+    void getScheduleShowsEachEntrysLastAndNextCallAndOutcome() throws IOException {
+        collections("shown", "shown-weekly");
+        schedule("""
+                [{"data_collection_file_path": "shown.json", "schedule": 2},
+                 {"data_collection_file_path": "shown-weekly.json", "cron": "0 0 6 ? * MON"},
+                 {"data_collection_file_path": "missing-pattern.json"}]""");
+        assertThat(get("/schedule").status()).isEqualTo(401);
+
+        Map<String, Object> before = get("/schedule", "X-API-Key", ADMIN_KEY).json();
+        List<Map<String, Object>> entries = (List<Map<String, Object>>) before.get("entries");
+        assertThat(entries).hasSize(2);
+        assertThat(entries.get(0)).containsEntry("data_collection_file_path", "shown.json")
+                .containsEntry("schedule", 2.0).containsEntry("last_call", null).containsEntry("next_call", null);
+        assertThat(entries.get(1)).containsEntry("cron", "0 0 6 ? * MON");
+        assertThat((List<Map<String, Object>>) before.get("skipped")).singleElement()
+                .satisfies(p -> assertThat((String) p.get("reason")).contains("exactly one of 'schedule'"));
+        assertThat((String) before.get("state")).startsWith("Redis at");
+
+        tick();
+        Map<String, Object> after = ((List<Map<String, Object>>) get("/schedule", "X-API-Key", ADMIN_KEY).json()
+                .get("entries")).get(0);
+        assertThat(after).containsEntry("last_call", clock.instant().toString())
+                .containsEntry("next_call", clock.instant().plus(Duration.ofDays(2)).toString())
+                .containsEntry("last_outcome", "accepted");
+    }
+
+    @Test
     void firesEveryEntryOnceAtStartThenEachAfterItsPeriod() throws IOException {
         collections("daily", "twice-daily");
         schedule("""
