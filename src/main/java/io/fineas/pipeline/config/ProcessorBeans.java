@@ -8,6 +8,7 @@ import io.fineas.pipeline.processors.ProcessorCatalog;
 import io.fineas.pipeline.processors.ProcessorConfig;
 import io.fineas.pipeline.processors.ProcessorRuns;
 import io.fineas.pipeline.processors.ProcessorStatus;
+import io.fineas.pipeline.processors.SourceHeaders;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ExtendedStartupListener;
 import org.apache.camel.PropertyInject;
@@ -39,7 +40,8 @@ public class ProcessorBeans {
     public void bind(SharedBeans shared) throws Exception {
         CamelContext context = shared.context();
         ProcessorStatus status = shared.processorStatus();
-        ProcessorCatalog catalog = new ProcessorCatalog(Path.of(processorsDir), batchSize, workers, retries).load();
+        ProcessorCatalog catalog = new ProcessorCatalog(Path.of(processorsDir), batchSize, workers, retries,
+                context::resolvePropertyPlaceholders).load();
         for (ProcessorCatalog.Problem p : catalog.problems()) {
             LOG.error("Processor config {} is misconfigured and will not run: {}", p.file(), p.reason());
             status.misconfigured(p.file(), p.reason());
@@ -48,6 +50,7 @@ public class ProcessorBeans {
         registry.bind("processorRuns", new ProcessorRuns(catalog.configs(), shared.topics(), status,
                 Duration.ofMinutes(maxAlertAgeMinutes)));
         registry.bind("captureRetryPolicy", new CaptureRetryPolicy());
+        registry.bind("sourceHeaders", new SourceHeaders());
         for (ProcessorConfig c : catalog.configs()) {
             registry.bind("processor-" + c.id() + "-workers", context.getExecutorServiceManager()
                     .newFixedThreadPool(this, "processor-" + c.id(), c.workers()));

@@ -9,6 +9,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -28,6 +29,7 @@ public final class ProcessorCatalog {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z0-9_]+)}");
+    private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
 
     /** A config file that could not be used, and why. */
     public record Problem(String file, String reason) {
@@ -37,14 +39,21 @@ public final class ProcessorCatalog {
     private final int defaultBatchSize;
     private final int defaultWorkers;
     private final int defaultRetries;
+    private final UnaryOperator<String> placeholders;
     private final List<ProcessorConfig> configs = new ArrayList<>();
     private final List<Problem> problems = new ArrayList<>();
 
-    public ProcessorCatalog(Path folder, int defaultBatchSize, int defaultWorkers, int defaultRetries) {
+    /**
+     * @param placeholders resolves {@code {{env:NAME}}}, {@code {{sys:NAME}}} and property placeholders in header
+     *                     values (Camel's resolver), failing when one is not set
+     */
+    public ProcessorCatalog(Path folder, int defaultBatchSize, int defaultWorkers, int defaultRetries,
+            UnaryOperator<String> placeholders) {
         this.folder = folder.toAbsolutePath().normalize();
         this.defaultBatchSize = defaultBatchSize;
         this.defaultWorkers = defaultWorkers;
         this.defaultRetries = defaultRetries;
+        this.placeholders = placeholders;
     }
 
     public ProcessorCatalog load() {
@@ -120,6 +129,7 @@ public final class ProcessorCatalog {
         }
         List<Map<String, Object>> items = dataList(inside(file.getParent(), dataList, "data_list"));
         String url = null;
+        Map<String, String> headers = Map.of();
         Path root = null;
         if (kind.equals("file")) {
             root = inside(file.getParent(), source.get("root") == null ? "." : String.valueOf(source.get("root")),
@@ -134,6 +144,7 @@ public final class ProcessorCatalog {
                 throw new IllegalArgumentException("source.url is required: an http(s) URL, with {name} placeholders");
             }
             url = u;
+            headers = headers(source.get("headers"));
             List<String> variables = new ArrayList<>();
             Matcher m = PLACEHOLDER.matcher(url);
             while (m.find()) {
@@ -148,9 +159,36 @@ public final class ProcessorCatalog {
                 }
             }
         }
-        return new ProcessorConfig(id, file, topic, segment, kind, url, root, items,
+        return new ProcessorConfig(id, file, topic, segment, kind, url, headers, root, items,
                 positive(doc, "batch_size", defaultBatchSize), positive(doc, "workers", defaultWorkers),
                 nonNegative(doc, "retries", defaultRetries));
+    }
+
+    /**
+     * source.headers: names to values, sent with every request of the source. A value may name a secret kept out of
+     * the file ({@code "Bearer {{env:QUOTES_API_TOKEN}}"}); one that is not set makes the processor misconfigured.
+     */
+    private Map<String, String> headers(Object value) {
+        if (value == null) {
+            return Map.of();
+        }
+        if (!(value instanceof Map<?, ?> map)) {
+            throw new IllegalArgumentException("source.headers must be a map of header names to values");
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Map.Entry<?, ?> e : map.entrySet()) {
+            String name = String.valueOf(e.getKey());
+            if (!HEADER_NAME.matcher(name).matches() || !(e.getValue() instanceof String v)) {
+                throw new IllegalArgumentException("source.headers: '" + name
+                        + "' must be a header name with a string value");
+            }
+            try {
+                out.put(name, placeholders.apply(v));
+            } catch (RuntimeException ex) {
+                throw new IllegalArgumentException("source.headers." + name + ": " + ex.getMessage());
+            }
+        }
+        return Map.copyOf(out);
     }
 
     /** Resolves a path against the config's folder; one that leaves the processors folder is refused. */

@@ -10,10 +10,12 @@ import java.util.Map;
  * retries).
  *
  * @param urlTemplate http and rss: a URL with {name} placeholders filled from each data list item
+ * @param headers     http and rss: request headers (API keys and the like), placeholders already resolved; they go
+ *                    to the source only, never into the records
  * @param root        file: the folder the items' "path" values are relative to
  */
 public record ProcessorConfig(String id, Path file, String topic, String segment, String kind, String urlTemplate,
-        Path root, List<Map<String, Object>> items, int batchSize, int workers, int retries) {
+        Map<String, String> headers, Path root, List<Map<String, Object>> items, int batchSize, int workers, int retries) {
 
     public static final List<String> KINDS = List.of("http", "rss", "file");
 }

@@ -35,6 +35,11 @@ public final class ProcessorRun {
         return runId;
     }
 
+    /** The source's request headers (secrets included: only the http-get step reads them). */
+    public Map<String, String> getHeaders() {
+        return config.headers();
+    }
+
     public String getKind() {
         return config.kind();
     }

@@ -62,6 +62,8 @@ class ProcessorTest extends PipelineTestSupport {
         p.put("pipeline.processors.dir", processorsFolder().toString());
         p.put("pipeline.processors.retry-delay-ms", "50");
         p.put("pipeline.processors.item-timeout-ms", "3000");
+        // what an operator would keep in the environment ({{env:...}}); a property works the same way
+        p.put("test.private-source-key", SourceServer.PRIVATE_KEY);
     }
 
     /** The processors of this test: good ones of every source kind, and misconfigured ones. */
@@ -88,6 +90,13 @@ class ProcessorTest extends PipelineTestSupport {
             write("notes.yaml", "topic: " + t + "\nsegment: notes\ndata_list: notes.data.json\n"
                     + "source:\n  kind: file\n  root: notes\n");
             write("notes.data.json", "[{\"path\": \"a.txt\"}]");
+            write("private.yaml", "topic: " + t + "\nsegment: private\ndata_list: private.data.json\n"
+                    + "source:\n  kind: http\n  url: \"" + base + "/private/{id}\"\n"
+                    + "  headers:\n    X-Api-Key: \"{{test.private-source-key}}\"\n");
+            write("private.data.json", "[{\"id\": \"p1\"}, {\"id\": \"p2\"}]");
+            write("unset-secret.yaml", "topic: " + t + "\nsegment: x\ndata_list: private.data.json\n"
+                    + "source:\n  kind: http\n  url: \"" + base + "/private/{id}\"\n"
+                    + "  headers:\n    Authorization: \"Bearer {{env:FINEAS_TEST_UNSET_TOKEN}}\"\n");
             write("later.yaml", "topic: " + t + "\nsegment: later\ndata_list: notes.data.json\n"
                     + "source:\n  kind: file\n  root: notes\n");
             write("orphan.yaml", "topic: nowhere-" + ids().suffix() + "\nsegment: lost\ndata_list: notes.data.json\n"
@@ -116,7 +125,7 @@ class ProcessorTest extends PipelineTestSupport {
     void topicAndSegments() {
         if (!topicReady) {
             createTopic(topic());
-            for (String s : List.of("quotes", "news", "flaky", "notes")) {
+            for (String s : List.of("quotes", "news", "flaky", "notes", "private")) {
                 createSegment(topic(), s);
             }
             topicReady = true;
@@ -262,7 +271,9 @@ class ProcessorTest extends PipelineTestSupport {
         Set<String> misconfigured = statuses.values().stream().filter(s -> "misconfigured".equals(s.get("status")))
                 .map(s -> (String) s.get("file")).collect(Collectors.toSet());
         assertThat(misconfigured).containsExactlyInAnyOrder("broken.yaml", "ftp.yaml", "missing-var.yaml",
-                "escape.yaml", "bad-list.yaml");
+                "escape.yaml", "bad-list.yaml", "unset-secret.yaml");
+        assertThat((String) statuses.get("file:unset-secret.yaml").get("reason"))
+                .contains("source.headers.Authorization").contains("FINEAS_TEST_UNSET_TOKEN");
         assertThat((String) statuses.get("file:ftp.yaml").get("reason")).contains("unknown source kind 'ftp'");
         assertThat((String) statuses.get("file:missing-var.yaml").get("reason")).contains("'ticker'");
         assertThat((String) statuses.get("file:escape.yaml").get("reason")).contains("outside the processors folder");
@@ -282,6 +293,21 @@ class ProcessorTest extends PipelineTestSupport {
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
                 assertThat((String) statuses().get("orphan").get("reason")).contains("does not exist"));
         assertThat(get("/runs/" + runId, "X-API-Key", ADMIN_KEY).status()).isEqualTo(404);
+    }
+
+    @Test
+    void aSourcesHeadersReachTheSourceAndNeverTheRecords() throws Exception {
+        String runId = collect("private");
+        await().atMost(Duration.ofSeconds(30)).until(() -> processorSummary(runId, "private") != null);
+        assertThat(processorSummary(runId, "private")).containsEntry("items_ok", 2).containsEntry("items_failed", 0);
+        List<ConsumerRecord<String, String>> captured = readAll(dataTopic(topic()), Duration.ofMillis(300)).stream()
+                .filter(r -> runId.equals(parse(r.value()).get("run_id"))).toList();
+        assertThat(captured).hasSize(2).allSatisfy(r -> {
+            assertThat(r.value()).contains("secret_data").doesNotContain(SourceServer.PRIVATE_KEY);
+            r.headers().forEach(h -> assertThat(new String(h.value(), StandardCharsets.UTF_8))
+                    .doesNotContain(SourceServer.PRIVATE_KEY));
+        });
+        assertThat(get("/processors", "X-API-Key", ADMIN_KEY).body()).doesNotContain(SourceServer.PRIVATE_KEY);
     }
 
     @Test

@@ -18,6 +18,9 @@ import com.sun.net.httpserver.HttpServer;
  */
 public final class SourceServer implements AutoCloseable {
 
+    /** The API key /private/ requires in X-Api-Key. */
+    public static final String PRIVATE_KEY = "source-secret-7f3a";
+
     private final HttpServer server;
     private final Map<String, AtomicInteger> hits = new ConcurrentHashMap<>();
     private final Map<String, String> documents = new ConcurrentHashMap<>();
@@ -52,6 +55,11 @@ public final class SourceServer implements AutoCloseable {
                 default -> new Answer(200, "text/plain", "item " + id + " is fine");
             };
         }));
+        // answers only requests that carry the expected API key header
+        server.createContext("/private/", ex -> serve(ex, () -> PRIVATE_KEY.equals(
+                ex.getRequestHeaders().getFirst("X-Api-Key"))
+                ? new Answer(200, "application/json", "{\"id\":\"" + last(ex) + "\",\"secret_data\":true}")
+                : new Answer(401, "application/json", "{\"error\":\"missing or wrong X-Api-Key\"}")));
         server.createContext("/doc/", ex -> serve(ex, () -> {
             String body = documents.get(last(ex));
             return body == null ? new Answer(404, "text/plain", "no such document")
