@@ -2,6 +2,7 @@ package io.fineas.pipeline.processors;
 
 import java.io.IOException;
 import java.net.URLEncoder;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -156,19 +159,41 @@ public final class ProcessorRuns {
     }
 
     /**
-     * file source: reads the item's "path" under the processor's root. Java rather than the file component because
-     * the path comes from data and must be refused when it leaves the root.
+     * file source: reads the item's "path" under the processor's root: a file gives one record, a folder one record
+     * per file in it and its subfolders (hidden ones left out), in path order. Java rather than the file component
+     * because the path comes from data and must be refused when it leaves the root. A file that is not UTF-8 text
+     * fails the item, naming the file.
      */
     public List<Map<String, Object>> fileRecords(ProcessorRun run, Map<String, Object> item) throws IOException {
         Path root = run.getConfig().root();
-        Path file = root.resolve(String.valueOf(item.get("path"))).toAbsolutePath().normalize();
-        if (!file.startsWith(root)) {
+        Path target = root.resolve(String.valueOf(item.get("path"))).toAbsolutePath().normalize();
+        if (!target.startsWith(root)) {
             throw new IllegalArgumentException("path '" + item.get("path") + "' is outside the source root");
         }
-        String content = Files.readString(file);
-        String type = Files.probeContentType(file);
-        return List.of(record(run, item, root.relativize(file).toString(), content,
-                type != null ? type : "text/plain", Map.of("file_name", file.getFileName().toString())));
+        List<Path> files;
+        if (Files.isDirectory(target)) {
+            try (Stream<Path> walk = Files.walk(target)) {
+                files = walk.filter(Files::isRegularFile)
+                        .filter(f -> StreamSupport.stream(target.relativize(f).spliterator(), false)
+                                .noneMatch(part -> part.toString().startsWith(".")))
+                        .sorted().toList();
+            }
+        } else {
+            files = List.of(target);
+        }
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Path file : files) {
+            String content;
+            try {
+                content = Files.readString(file);
+            } catch (CharacterCodingException e) {
+                throw new IllegalArgumentException("'" + root.relativize(file) + "' is not UTF-8 text");
+            }
+            String type = Files.probeContentType(file);
+            out.add(record(run, item, root.relativize(file).toString(), content, type != null ? type : "text/plain",
+                    Map.of("file_name", file.getFileName().toString())));
+        }
+        return out;
     }
 
     /** The dead-letter record of an item that could not be captured. */

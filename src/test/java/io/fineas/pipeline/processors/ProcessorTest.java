@@ -97,6 +97,16 @@ class ProcessorTest extends PipelineTestSupport {
             write("unset-secret.yaml", "topic: " + t + "\nsegment: x\ndata_list: private.data.json\n"
                     + "source:\n  kind: http\n  url: \"" + base + "/private/{id}\"\n"
                     + "  headers:\n    Authorization: \"Bearer {{env:FINEAS_TEST_UNSET_TOKEN}}\"\n");
+            Files.createDirectories(folder.resolve("library/reports/2026"));
+            Files.createDirectories(folder.resolve("library/broken"));
+            Files.writeString(folder.resolve("library/reports/summary.md"), "# Summary\nMargins held.");
+            Files.writeString(folder.resolve("library/reports/2026/q3.txt"), "Q3 revenue rose.");
+            Files.writeString(folder.resolve("library/reports/.draft.txt"), "not for capture");
+            Files.write(folder.resolve("library/broken/blob.bin"), new byte[] {(byte) 0xC3, (byte) 0x28},
+                    java.nio.file.StandardOpenOption.CREATE_NEW);
+            write("library.yaml", "topic: " + t + "\nsegment: library\ndata_list: library.data.json\n"
+                    + "source:\n  kind: file\n  root: library\n");
+            write("library.data.json", "[{\"path\": \"reports\"}, {\"path\": \"broken\"}]");
             write("later.yaml", "topic: " + t + "\nsegment: later\ndata_list: notes.data.json\n"
                     + "source:\n  kind: file\n  root: notes\n");
             write("orphan.yaml", "topic: nowhere-" + ids().suffix() + "\nsegment: lost\ndata_list: notes.data.json\n"
@@ -125,7 +135,7 @@ class ProcessorTest extends PipelineTestSupport {
     void topicAndSegments() {
         if (!topicReady) {
             createTopic(topic());
-            for (String s : List.of("quotes", "news", "flaky", "notes", "private")) {
+            for (String s : List.of("quotes", "news", "flaky", "notes", "private", "library")) {
                 createSegment(topic(), s);
             }
             topicReady = true;
@@ -211,6 +221,24 @@ class ProcessorTest extends PipelineTestSupport {
                 .isAfterOrEqualTo(java.time.Instant.parse((String) a.get("finished_at")));
         assertThat(a).containsEntry("items_ok", 200);
         assertThat(b).containsEntry("items_ok", 200);
+    }
+
+    @Test
+    void aFolderItemGivesOneRecordPerFileAndANonTextFileFailsItsItem() {
+        String runId = collect("library");
+        await().atMost(Duration.ofSeconds(30)).until(() -> processorSummary(runId, "library") != null);
+        assertThat(processorSummary(runId, "library")).containsEntry("items_ok", 1).containsEntry("items_failed", 1)
+                .containsEntry("records", 2);
+        List<Map<String, Object>> records = records(runId);
+        assertThat(records).extracting(r -> ((Map<String, Object>) r.get("source")).get("id"))
+                .containsExactlyInAnyOrder("reports/2026/q3.txt", "reports/summary.md");
+        assertThat(records).extracting(r -> r.get("content"))
+                .containsExactlyInAnyOrder("Q3 revenue rose.", "# Summary\nMargins held.");
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(
+                readAll("capture-" + ids().suffix() + ".dlq", Duration.ofMillis(300)).stream()
+                        .map(r -> parse(r.value())).filter(e -> runId.equals(e.get("run_id"))).toList())
+                .singleElement().satisfies(e -> assertThat((String) e.get("error"))
+                        .contains("'broken/blob.bin' is not UTF-8 text")));
     }
 
     @Test
