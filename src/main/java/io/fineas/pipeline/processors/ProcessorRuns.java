@@ -134,7 +134,7 @@ public final class ProcessorRuns {
         return List.of(record(run, item, url, content == null ? "" : content, contentType, null));
     }
 
-    /** One record per feed entry: its title and text, with its link as the source identity. */
+    /** One record per feed entry (RSS or Atom): its title and text, with its link as the source identity. */
     public List<Map<String, Object>> rssRecords(ProcessorRun run, Map<String, Object> item, String url, SyndFeed feed) {
         List<Map<String, Object>> out = new ArrayList<>();
         for (SyndEntry e : feed.getEntries()) {
@@ -150,7 +150,9 @@ public final class ProcessorRuns {
             Map<String, Object> extra = new LinkedHashMap<>();
             extra.put("title", e.getTitle());
             extra.put("link", e.getLink());
-            extra.put("published_at", e.getPublishedDate() == null ? null : e.getPublishedDate().toInstant().toString());
+            // Atom entries may carry only <updated>
+            java.util.Date published = e.getPublishedDate() != null ? e.getPublishedDate() : e.getUpdatedDate();
+            extra.put("published_at", published == null ? null : published.toInstant().toString());
             extra.put("feed", url);
             String id = e.getLink() != null ? e.getLink() : e.getUri() != null ? e.getUri() : url + "#" + e.getTitle();
             out.add(record(run, item, id, text.toString(), "text/html", extra));

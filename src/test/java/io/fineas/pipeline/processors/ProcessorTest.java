@@ -82,6 +82,9 @@ class ProcessorTest extends PipelineTestSupport {
             write("feeds.json", "{\"topic\": \"" + t + "\", \"segment\": \"news\", \"data_list\": \"feeds.data.json\","
                     + " \"source\": {\"kind\": \"rss\", \"url\": \"" + base + "/rss/{ticker}\"}}");
             write("feeds.data.json", "[{\"ticker\": \"AAPL\"}, {\"ticker\": \"MSFT\"}]");
+            write("filings.yaml", "topic: " + t + "\nsegment: filings\ndata_list: filings.data.json\n"
+                    + "source:\n  kind: rss\n  url: \"" + base + "/atom/{ticker}\"\n");
+            write("filings.data.json", "[{\"ticker\": \"NVDA\"}]");
             write("flaky.yaml", "topic: " + t + "\nsegment: flaky\ndata_list: flaky.data.json\nretries: 1\n"
                     + "source:\n  kind: http\n  url: \"" + base + "/flaky/{n}\"\n");
             write("flaky.data.json", toJson(IntStream.range(0, 10).mapToObj(i -> Map.of("n", i)).toList()));
@@ -135,7 +138,7 @@ class ProcessorTest extends PipelineTestSupport {
     void topicAndSegments() {
         if (!topicReady) {
             createTopic(topic());
-            for (String s : List.of("quotes", "news", "flaky", "notes", "private", "library")) {
+            for (String s : List.of("quotes", "news", "flaky", "notes", "private", "library", "filings")) {
                 createSegment(topic(), s);
             }
             topicReady = true;
@@ -271,6 +274,21 @@ class ProcessorTest extends PipelineTestSupport {
         assertThat(records).extracting(r -> (Object) ((Map<?, ?>) r.get("source")).get("id"))
                 .contains("http://example.org/AAPL/2");
         assertThat(records).allSatisfy(r -> assertThat((String) r.get("content")).contains("reported result"));
+    }
+
+    @Test
+    void atomFeedsGiveOneRecordPerEntryToo() {
+        String runId = collect("filings");
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> processorSummary(runId, "filings") != null);
+        List<Map<String, Object>> records = records(runId);
+        assertThat(records).extracting(r -> r.get("title")).containsExactlyInAnyOrder("NVDA filing 1", "NVDA filing 2");
+        assertThat(records).extracting(r -> (Object) ((Map<?, ?>) r.get("source")).get("id"))
+                .containsExactlyInAnyOrder("http://example.org/filings/NVDA/1", "http://example.org/filings/NVDA/2");
+        assertThat(records).allSatisfy(r -> {
+            assertThat((String) r.get("content")).contains("filed report number");
+            assertThat((String) r.get("published_at")).startsWith("2026-11-24T09:0");
+        });
     }
 
     @Test

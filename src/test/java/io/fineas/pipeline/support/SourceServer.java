@@ -55,6 +55,21 @@ public final class SourceServer implements AutoCloseable {
                 default -> new Answer(200, "text/plain", "item " + id + " is fine");
             };
         }));
+        server.createContext("/atom/", ex -> serve(ex, () -> {
+            String t = last(ex);
+            StringBuilder xml = new StringBuilder("<?xml version=\"1.0\" encoding=\"utf-8\"?>"
+                    + "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>" + t + " filings</title>"
+                    + "<id>urn:example:" + t + "</id><updated>2026-11-24T09:00:00Z</updated>");
+            for (int i = 1; i <= 2; i++) {
+                xml.append("<entry><title>").append(t).append(" filing ").append(i).append("</title>")
+                        .append("<link href=\"http://example.org/filings/").append(t).append("/").append(i)
+                        .append("\"/><id>urn:example:").append(t).append(":").append(i).append("</id>")
+                        .append("<updated>2026-11-24T09:0").append(i).append(":00Z</updated>")
+                        .append("<summary>").append(t).append(" filed report number ").append(i)
+                        .append(".</summary></entry>");
+            }
+            return new Answer(200, "application/atom+xml", xml.append("</feed>").toString());
+        }));
         // answers only requests that carry the expected API key header
         server.createContext("/private/", ex -> serve(ex, () -> PRIVATE_KEY.equals(
                 ex.getRequestHeaders().getFirst("X-Api-Key"))
