@@ -72,7 +72,10 @@ public class ProcessorBeans {
                 for (ProcessorConfig c : catalog.configs()) {
                     TemplatedRouteBuilder.builder(ctx, "processor").routeId("processor-" + c.id())
                             .parameter("processorId", c.id()).parameter("batchSize", c.batchSize())
-                            .parameter("workers", c.workers()).add();
+                            .parameter("workers", c.workers())
+                            .parameter("unlimited", c.rateLimit() == 0)
+                            .parameter("rateLimit", Math.max(1, c.rateLimit()))
+                            .parameter("ratePeriodMs", c.ratePeriodMs()).add();
                 }
                 LOG.info("Processors started: {} ({} misconfigured)", catalog.configs().stream()
                         .map(ProcessorConfig::id).toList(), catalog.problems().size());

@@ -159,9 +159,24 @@ public final class ProcessorCatalog {
                 }
             }
         }
+        int rateLimit = 0;
+        long ratePeriodMs = 1000;
+        if (doc.get("rate_limit") != null) {
+            if (!(doc.get("rate_limit") instanceof Map<?, ?> limit)) {
+                throw new IllegalArgumentException("rate_limit must be {requests: N, per_seconds: S}");
+            }
+            Object requests = limit.get("requests");
+            Object seconds = limit.get("per_seconds") == null ? Integer.valueOf(1) : limit.get("per_seconds");
+            if (!(requests instanceof Integer r) || r < 1 || !(seconds instanceof Number n) || n.doubleValue() <= 0) {
+                throw new IllegalArgumentException("rate_limit must be {requests: N, per_seconds: S} with N a "
+                        + "positive whole number and S a positive number");
+            }
+            rateLimit = r;
+            ratePeriodMs = Math.max(1, Math.round(n.doubleValue() * 1000));
+        }
         return new ProcessorConfig(id, file, topic, segment, kind, url, headers, root, items,
                 positive(doc, "batch_size", defaultBatchSize), positive(doc, "workers", defaultWorkers),
-                nonNegative(doc, "retries", defaultRetries));
+                nonNegative(doc, "retries", defaultRetries), rateLimit, ratePeriodMs);
     }
 
     /**

@@ -13,9 +13,11 @@ import java.util.Map;
  * @param headers     http and rss: request headers (API keys and the like), placeholders already resolved; they go
  *                    to the source only, never into the records
  * @param root        file: the folder the items' "path" values are relative to
+ * @param rateLimit   at most this many captures started per {@code ratePeriodMs} (a source's rate limit); 0 = none
  */
 public record ProcessorConfig(String id, Path file, String topic, String segment, String kind, String urlTemplate,
-        Map<String, String> headers, Path root, List<Map<String, Object>> items, int batchSize, int workers, int retries) {
+        Map<String, String> headers, Path root, List<Map<String, Object>> items, int batchSize, int workers, int retries,
+        int rateLimit, long ratePeriodMs) {
 
     public static final List<String> KINDS = List.of("http", "rss", "file");
 }

@@ -82,6 +82,12 @@ class ProcessorTest extends PipelineTestSupport {
             write("feeds.json", "{\"topic\": \"" + t + "\", \"segment\": \"news\", \"data_list\": \"feeds.data.json\","
                     + " \"source\": {\"kind\": \"rss\", \"url\": \"" + base + "/rss/{ticker}\"}}");
             write("feeds.data.json", "[{\"ticker\": \"AAPL\"}, {\"ticker\": \"MSFT\"}]");
+            write("limited.yaml", "topic: " + t + "\nsegment: limited\ndata_list: limited.data.json\nworkers: 4\n"
+                    + "rate_limit: {requests: 4, per_seconds: 1}\n"
+                    + "source:\n  kind: http\n  url: \"" + base + "/json/limited-{n}\"\n");
+            write("limited.data.json", toJson(IntStream.range(0, 10).mapToObj(i -> Map.of("n", i)).toList()));
+            write("bad-limit.yaml", "topic: " + t + "\nsegment: x\ndata_list: notes.data.json\n"
+                    + "rate_limit: {requests: 0}\nsource:\n  kind: file\n  root: notes\n");
             write("filings.yaml", "topic: " + t + "\nsegment: filings\ndata_list: filings.data.json\n"
                     + "source:\n  kind: rss\n  url: \"" + base + "/atom/{ticker}\"\n");
             write("filings.data.json", "[{\"ticker\": \"NVDA\"}]");
@@ -138,7 +144,7 @@ class ProcessorTest extends PipelineTestSupport {
     void topicAndSegments() {
         if (!topicReady) {
             createTopic(topic());
-            for (String s : List.of("quotes", "news", "flaky", "notes", "private", "library", "filings")) {
+            for (String s : List.of("quotes", "news", "flaky", "notes", "private", "library", "filings", "limited")) {
                 createSegment(topic(), s);
             }
             topicReady = true;
@@ -277,6 +283,18 @@ class ProcessorTest extends PipelineTestSupport {
     }
 
     @Test
+    void aRateLimitedSourceGetsNoMoreRequestsPerPeriodThanItsLimit() {
+        String runId = collect("limited");
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> processorSummary(runId, "limited") != null);
+        assertThat(processorSummary(runId, "limited")).containsEntry("items_ok", 10);
+        // 4 workers could send all 10 at once; the limit lets 4 start per second (window shortened for clock jitter)
+        assertThat(source().maxArrivalsWithin("/json/limited-", Duration.ofMillis(900))).isBetween(1, 4);
+        assertThat(((Number) processorSummary(runId, "limited").get("duration_ms")).longValue())
+                .isGreaterThanOrEqualTo(2000);
+    }
+
+    @Test
     void atomFeedsGiveOneRecordPerEntryToo() {
         String runId = collect("filings");
 
@@ -317,7 +335,8 @@ class ProcessorTest extends PipelineTestSupport {
         Set<String> misconfigured = statuses.values().stream().filter(s -> "misconfigured".equals(s.get("status")))
                 .map(s -> (String) s.get("file")).collect(Collectors.toSet());
         assertThat(misconfigured).containsExactlyInAnyOrder("broken.yaml", "ftp.yaml", "missing-var.yaml",
-                "escape.yaml", "bad-list.yaml", "unset-secret.yaml");
+                "escape.yaml", "bad-list.yaml", "unset-secret.yaml", "bad-limit.yaml");
+        assertThat((String) statuses.get("file:bad-limit.yaml").get("reason")).contains("rate_limit");
         assertThat((String) statuses.get("file:unset-secret.yaml").get("reason"))
                 .contains("source.headers.Authorization").contains("FINEAS_TEST_UNSET_TOKEN");
         assertThat((String) statuses.get("file:ftp.yaml").get("reason")).contains("unknown source kind 'ftp'");

@@ -98,12 +98,32 @@ public final class SourceServer implements AutoCloseable {
     private record Answer(int status, String type, String body) {
     }
 
+    private record Arrival(String path, long nanos) {
+    }
+
+    private final java.util.Queue<Arrival> arrivals = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    /** The most requests under the path prefix that arrived within any window of the given length. */
+    public int maxArrivalsWithin(String prefix, java.time.Duration window) {
+        long[] times = arrivals.stream().filter(a -> a.path().startsWith(prefix)).mapToLong(Arrival::nanos).sorted()
+                .toArray();
+        int max = 0;
+        for (int i = 0, j = 0; i < times.length; i++) {
+            while (times[i] - times[j] >= window.toNanos()) {
+                j++;
+            }
+            max = Math.max(max, i - j + 1);
+        }
+        return max;
+    }
+
     private interface Handler {
         Answer answer() throws IOException;
     }
 
     private void serve(HttpExchange ex, Handler handler) throws IOException {
         hits.computeIfAbsent(ex.getRequestURI().getPath(), k -> new AtomicInteger()).incrementAndGet();
+        arrivals.add(new Arrival(ex.getRequestURI().getPath(), System.nanoTime()));
         int now = inFlight.incrementAndGet();
         maxInFlight.accumulateAndGet(now, Math::max);
         try {
