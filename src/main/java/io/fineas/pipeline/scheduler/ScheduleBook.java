@@ -35,8 +35,12 @@ public final class ScheduleBook {
     private static final Logger LOG = LoggerFactory.getLogger(ScheduleBook.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** One valid entry of the schedule. */
-    record Entry(int index, String file, Path path, Double days, Duration every, CronExpression cron) {
+    /** One valid entry of the schedule: every {@code days} days, or on its cron expression. */
+    record Entry(int index, String file, Path path, Double days, CronExpression cron) {
+
+        Duration every() {
+            return Duration.ofMillis(Math.round(days * Duration.ofDays(1).toMillis()));
+        }
     }
 
     /** An entry that is due now, with the data collection JSON to POST. */
@@ -263,7 +267,6 @@ public final class ScheduleBook {
                 String file = node.path("data_collection_file_path").isTextual()
                         ? node.get("data_collection_file_path").asText() : null;
                 String reason = null;
-                Duration every = null;
                 Double everyDays = null;
                 CronExpression cron = null;
                 if (!node.isObject()) {
@@ -278,7 +281,6 @@ public final class ScheduleBook {
                         reason = "'schedule' must be a positive number of days";
                     } else {
                         everyDays = days.asDouble();
-                        every = Duration.ofMillis(Math.round(days.asDouble() * Duration.ofDays(1).toMillis()));
                     }
                 } else {
                     try {
@@ -293,7 +295,7 @@ public final class ScheduleBook {
                 } else {
                     Path resolved = Objects.requireNonNullElse(scheduleFile.toAbsolutePath().getParent(), Path.of("."))
                             .resolve(file).normalize();
-                    loaded.add(new Entry(i, file, resolved, everyDays, every, cron));
+                    loaded.add(new Entry(i, file, resolved, everyDays, cron));
                 }
             }
         }
