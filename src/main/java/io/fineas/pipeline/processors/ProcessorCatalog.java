@@ -175,8 +175,9 @@ public final class ProcessorCatalog {
             ratePeriodMs = Math.max(1, Math.round(n.doubleValue() * 1000));
         }
         return new ProcessorConfig(id, file, topic, segment, kind, url, headers, root, items,
-                positive(doc, "batch_size", defaultBatchSize), positive(doc, "workers", defaultWorkers),
-                nonNegative(doc, "retries", defaultRetries), rateLimit, ratePeriodMs);
+                wholeNumber(doc, "batch_size", defaultBatchSize, 1, "a positive whole number"),
+                wholeNumber(doc, "workers", defaultWorkers, 1, "a positive whole number"),
+                wholeNumber(doc, "retries", defaultRetries, 0, "a whole number >= 0"), rateLimit, ratePeriodMs);
     }
 
     /**
@@ -253,24 +254,14 @@ public final class ProcessorCatalog {
         return doc.get(key) instanceof String s ? s : fallback;
     }
 
-    private static int positive(Map<String, Object> doc, String key, int fallback) {
+    /** The whole number at the key (the fallback when absent), at least min; "what" says so in the error. */
+    private static int wholeNumber(Map<String, Object> doc, String key, int fallback, int min, String what) {
         Object v = doc.get(key);
         if (v == null) {
             return fallback;
         }
-        if (!(v instanceof Integer i) || i < 1) {
-            throw new IllegalArgumentException("'" + key + "' must be a positive whole number");
-        }
-        return i;
-    }
-
-    private static int nonNegative(Map<String, Object> doc, String key, int fallback) {
-        Object v = doc.get(key);
-        if (v == null) {
-            return fallback;
-        }
-        if (!(v instanceof Integer i) || i < 0) {
-            throw new IllegalArgumentException("'" + key + "' must be a whole number >= 0");
+        if (!(v instanceof Integer i) || i < min) {
+            throw new IllegalArgumentException("'" + key + "' must be " + what);
         }
         return i;
     }
