@@ -116,10 +116,7 @@ public class PipelineConfiguration implements CamelConfiguration {
         MongoClient mongoClient = MongoClients.create(mongoUri);
         context.addService(SharedBeans.closing(mongoClient), true, false);
         registry.bind("mongo", mongoClient);
-        // the driver's own view of the cluster (its monitor pings every server): no request, no wait in the probe
-        registry.bind("mongodbHealth", new PingHealthCheck("mongodb",
-                () -> mongoClient.getClusterDescription().hasWritableServer(), "no writable MongoDB server at "
-                        + mongoClient.getClusterDescription().getClusterSettings().getHosts()));
+        registry.bind("mongodbHealth", PingHealthCheck.mongodb(mongoClient));
         MongoDatabase system = mongoClient.getDatabase(systemDatabase);
 
         KafkaTopicAdmin topicAdmin = new KafkaTopicAdmin(kafkaBrokers, partitions, replicationFactor);

@@ -3,6 +3,7 @@ package io.fineas.pipeline.util;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 
+import com.mongodb.client.MongoClient;
 import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
 
@@ -20,6 +21,15 @@ public final class PingHealthCheck extends AbstractHealthCheck {
         super("pipeline", id);
         this.ping = ping;
         this.whenDown = whenDown;
+    }
+
+    /**
+     * MongoDB, from the driver's own view of the cluster (its monitor pings every server): no request and no wait in
+     * the probe.
+     */
+    public static PingHealthCheck mongodb(MongoClient client) {
+        return new PingHealthCheck("mongodb", () -> client.getClusterDescription().hasWritableServer(),
+                "no writable MongoDB server at " + client.getClusterDescription().getClusterSettings().getHosts());
     }
 
     @Override

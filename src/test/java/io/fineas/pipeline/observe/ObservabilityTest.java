@@ -134,15 +134,14 @@ class ObservabilityTest extends PipelineTestSupport {
                 .build());
                 RedisSchedulerState redis = new RedisSchedulerState("redis://127.0.0.1:" + closed, "x",
                         Duration.ofMinutes(1))) {
-            PingHealthCheck mongoCheck = new PingHealthCheck("mongodb",
-                    () -> mongo.getClusterDescription().hasWritableServer(), "no writable MongoDB server");
+            PingHealthCheck mongoCheck = PingHealthCheck.mongodb(mongo);
             PingHealthCheck redisCheck = new PingHealthCheck("scheduler-redis", redis::ping, "Redis does not answer");
             mongoCheck.setCamelContext(context);
             redisCheck.setCamelContext(context);
 
             HealthCheck.Result mongoResult = mongoCheck.call();
             assertThat(mongoResult.getState()).isEqualTo(HealthCheck.State.DOWN);
-            assertThat(mongoResult.getMessage()).hasValue("no writable MongoDB server");
+            assertThat(mongoResult.getMessage()).hasValue("no writable MongoDB server at [127.0.0.1:" + closed + "]");
             assertThat(redisCheck.call().getState()).isEqualTo(HealthCheck.State.DOWN);
         }
     }
