@@ -175,6 +175,18 @@ class ProcessorTest extends PipelineTestSupport {
         return out;
     }
 
+    /** The processor's summary of the run, once the run has ended. */
+    private Map<String, Object> finishedSummary(String runId, String processor) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> processorSummary(runId, processor) != null);
+        return processorSummary(runId, processor);
+    }
+
+    /** The error records the run sent to the capture dead-letter topic. */
+    private List<Map<String, Object>> errorRecords(String runId) {
+        return readAll("capture-" + ids().suffix() + ".dlq", Duration.ofMillis(300)).stream()
+                .map(r -> parse(r.value())).filter(m -> runId.equals(m.get("run_id"))).toList();
+    }
+
     private Map<String, Object> processorSummary(String runId, String processor) {
         Map<String, Object> run = get("/runs/" + runId, "X-API-Key", ADMIN_KEY).json();
         Map<String, Object> processors = (Map<String, Object>) run.get("processors");
@@ -235,18 +247,15 @@ class ProcessorTest extends PipelineTestSupport {
     @Test
     void aFolderItemGivesOneRecordPerFileAndANonTextFileFailsItsItem() {
         String runId = collect("library");
-        await().atMost(Duration.ofSeconds(30)).until(() -> processorSummary(runId, "library") != null);
-        assertThat(processorSummary(runId, "library")).containsEntry("items_ok", 1).containsEntry("items_failed", 1)
+        assertThat(finishedSummary(runId, "library")).containsEntry("items_ok", 1).containsEntry("items_failed", 1)
                 .containsEntry("records", 2);
         List<Map<String, Object>> records = records(runId);
         assertThat(records).extracting(r -> ((Map<String, Object>) r.get("source")).get("id"))
                 .containsExactlyInAnyOrder("reports/2026/q3.txt", "reports/summary.md");
         assertThat(records).extracting(r -> r.get("content"))
                 .containsExactlyInAnyOrder("Q3 revenue rose.", "# Summary\nMargins held.");
-        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(
-                readAll("capture-" + ids().suffix() + ".dlq", Duration.ofMillis(300)).stream()
-                        .map(r -> parse(r.value())).filter(e -> runId.equals(e.get("run_id"))).toList())
-                .singleElement().satisfies(e -> assertThat((String) e.get("error"))
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(errorRecords(runId)).singleElement()
+                .satisfies(e -> assertThat((String) e.get("error"))
                         .contains("'broken/blob.bin' is not UTF-8 text")));
     }
 
@@ -254,7 +263,7 @@ class ProcessorTest extends PipelineTestSupport {
     void anAlertReachesOnlyTheProcessorsOfItsSegments() {
         String runId = collect("notes");
 
-        await().atMost(Duration.ofSeconds(30)).until(() -> processorSummary(runId, "notes") != null);
+        finishedSummary(runId, "notes");
         List<Map<String, Object>> records = records(runId);
         assertThat(records).hasSize(1);
         assertThat(records.get(0)).containsEntry("processor_id", "notes").containsEntry("content",
@@ -273,7 +282,7 @@ class ProcessorTest extends PipelineTestSupport {
     void rssFeedsGiveOneRecordPerEntry() {
         String runId = collect("news");
 
-        await().atMost(Duration.ofSeconds(30)).until(() -> processorSummary(runId, "feeds") != null);
+        finishedSummary(runId, "feeds");
         List<Map<String, Object>> records = records(runId);
         assertThat(records).hasSize(6);
         assertThat(records).extracting(r -> r.get("title")).contains("AAPL headline 1", "MSFT headline 3");
@@ -286,11 +295,11 @@ class ProcessorTest extends PipelineTestSupport {
     void aRateLimitedSourceGetsNoMoreRequestsPerPeriodThanItsLimit() {
         String runId = collect("limited");
 
-        await().atMost(Duration.ofSeconds(30)).until(() -> processorSummary(runId, "limited") != null);
-        assertThat(processorSummary(runId, "limited")).containsEntry("items_ok", 10);
+        Map<String, Object> summary = finishedSummary(runId, "limited");
+        assertThat(summary).containsEntry("items_ok", 10);
         // 4 workers could send all 10 at once; the limit lets 4 start per second (window shortened for clock jitter)
         assertThat(source().maxArrivalsWithin("/json/limited-", Duration.ofMillis(900))).isBetween(1, 4);
-        assertThat(((Number) processorSummary(runId, "limited").get("duration_ms")).longValue())
+        assertThat(((Number) summary.get("duration_ms")).longValue())
                 .isGreaterThanOrEqualTo(2000);
     }
 
@@ -298,7 +307,7 @@ class ProcessorTest extends PipelineTestSupport {
     void atomFeedsGiveOneRecordPerEntryToo() {
         String runId = collect("filings");
 
-        await().atMost(Duration.ofSeconds(30)).until(() -> processorSummary(runId, "filings") != null);
+        finishedSummary(runId, "filings");
         List<Map<String, Object>> records = records(runId);
         assertThat(records).extracting(r -> r.get("title")).containsExactlyInAnyOrder("NVDA filing 1", "NVDA filing 2");
         assertThat(records).extracting(r -> (Object) ((Map<?, ?>) r.get("source")).get("id"))
@@ -313,11 +322,10 @@ class ProcessorTest extends PipelineTestSupport {
     void failingItemsBecomeErrorRecordsAndTheRestIsCaptured() {
         String runId = collect("flaky");
 
-        await().atMost(Duration.ofSeconds(30)).until(() -> processorSummary(runId, "flaky") != null);
+        Map<String, Object> summary = finishedSummary(runId, "flaky");
         assertThat(records(runId)).extracting(r -> (Object) ((Map<?, ?>) r.get("parameters")).get("n"))
                 .containsExactlyInAnyOrder(0, 1, 2, 4, 6, 8, 9);
-        List<Map<String, Object>> errors = readAll("capture-" + ids().suffix() + ".dlq", Duration.ofMillis(300))
-                .stream().map(r -> parse(r.value())).filter(m -> runId.equals(m.get("run_id"))).toList();
+        List<Map<String, Object>> errors = errorRecords(runId);
         assertThat(errors).extracting(e -> (Object) ((Map<?, ?>) e.get("parameters")).get("n"))
                 .containsExactlyInAnyOrder(3, 5, 7);
         assertThat(errors).allSatisfy(e -> assertThat((String) e.get("error")).isNotBlank());
@@ -325,7 +333,7 @@ class ProcessorTest extends PipelineTestSupport {
         assertThat(source().hits("/flaky/3")).isEqualTo(2);
         assertThat(source().hits("/flaky/7")).isEqualTo(2);
         assertThat(source().hits("/flaky/5")).isEqualTo(1);
-        assertThat(processorSummary(runId, "flaky")).containsEntry("items_ok", 7).containsEntry("items_failed", 3)
+        assertThat(summary).containsEntry("items_ok", 7).containsEntry("items_failed", 3)
                 .containsEntry("status", "partial");
     }
 
@@ -363,8 +371,7 @@ class ProcessorTest extends PipelineTestSupport {
     @Test
     void aSourcesHeadersReachTheSourceAndNeverTheRecords() throws Exception {
         String runId = collect("private");
-        await().atMost(Duration.ofSeconds(30)).until(() -> processorSummary(runId, "private") != null);
-        assertThat(processorSummary(runId, "private")).containsEntry("items_ok", 2).containsEntry("items_failed", 0);
+        assertThat(finishedSummary(runId, "private")).containsEntry("items_ok", 2).containsEntry("items_failed", 0);
         List<ConsumerRecord<String, String>> captured = readAll(dataTopic(topic()), Duration.ofMillis(300)).stream()
                 .filter(r -> runId.equals(parse(r.value()).get("run_id"))).toList();
         assertThat(captured).hasSize(2).allSatisfy(r -> {
@@ -400,7 +407,7 @@ class ProcessorTest extends PipelineTestSupport {
             assertThat(dead).allSatisfy(r -> assertThat(r.headers().lastHeader("dlq-reason")).isNotNull());
         });
         String runId = collect("notes");
-        await().atMost(Duration.ofSeconds(30)).until(() -> processorSummary(runId, "notes") != null);
+        finishedSummary(runId, "notes");
         assertThat(records(runId)).hasSize(1);
     }
 
