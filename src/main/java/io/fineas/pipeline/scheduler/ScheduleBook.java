@@ -119,10 +119,6 @@ public final class ScheduleBook {
         return state.claim(due.file(), due.lastCall());
     }
 
-    public void release(Due due) {
-        state.release(due.file(), due.lastCall());
-    }
-
     public void recordCall(Due due) {
         state.recordCall(due.file(), clock.instant());
     }
@@ -151,7 +147,7 @@ public final class ScheduleBook {
      * tick after tick (a topic that does not exist yet would otherwise log the same refusal every minute).
      */
     private void failed(Due due, String reason) {
-        release(due);
+        state.release(due.file(), due.lastCall());
         Outcome next = outcomes.compute(due.file(), (file, before) -> before != null && before.outcome().equals(reason)
                 ? new Outcome(reason, before.since(), before.repeats() + 1)
                 : new Outcome(reason, clock.instant(), 0));
