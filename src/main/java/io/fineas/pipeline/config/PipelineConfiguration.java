@@ -134,7 +134,7 @@ public class PipelineConfiguration implements CamelConfiguration {
         // the HTTP server's router exists once the server has started
         context.addStartupListener((ctx, alreadyStarted) -> GatewayHttpServer.customize(ctx, csv(corsOrigins),
                 maxBodyBytes));
-        return new SharedBeans(context, mongoClient, system, topicRegistry, processorStatus, Path.of(dataDir));
+        return new SharedBeans(context, system, topicRegistry, processorStatus, Path.of(dataDir));
     }
 
     /** "true"/"false", or "auto": embedded unless the named environment variable points at a real server. */
