@@ -123,8 +123,9 @@ public class PipelineConfiguration implements CamelConfiguration {
         context.addService(SharedBeans.closing(topicAdmin), true, false);
         topicAdmin.ensure(csv(internalTopics));
 
-        TopicRegistry topicRegistry = new TopicRegistry(system.getCollection("topics"),
-                mongoClient.getDatabase(mongoDatabase), topicAdmin, dataTopicPrefix);
+        MongoDatabase data = mongoClient.getDatabase(mongoDatabase);
+        TopicRegistry topicRegistry = new TopicRegistry(system.getCollection("topics"), data, topicAdmin,
+                dataTopicPrefix);
         ProcessorStatus processorStatus = new ProcessorStatus(system.getCollection("processors"), topicRegistry);
         registry.bind("topicRegistry", topicRegistry);
         registry.bind("apiKeys", new ApiKeys(system.getCollection("api_keys")));
@@ -134,7 +135,7 @@ public class PipelineConfiguration implements CamelConfiguration {
         // the HTTP server's router exists once the server has started
         context.addStartupListener((ctx, alreadyStarted) -> GatewayHttpServer.customize(ctx, csv(corsOrigins),
                 maxBodyBytes));
-        return new SharedBeans(context, system, topicRegistry, processorStatus, Path.of(dataDir));
+        return new SharedBeans(context, system, data, topicRegistry, processorStatus, Path.of(dataDir));
     }
 
     /** "true"/"false", or "auto": embedded unless the named environment variable points at a real server. */

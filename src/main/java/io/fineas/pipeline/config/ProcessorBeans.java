@@ -3,6 +3,7 @@ package io.fineas.pipeline.config;
 import java.nio.file.Path;
 import java.time.Duration;
 
+import io.fineas.pipeline.processors.CaptureLedger;
 import io.fineas.pipeline.processors.CaptureRetryPolicy;
 import io.fineas.pipeline.processors.ProcessorCatalog;
 import io.fineas.pipeline.processors.ProcessorConfig;
@@ -47,8 +48,10 @@ public class ProcessorBeans {
             status.misconfigured(p.file(), p.reason());
         }
         Registry registry = context.getRegistry();
+        CaptureLedger ledger = new CaptureLedger(shared.data(), shared.system().getCollection("processor_runs"));
+        registry.bind("captureLedger", ledger);
         registry.bind("processorRuns", new ProcessorRuns(catalog.configs(), shared.topics(), status,
-                Duration.ofMinutes(maxAlertAgeMinutes)));
+                Duration.ofMinutes(maxAlertAgeMinutes), ledger));
         registry.bind("captureRetryPolicy", new CaptureRetryPolicy());
         registry.bind("sourceHeaders", new SourceHeaders());
         for (ProcessorConfig c : catalog.configs()) {

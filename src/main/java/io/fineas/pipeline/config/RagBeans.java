@@ -92,7 +92,7 @@ public class RagBeans {
         registry.bind("embeddingModel", model);
         registry.bind("vectorStore", store);
         registry.bind("ingestion", new Ingestion(model, DocumentSplitters.recursive(chunkSize, chunkOverlap), store,
-                maxRecordChars));
+                maxRecordChars, embeddingModel + "/recursive(" + chunkSize + "," + chunkOverlap + ")"));
         registry.bind("semanticSearch", search);
         registry.bind("kafkaBatch", new KafkaBatch());
 
@@ -105,7 +105,7 @@ public class RagBeans {
         Prompts prompts = new Prompts(Path.of(promptsDir), 4000);
         registry.bind("chatModel", chatModel(model));
         registry.bind("llmRetryPolicy", new LlmRetryPolicy(llmRetries));
-        registry.bind("analysisService", new AnalysisService(prompts, modelName));
+        registry.bind("analysisService", new AnalysisService(prompts, modelName, shared.data()));
         registry.bind("chatService", new ChatService(search, prompts, shared.system().getCollection("chat_sessions"),
                 modelName, chatTopK, chatHistoryTurns));
     }

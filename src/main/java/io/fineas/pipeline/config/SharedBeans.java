@@ -10,10 +10,10 @@ import org.apache.camel.Service;
 import org.apache.camel.support.service.ServiceSupport;
 
 /**
- * What every stage's beans are built from: the Camel context, the MongoDB system database, the topic registry, the
- * processors' status collection and the data folder of the embedded default.
+ * What every stage's beans are built from: the Camel context, the MongoDB system and data databases, the topic
+ * registry, the processors' status collection and the data folder of the embedded default.
  */
-public record SharedBeans(CamelContext context, MongoDatabase system, TopicRegistry topics,
+public record SharedBeans(CamelContext context, MongoDatabase system, MongoDatabase data, TopicRegistry topics,
         ProcessorStatus processorStatus, Path dataDir) {
 
     /** Closes the resource when Camel stops; Camel stops services in the reverse order they were added. */

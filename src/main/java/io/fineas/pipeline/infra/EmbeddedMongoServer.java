@@ -7,13 +7,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-import de.bwaldvogel.mongo.MongoVersion;
 import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.MongoVersion;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
+import de.bwaldvogel.mongo.bson.Document;
+import de.bwaldvogel.mongo.wire.message.MongoMessage;
+import io.netty.channel.Channel;
 
 /**
  * A MongoDB wire-protocol server inside this JVM (mongo-java-server). With a data file it persists to an H2 MVStore,
  * so topics, segments and keys survive a restart; without one it keeps everything in memory.
+ *
+ * <p>Every write is committed to the file before it is acknowledged ({@link DurableH2Backend}): H2's own background
+ * commit runs once a second, so a process killed with SIGKILL lost up to a second of acknowledged writes (an inference
+ * stored, its Kafka offset committed, the inference gone after the restart). Written, not fsynced: it survives a
+ * killed process, not a power cut (a production deployment uses MongoDB with its journal).
  */
 public final class EmbeddedMongoServer implements AutoCloseable {
 
@@ -51,7 +59,7 @@ public final class EmbeddedMongoServer implements AutoCloseable {
             try {
                 if (dataFile != null) {
                     Files.createDirectories(dataFile.toAbsolutePath().getParent());
-                    backend = new H2Backend(dataFile.toAbsolutePath().toString());
+                    backend = new DurableH2Backend(dataFile.toAbsolutePath().toString());
                 } else {
                     backend = H2Backend.inMemory();
                 }
@@ -63,6 +71,38 @@ public final class EmbeddedMongoServer implements AutoCloseable {
             address = server.getLocalAddress();
         }
         return this;
+    }
+
+    /** An H2 backend that commits the MVStore after every command that changed it, before answering. */
+    static final class DurableH2Backend extends H2Backend {
+
+        DurableH2Backend(String fileName) {
+            super(fileName);
+        }
+
+        @Override
+        public Document handleMessage(MongoMessage message) {
+            try {
+                return super.handleMessage(message);
+            } finally {
+                commitChanges();
+            }
+        }
+
+        @Override
+        public Document handleCommand(Channel channel, String database, String command, Document query) {
+            try {
+                return super.handleCommand(channel, database, command, query);
+            } finally {
+                commitChanges();
+            }
+        }
+
+        private void commitChanges() {
+            if (getMvStore().hasUnsavedChanges()) {
+                commit();
+            }
+        }
     }
 
     public String connectionString() {

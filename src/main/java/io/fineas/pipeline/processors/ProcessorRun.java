@@ -15,6 +15,7 @@ public final class ProcessorRun {
     private final AtomicInteger captured = new AtomicInteger();
     private final AtomicInteger failed = new AtomicInteger();
     private final AtomicInteger records = new AtomicInteger();
+    private final AtomicInteger unchanged = new AtomicInteger();
 
     ProcessorRun(ProcessorConfig config, String runId, String dataTopic, String startedAt) {
         this.config = config;
@@ -60,6 +61,15 @@ public final class ProcessorRun {
     public void captured(int recordCount) {
         captured.incrementAndGet();
         records.addAndGet(recordCount);
+    }
+
+    /** This many records of an item were captured as they were already published: not published again. */
+    public void unchanged(int count) {
+        unchanged.addAndGet(count);
+    }
+
+    public int unchangedCount() {
+        return unchanged.get();
     }
 
     public void failed() {

@@ -44,18 +44,20 @@ public final class ProcessorRuns {
     private final TopicRegistry topics;
     private final ProcessorStatus status;
     private final Duration maxAlertAge;
+    private final CaptureLedger ledger;
 
     public ProcessorRuns(List<ProcessorConfig> configs, TopicRegistry topics, ProcessorStatus status,
-            Duration maxAlertAge) {
+            Duration maxAlertAge, CaptureLedger ledger) {
         configs.forEach(c -> this.configs.put(c.id(), c));
         this.topics = topics;
         this.status = status;
         this.maxAlertAge = maxAlertAge;
+        this.ledger = ledger;
     }
 
     /**
-     * The run an alert starts for this processor, or null when the alert is not for it (counted), too old, or its
-     * topic or segment does not exist (reported). A record that is not an alert throws {@link MalformedAlertException}.
+     * The run an alert starts for this processor, or null when the alert is not for it (counted), too old, already
+     * run to completion by this processor, or its topic or segment does not exist (reported). A record that is not an alert throws {@link MalformedAlertException}.
      */
     public ProcessorRun accept(String processorId, String alertJson) {
         ProcessorConfig config = configs.get(processorId);
@@ -68,6 +70,12 @@ public final class ProcessorRuns {
         Instant requested = Instant.parse((String) alert.get("requested_at"));
         if (requested.isBefore(Instant.now().minus(maxAlertAge))) {
             LOG.info("Processor {} skips run {}: the alert is older than {}", processorId, runId, maxAlertAge);
+            status.ignored(processorId);
+            return null;
+        }
+        if (ledger.finished(processorId, runId)) {
+            // polled again after a crash that came between the end of the run and the commit of its alert
+            LOG.info("Processor {} skips run {}: it already ran it to completion", processorId, runId);
             status.ignored(processorId);
             return null;
         }
@@ -232,6 +240,7 @@ public final class ProcessorRuns {
         s.put("items_ok", run.capturedCount());
         s.put("items_failed", run.failedCount());
         s.put("records", run.recordCount());
+        s.put("records_unchanged", run.unchangedCount());
         s.put("started_at", run.getStartedAt());
         s.put("finished_at", Instant.now().toString());
         s.put("duration_ms", run.elapsedMillis());

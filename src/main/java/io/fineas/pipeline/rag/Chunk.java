@@ -13,6 +13,12 @@ import io.fineas.pipeline.util.Hashes;
 public record Chunk(String id, String topic, String segment, String source, int index, String text,
         Map<String, Object> metadata) {
 
+    /**
+     * The metadata key of what a source's chunks were made from (its text, the embedding model, the splitter's
+     * settings): equal fingerprints mean the stored chunks are already those this record would give.
+     */
+    public static final String FINGERPRINT = "fingerprint";
+
     public static String id(String topic, String segment, String source, int index) {
         return sourcePrefix(topic, segment, source) + index;
     }

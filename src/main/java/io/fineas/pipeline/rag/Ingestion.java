@@ -10,33 +10,78 @@ import dev.langchain4j.data.document.DocumentSplitter;
 import dev.langchain4j.data.embedding.Embedding;
 import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.embedding.EmbeddingModel;
+import io.fineas.pipeline.util.Hashes;
 
 /**
  * Turns a batch of captured records into stored chunks: text extraction, langchain4j's recursive splitter, one
  * embedAll over every chunk of the batch (so the model works on large batches and both cores stay busy), then the
- * upsert and the removal of chunks a shorter new version no longer has. A record that cannot be ingested (not JSON,
- * no text, too large) is returned as a failure with its reason, for the dead-letter topic; the rest of the batch is
- * stored.
+ * upsert and the removal of chunks a shorter new version no longer has.
+ *
+ * <p>Exactly one effect per record: a source whose stored chunks carry the fingerprint this record would give (same
+ * text, same model and splitter) is {@code unchanged} and costs no embedding (a replay after a crash, a re-collect of
+ * the same data). The fingerprint is written with the source's first chunk, after its other chunks and the removal of
+ * stale ones, so a crash half way through a source leaves no fingerprint that claims it done.
+ *
+ * <p>A record that cannot be ingested (not JSON, no text, too large, refused by the model or by the store) is
+ * returned as a failure with its reason, for the dead-letter topic; the rest of the batch is stored. A model or store
+ * that fails for every record is a fault of the stage and is thrown, for a retry.
  */
 public final class Ingestion {
 
-    /** What a batch came to: records and chunks stored, and the records refused with their reason. */
-    public record Result(int records, int chunks, List<Map<String, Object>> failures) {
+    /** What a batch came to: records and chunks stored, records already stored as they are, and those refused. */
+    public record Result(int records, int chunks, int unchanged, List<Map<String, Object>> failures) {
     }
 
-    private record Prepared(String topic, String segment, String source, List<Chunk> chunks, String raw) {
+    /** One source of the batch, split into chunks (compared by identity: a map key while it is embedded). */
+    private static final class Prepared {
+        private final CapturedRecord record;
+        private final List<Chunk> chunks;
+        private final String raw;
+
+        Prepared(CapturedRecord record, List<Chunk> chunks, String raw) {
+            this.record = record;
+            this.chunks = chunks;
+            this.raw = raw;
+        }
+
+        String topic() {
+            return record.topic();
+        }
+
+        String segment() {
+            return record.segment();
+        }
+
+        String source() {
+            return record.sourceId();
+        }
+
+        List<Chunk> chunks() {
+            return chunks;
+        }
+
+        String raw() {
+            return raw;
+        }
     }
 
     private final EmbeddingModel model;
     private final DocumentSplitter splitter;
     private final VectorStore store;
     private final int maxRecordChars;
+    private final String signature;
 
-    public Ingestion(EmbeddingModel model, DocumentSplitter splitter, VectorStore store, int maxRecordChars) {
+    /**
+     * @param signature what else than the text makes the chunks (model name, splitter settings): a change of it
+     *                  re-embeds every record that comes again
+     */
+    public Ingestion(EmbeddingModel model, DocumentSplitter splitter, VectorStore store, int maxRecordChars,
+            String signature) {
         this.model = model;
         this.splitter = splitter;
         this.store = store;
         this.maxRecordChars = maxRecordChars;
+        this.signature = signature;
     }
 
     public Result ingest(List<String> records) {
@@ -45,43 +90,114 @@ public final class Ingestion {
         for (String raw : records) {
             try {
                 Prepared p = prepare(raw);
-                bySource.remove(p.topic() + '\u0000' + p.segment() + '\u0000' + p.source());
-                bySource.put(p.topic() + '\u0000' + p.segment() + '\u0000' + p.source(), p);
+                // the latest version of a source in the batch is the one that counts
+                bySource.remove(p.chunks().get(0).id());
+                bySource.put(p.chunks().get(0).id(), p);
             } catch (IllegalArgumentException e) {
                 failures.add(failure(raw, e.getMessage()));
             }
         }
-        List<Chunk> chunks = new ArrayList<>();
-        List<float[]> vectors = new ArrayList<>();
+        int unchanged = dropUnchanged(bySource);
+        Map<Prepared, List<float[]>> embedded = embed(bySource, failures);
+        int chunks = store(embedded, failures);
+        return new Result(embedded.size(), chunks, unchanged, failures);
+    }
+
+    /** Removes the sources whose stored chunks already carry this record's fingerprint; how many there were. */
+    private int dropUnchanged(Map<String, Prepared> bySource) {
+        Map<String, List<String>> idsByTopic = new LinkedHashMap<>();
+        bySource.values().forEach(p -> idsByTopic.computeIfAbsent(p.topic(), t -> new ArrayList<>())
+                .add(p.chunks().get(0).id()));
+        Map<String, String> stored = new LinkedHashMap<>();
+        idsByTopic.forEach((topic, ids) -> stored.putAll(store.fingerprints(topic, ids)));
+        int before = bySource.size();
+        bySource.values().removeIf(p -> {
+            Chunk first = p.chunks().get(0);
+            return first.metadata().get(Chunk.FINGERPRINT).equals(stored.get(first.id()));
+        });
+        return before - bySource.size();
+    }
+
+    /**
+     * One embedAll over the whole batch; if it fails, record by record, so that one record the model cannot take is
+     * refused alone. If every record fails the model itself is down, which is thrown to be retried.
+     */
+    private Map<Prepared, List<float[]>> embed(Map<String, Prepared> bySource, List<Map<String, Object>> failures) {
+        Map<Prepared, List<float[]>> out = new LinkedHashMap<>();
+        if (bySource.isEmpty()) {
+            return out;
+        }
         try {
-            bySource.values().forEach(p -> chunks.addAll(p.chunks()));
-            vectors.addAll(embed(chunks));
+            List<Chunk> all = new ArrayList<>();
+            bySource.values().forEach(p -> all.addAll(p.chunks()));
+            List<float[]> vectors = embed(all);
+            int at = 0;
+            for (Prepared p : bySource.values()) {
+                out.put(p, vectors.subList(at, at + p.chunks().size()));
+                at += p.chunks().size();
+            }
+            return out;
         } catch (RuntimeException batchFailure) {
-            // one record the model cannot take must not stall the batch: embed record by record, refuse the ones
-            // that fail; if every record fails the model itself is down, which is retried as a transient fault
-            chunks.clear();
-            vectors.clear();
-            for (var it = bySource.entrySet().iterator(); it.hasNext();) {
-                Prepared p = it.next().getValue();
+            for (Prepared p : bySource.values()) {
                 try {
-                    vectors.addAll(embed(p.chunks()));
-                    chunks.addAll(p.chunks());
+                    out.put(p, embed(p.chunks()));
                 } catch (RuntimeException e) {
-                    it.remove();
                     failures.add(failure(p.raw(), "embedding failed: " + e.getMessage()));
                 }
             }
-            if (bySource.isEmpty()) {
+            if (out.isEmpty()) {
                 throw batchFailure;
             }
+            return out;
         }
-        if (!chunks.isEmpty()) {
-            store.upsert(chunks, vectors);
-            for (Prepared p : bySource.values()) {
-                store.removeStale(p.topic(), p.segment(), p.source(), p.chunks().size());
+    }
+
+    /**
+     * Stores the embedded sources; if the store refuses the batch for the sake of its data (IllegalArgumentException),
+     * source by source, so that the one it refuses goes to the failures and the others are stored. Any other failure
+     * (store unreachable, disk) is thrown, for a retry of the whole batch. The number of chunks stored.
+     */
+    private int store(Map<Prepared, List<float[]>> embedded, List<Map<String, Object>> failures) {
+        if (embedded.isEmpty()) {
+            return 0;
+        }
+        try {
+            return write(embedded);
+        } catch (IllegalArgumentException batchRefused) {
+            int chunks = 0;
+            for (var it = embedded.entrySet().iterator(); it.hasNext();) {
+                var e = it.next();
+                try {
+                    chunks += write(Map.of(e.getKey(), e.getValue()));
+                } catch (IllegalArgumentException refused) {
+                    it.remove();
+                    failures.add(failure(e.getKey().raw(), "the vector store refused it: " + refused.getMessage()));
+                }
             }
+            return chunks;
         }
-        return new Result(bySource.size(), chunks.size(), failures);
+    }
+
+    /** Every chunk but the first of each source, then the stale ones removed, then the first chunks (fingerprints). */
+    private int write(Map<Prepared, List<float[]>> embedded) {
+        List<Chunk> rest = new ArrayList<>();
+        List<float[]> restVectors = new ArrayList<>();
+        List<Chunk> first = new ArrayList<>();
+        List<float[]> firstVectors = new ArrayList<>();
+        embedded.forEach((p, vectors) -> {
+            first.add(p.chunks().get(0));
+            firstVectors.add(vectors.get(0));
+            rest.addAll(p.chunks().subList(1, p.chunks().size()));
+            restVectors.addAll(vectors.subList(1, vectors.size()));
+        });
+        if (!rest.isEmpty()) {
+            store.upsert(rest, restVectors);
+        }
+        for (Prepared p : embedded.keySet()) {
+            store.removeStale(p.topic(), p.segment(), p.source(), p.chunks().size());
+        }
+        store.upsert(first, firstVectors);
+        return first.size() + rest.size();
     }
 
     private static Map<String, Object> failure(String record, String reason) {
@@ -106,6 +222,10 @@ public final class Ingestion {
         String segment = record.segment();
         String sourceId = record.sourceId();
         List<TextSegment> segments = splitter.split(Document.from(record.text()));
+        if (segments.isEmpty()) {
+            throw new IllegalArgumentException("the record has no text");
+        }
+        String fingerprint = Hashes.sha256Hex(signature + '\u0000' + record.text());
         List<Chunk> chunks = new ArrayList<>();
         for (int i = 0; i < segments.size(); i++) {
             Map<String, Object> metadata = record.provenance();
@@ -113,9 +233,12 @@ public final class Ingestion {
             metadata.put("parameters", record.get("parameters"));
             metadata.put("chunk_index", i);
             metadata.put("chunk_count", segments.size());
+            if (i == 0) {
+                metadata.put(Chunk.FINGERPRINT, fingerprint);
+            }
             chunks.add(new Chunk(Chunk.id(topic, segment, sourceId, i), topic, segment, sourceId, i,
                     segments.get(i).text(), metadata));
         }
-        return new Prepared(topic, segment, sourceId, chunks, raw);
+        return new Prepared(record, chunks, raw);
     }
 }

@@ -1,13 +1,37 @@
 package io.fineas.pipeline.rag;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.apache.camel.Exchange;
+import org.apache.camel.component.kafka.KafkaConstants;
+import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
 
-/** camel-kafka's batching consumer delivers a list of exchanges; the ingestion takes their record values. */
+/**
+ * camel-kafka's batching consumer delivers a list of exchanges: the ingestion takes their record values, and commits
+ * the batch once it is stored. camel-kafka does not commit a batch on its own (with manual commits allowed it leaves
+ * the commit to the route, and the manual commit of the last exchange covers only its own partition), so each
+ * partition's last record is committed here, on the consumer thread.
+ */
 public final class KafkaBatch {
 
     public List<String> values(List<Exchange> batch) {
         return batch.stream().map(e -> e.getMessage().getBody(String.class)).toList();
+    }
+
+    /** Commits, synchronously, the offset after the last record of each partition in the batch. */
+    public void commit(List<Exchange> batch) {
+        Map<String, KafkaManualCommit> lastPerPartition = new LinkedHashMap<>();
+        for (Exchange e : batch) {
+            KafkaManualCommit commit = e.getMessage().getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class);
+            if (commit == null) {
+                throw new IllegalStateException("the Kafka consumer does not allow manual commits: the batch cannot "
+                        + "be committed after its effect (camel.component.kafka.allow-manual-commit)");
+            }
+            lastPerPartition.put(e.getMessage().getHeader(KafkaConstants.TOPIC) + "/"
+                    + e.getMessage().getHeader(KafkaConstants.PARTITION), commit);
+        }
+        lastPerPartition.values().forEach(KafkaManualCommit::commit);
     }
 }

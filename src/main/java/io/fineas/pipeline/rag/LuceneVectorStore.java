@@ -5,8 +5,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -25,6 +27,7 @@ import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.KnnFloatVectorQuery;
 import org.apache.lucene.search.Query;
+import org.apache.lucene.search.PrefixQuery;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.SearcherManager;
 import org.apache.lucene.search.TermQuery;
@@ -75,10 +78,13 @@ public final class LuceneVectorStore implements VectorStore {
                 d.add(new StringField("id", c.id(), Field.Store.YES));
                 d.add(new StringField("topic", c.topic(), Field.Store.NO));
                 d.add(new StringField("segment", c.segment(), Field.Store.NO));
-                d.add(new StringField("source_key", sourceKey(c.topic(), c.segment(), c.source()), Field.Store.NO));
                 d.add(new IntPoint("chunk_index", c.index()));
                 d.add(new StoredField("text", c.text()));
                 d.add(new StoredField("metadata", JSON.writeValueAsString(c.metadata())));
+                Object fingerprint = c.metadata().get(Chunk.FINGERPRINT);
+                if (fingerprint != null) {
+                    d.add(new StoredField(Chunk.FINGERPRINT, fingerprint.toString()));
+                }
                 d.add(new KnnFloatVectorField("vector", vectors.get(i), VectorSimilarityFunction.COSINE));
                 writer.updateDocument(new Term("id", c.id()), d);
             }
@@ -89,9 +95,34 @@ public final class LuceneVectorStore implements VectorStore {
     }
 
     @Override
+    public Map<String, String> fingerprints(String topic, List<String> chunkIds) {
+        Map<String, String> out = new HashMap<>();
+        try {
+            IndexSearcher searcher = searchers.acquire();
+            try {
+                for (String id : chunkIds) {
+                    TopDocs top = searcher.search(new TermQuery(new Term("id", id)), 1);
+                    if (top.scoreDocs.length > 0) {
+                        String fingerprint = searcher.storedFields().document(top.scoreDocs[0].doc,
+                                Set.of(Chunk.FINGERPRINT)).get(Chunk.FINGERPRINT);
+                        if (fingerprint != null) {
+                            out.put(id, fingerprint);
+                        }
+                    }
+                }
+                return out;
+            } finally {
+                searchers.release(searcher);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
     public void removeStale(String topic, String segment, String source, int fromIndex) {
         delete(new BooleanQuery.Builder()
-                .add(new TermQuery(new Term("source_key", sourceKey(topic, segment, source))), BooleanClause.Occur.FILTER)
+                .add(new PrefixQuery(new Term("id", Chunk.sourcePrefix(topic, segment, source))), BooleanClause.Occur.FILTER)
                 .add(IntPoint.newRangeQuery("chunk_index", fromIndex, Integer.MAX_VALUE), BooleanClause.Occur.FILTER)
                 .build());
     }
@@ -167,10 +198,6 @@ public final class LuceneVectorStore implements VectorStore {
             b.add(new TermQuery(new Term("segment", segment)), BooleanClause.Occur.FILTER);
         }
         return b.build();
-    }
-
-    private static String sourceKey(String topic, String segment, String source) {
-        return topic + '\u0000' + segment + '\u0000' + source;
     }
 
     @Override

@@ -27,6 +27,7 @@ public final class PineconeVectorStore implements VectorStore {
 
     static final int UPSERT_BATCH = 100;
     static final int DELETE_BATCH = 1000;
+    static final int FETCH_BATCH = 100;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String host;
@@ -62,6 +63,27 @@ public final class PineconeVectorStore implements VectorStore {
                         "vectors", list.subList(from, Math.min(list.size(), from + UPSERT_BATCH))));
             }
         });
+    }
+
+    /** GET /vectors/fetch?ids&namespace: the fingerprint in each stored chunk's metadata. */
+    @Override
+    public Map<String, String> fingerprints(String topic, List<String> chunkIds) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (int from = 0; from < chunkIds.size(); from += FETCH_BATCH) {
+            StringBuilder query = new StringBuilder("/vectors/fetch?namespace=").append(encode(topic));
+            chunkIds.subList(from, Math.min(chunkIds.size(), from + FETCH_BATCH))
+                    .forEach(id -> query.append("&ids=").append(encode(id)));
+            Map<String, Object> answer = send(HttpRequest.newBuilder(URI.create(host + query)).GET(), "/vectors/fetch");
+            if (answer.get("vectors") instanceof Map<?, ?> vectors) {
+                vectors.forEach((id, v) -> {
+                    if (v instanceof Map<?, ?> vector && vector.get("metadata") instanceof Map<?, ?> metadata
+                            && metadata.get(Chunk.FINGERPRINT) instanceof String fingerprint) {
+                        out.put((String) id, fingerprint);
+                    }
+                });
+            }
+        }
+        return out;
     }
 
     /**
@@ -148,6 +170,11 @@ public final class PineconeVectorStore implements VectorStore {
                 .header("X-Pinecone-API-Version", "2025-01").build();
         try {
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() == 400 || response.statusCode() == 413 || response.statusCode() == 422) {
+                // the request itself is refused (metadata over 40 KB, a vector too large): the data's fault
+                throw new IllegalArgumentException("Pinecone " + path + " refused the request ("
+                        + response.statusCode() + "): " + response.body());
+            }
             if (response.statusCode() / 100 != 2) {
                 throw new IllegalStateException("Pinecone " + path + " answered " + response.statusCode() + ": "
                         + response.body());

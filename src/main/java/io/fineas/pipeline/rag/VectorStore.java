@@ -1,6 +1,7 @@
 package io.fineas.pipeline.rag;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * Where chunk vectors live. The embedded default is {@link LuceneVectorStore}; {@link PineconeVectorStore} speaks
@@ -8,8 +9,18 @@ import java.util.List;
  */
 public interface VectorStore extends AutoCloseable {
 
-    /** Stores the chunks with their vectors, replacing chunks of the same id; durable when it returns. */
+    /**
+     * Stores the chunks with their vectors, replacing chunks of the same id; durable when it returns. A chunk the store
+     * refuses for its own sake (too large, a field over a limit) throws {@link IllegalArgumentException}; a store that
+     * cannot be reached or written throws anything else.
+     */
     void upsert(List<Chunk> chunks, List<float[]> vectors);
+
+    /**
+     * The ingestion fingerprint stored with each of these chunks (by chunk id; absent ids have none): what the chunk
+     * was made from, so a record already embedded is not embedded again.
+     */
+    Map<String, String> fingerprints(String topic, List<String> chunkIds);
 
     /** Removes the chunks of a source from chunk index {@code fromIndex} on (left from a longer earlier version). */
     void removeStale(String topic, String segment, String source, int fromIndex);

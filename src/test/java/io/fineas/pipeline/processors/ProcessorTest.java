@@ -99,6 +99,13 @@ class ProcessorTest extends PipelineTestSupport {
             write("notes.yaml", "topic: " + t + "\nsegment: notes\ndata_list: notes.data.json\n"
                     + "source:\n  kind: file\n  root: notes\n");
             write("notes.data.json", "[{\"path\": \"a.txt\"}]");
+            write("memo.yaml", "topic: " + t + "\nsegment: memo\ndata_list: notes.data.json\n"
+                    + "source:\n  kind: file\n  root: notes\n");
+            Files.createDirectories(folder.resolve("stable"));
+            Files.writeString(folder.resolve("stable/s.txt"), "Version one of the stable note.");
+            write("stable.yaml", "topic: " + t + "\nsegment: stable\ndata_list: stable.data.json\n"
+                    + "source:\n  kind: file\n  root: stable\n");
+            write("stable.data.json", "[{\"path\": \"s.txt\"}]");
             write("private.yaml", "topic: " + t + "\nsegment: private\ndata_list: private.data.json\n"
                     + "source:\n  kind: http\n  url: \"" + base + "/private/{id}\"\n"
                     + "  headers:\n    X-Api-Key: \"{{test.private-source-key}}\"\n");
@@ -144,7 +151,8 @@ class ProcessorTest extends PipelineTestSupport {
     void topicAndSegments() {
         if (!topicReady) {
             createTopic(topic());
-            for (String s : List.of("quotes", "news", "flaky", "notes", "private", "library", "filings", "limited")) {
+            for (String s : List.of("quotes", "news", "flaky", "notes", "private", "library", "filings", "limited",
+                    "memo", "stable")) {
                 createSegment(topic(), s);
             }
             topicReady = true;
@@ -406,9 +414,30 @@ class ProcessorTest extends PipelineTestSupport {
             assertThat(dead).extracting(ConsumerRecord::value).contains("this is not json", "{\"topic\": 42}");
             assertThat(dead).allSatisfy(r -> assertThat(r.headers().lastHeader("dlq-reason")).isNotNull());
         });
-        String runId = collect("notes");
-        finishedSummary(runId, "notes");
+        String runId = collect("memo");
+        finishedSummary(runId, "memo");
         assertThat(records(runId)).hasSize(1);
+    }
+
+    @Test
+    void aSourceWhoseContentIsUnchangedIsNotPublishedAgainAndCountedUnchanged() throws Exception {
+        String first = collect("stable");
+        assertThat(finishedSummary(first, "stable")).containsEntry("records", 1).containsEntry("records_unchanged", 0);
+        assertThat(records(first)).hasSize(1);
+
+        String second = collect("stable");
+        assertThat(finishedSummary(second, "stable")).containsEntry("items_ok", 1).containsEntry("records", 1)
+                .containsEntry("records_unchanged", 1);
+        assertThat(records(second)).isEmpty();
+
+        Files.writeString(folder.resolve("stable/s.txt"), "Version two of the stable note.");
+        String third = collect("stable");
+        assertThat(finishedSummary(third, "stable")).containsEntry("records_unchanged", 0);
+        assertThat(records(third)).singleElement()
+                .satisfies(r -> assertThat(r).containsEntry("content", "Version two of the stable note."));
+        // the counter the metrics endpoint shows
+        assertThat(metrics())
+                .containsPattern("pipeline_records_unchanged_total\\{[^}]*stage=\"capture\"[^}]*} [1-9]");
     }
 
     private static void send(String topic, String value) throws Exception {

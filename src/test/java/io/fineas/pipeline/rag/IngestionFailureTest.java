@@ -52,7 +52,7 @@ class IngestionFailureTest {
     void theRefusedRecordGoesToTheFailuresAndTheOthersAreStored(@TempDir Path dir) throws Exception {
         try (LuceneVectorStore store = new LuceneVectorStore(dir)) {
             Ingestion ingestion = new Ingestion(new Refusing("UNEMBEDDABLE"), DocumentSplitters.recursive(800, 80),
-                    store, 100_000);
+                    store, 100_000, "test");
             Ingestion.Result result = ingestion.ingest(List.of(record("a", "Copper prices rose on strikes."),
                     record("b", "UNEMBEDDABLE text"), record("c", "Wheat harvest beat forecasts.")));
 
@@ -67,7 +67,7 @@ class IngestionFailureTest {
     @Test
     void aModelThatRefusesEverythingFailsTheBatchForARetry(@TempDir Path dir) throws Exception {
         try (LuceneVectorStore store = new LuceneVectorStore(dir)) {
-            Ingestion ingestion = new Ingestion(new Refusing(""), DocumentSplitters.recursive(800, 80), store, 100_000);
+            Ingestion ingestion = new Ingestion(new Refusing(""), DocumentSplitters.recursive(800, 80), store, 100_000, "test");
             assertThatThrownBy(() -> ingestion.ingest(List.of(record("a", "Copper prices rose on strikes."))))
                     .hasMessageContaining("rejected");
             assertThat(store.count()).isZero();

@@ -213,6 +213,12 @@ public abstract class PipelineTestSupport extends CamelMainTestSupport {
         }
     }
 
+    /** The Prometheus metrics on the management port. */
+    protected String metrics() {
+        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ids().managementPort()
+                + "/observe/metrics")).GET()).body();
+    }
+
     protected URI uri(String path) {
         return URI.create("http://127.0.0.1:" + ids().port() + path);
     }

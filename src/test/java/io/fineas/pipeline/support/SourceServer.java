@@ -26,6 +26,7 @@ public final class SourceServer implements AutoCloseable {
     private final Map<String, String> documents = new ConcurrentHashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger maxInFlight = new AtomicInteger();
+    private final AtomicInteger served = new AtomicInteger();
     private volatile long delayMillis;
 
     public SourceServer() {
@@ -40,8 +41,9 @@ public final class SourceServer implements AutoCloseable {
         server.setExecutor(Executors.newFixedThreadPool(64));
         server.createContext("/json/", ex -> serve(ex, () -> {
             String id = last(ex);
+            // a quote changes from one request to the next, as prices do
             return new Answer(200, "application/json", "{\"id\":\"" + id + "\",\"price\":" + (100 + id.hashCode() % 50)
-                    + ",\"note\":\"quote for item " + id + "\"}");
+                    + ",\"note\":\"quote for item " + id + "\",\"seq\":" + served.incrementAndGet() + "}");
         }));
         server.createContext("/slow/", ex -> serve(ex, () -> {
             sleep(delayMillis);

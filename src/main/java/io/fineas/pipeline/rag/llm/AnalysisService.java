@@ -5,46 +5,85 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Projections;
 import dev.langchain4j.data.message.ChatMessage;
 import io.fineas.pipeline.rag.CapturedRecord;
+import io.fineas.pipeline.util.Hashes;
+import org.bson.Document;
 
-/** The LLM analysis of one captured record: its prompt from the topic's or segment's template, then the inference. */
+/**
+ * The LLM analysis of one captured record: its prompt from the topic's or segment's template, then the inference.
+ *
+ * <p>Exactly one inference per source: its {@code _id} is derived from what makes it (topic, segment, source, prompt
+ * template, model), so storing it again replaces it (a new version of the source replaces the old inference), and a
+ * record whose content the stored inference was already made from is {@code unchanged}: no model call (a replay after
+ * a crash, a re-collect of the same data).
+ */
 public final class AnalysisService {
 
     /** One record on its way through the model. */
     public static final class Job {
         private final CapturedRecord record;
         private final Prompts.Prompt prompt;
+        private final String id;
+        private final String contentHash;
+        private final boolean unchanged;
         private final long startedNanos = System.nanoTime();
 
-        Job(CapturedRecord record, Prompts.Prompt prompt) {
+        Job(CapturedRecord record, Prompts.Prompt prompt, String id, String contentHash, boolean unchanged) {
             this.record = record;
             this.prompt = prompt;
+            this.id = id;
+            this.contentHash = contentHash;
+            this.unchanged = unchanged;
         }
 
         public List<ChatMessage> getMessages() {
             return prompt.messages();
         }
+
+        /** The stored inference was made from this very content, with this template and model. */
+        public boolean isUnchanged() {
+            return unchanged;
+        }
     }
 
     private final Prompts prompts;
     private final String modelName;
+    private final MongoDatabase data;
 
-    public AnalysisService(Prompts prompts, String modelName) {
+    public AnalysisService(Prompts prompts, String modelName, MongoDatabase data) {
         this.prompts = prompts;
         this.modelName = modelName;
+        this.data = data;
+    }
+
+    /** The id of the inference of a source: one per topic, segment, source, prompt template and model. */
+    public static String inferenceId(String topic, String segment, String source, String template, String model) {
+        return "inference:" + Hashes.sha256Hex(String.join("\u0000", topic, segment, source, template, model))
+                .substring(0, 32);
     }
 
     public Job prepare(String recordJson) {
         CapturedRecord record = CapturedRecord.parse(recordJson);
-        return new Job(record, prompts.analysis(record.topic(), record.segment(), record.sourceId(),
-                (String) record.get("title"), record.text()));
+        Prompts.Prompt prompt = prompts.analysis(record.topic(), record.segment(), record.sourceId(),
+                (String) record.get("title"), record.text());
+        String id = inferenceId(record.topic(), record.segment(), record.sourceId(), prompt.templateId(), modelName);
+        String contentHash = record.get("content_hash") instanceof String h ? h : Hashes.sha256Hex(record.text());
+        Document stored = data.getCollection(record.topic()).find(Filters.eq("_id", id))
+                .projection(Projections.include("content_hash")).first();
+        boolean unchanged = stored != null && contentHash.equals(stored.getString("content_hash"));
+        return new Job(record, prompt, id, contentHash, unchanged);
     }
 
     public Map<String, Object> inference(Job job, String answer) {
         Map<String, Object> out = new LinkedHashMap<>();
+        out.put("_id", job.id);
         out.put("kind", "inference");
         out.putAll(job.record.provenance());
+        out.put("content_hash", job.contentHash);
         out.put("model", modelName);
         out.put("prompt_template", job.prompt.templateId());
         out.put("latency_ms", (System.nanoTime() - job.startedNanos) / 1_000_000);

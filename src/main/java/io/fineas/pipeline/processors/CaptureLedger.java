@@ -1,0 +1,104 @@
+package io.fineas.pipeline.processors;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Projections;
+import com.mongodb.client.model.ReplaceOneModel;
+import com.mongodb.client.model.ReplaceOptions;
+import io.fineas.pipeline.util.Hashes;
+import org.bson.Document;
+
+/**
+ * What the processors have already done, kept in MongoDB so that a restart does not do it again:
+ * <ul>
+ * <li>the content hash last published per topic, segment and source ({@code {_id: "capture:SEGMENT:KEY", kind:
+ * "capture"}} in the topic's collection, so deleting the segment or the topic forgets it too): a record whose content
+ * is unchanged is not published again, and the run summary counts it as {@code records_unchanged};</li>
+ * <li>the runs each processor finished ({@code processor_runs} in the system database): an alert whose run finished
+ * is not run again when it is polled again after a crash (finished, not yet committed).</li>
+ * </ul>
+ * Both are written after the effect they record (the records acknowledged by Kafka, the run summary published), so a
+ * crash between the two repeats the effect, which is idempotent downstream, and never loses it.
+ */
+public final class CaptureLedger {
+
+    /** The records of an item to publish, and how many were left out as unchanged. */
+    public record Fresh(List<Map<String, Object>> records, int unchanged) {
+    }
+
+    private final MongoDatabase data;
+    private final MongoCollection<Document> finishedRuns;
+
+    public CaptureLedger(MongoDatabase data, MongoCollection<Document> finishedRuns) {
+        this.data = data;
+        this.finishedRuns = finishedRuns;
+    }
+
+    static String captureId(String segment, String source) {
+        return "capture:" + segment + ":" + Hashes.sha256Hex(source).substring(0, 32);
+    }
+
+    private static String sourceId(Map<String, Object> record) {
+        return String.valueOf(((Map<?, ?>) record.get("source")).get("id"));
+    }
+
+    /** The records whose content differs from what was last published for their source (all, the first time). */
+    public Fresh fresh(ProcessorRun run, List<Map<String, Object>> records) {
+        if (records.isEmpty()) {
+            return new Fresh(records, 0);
+        }
+        String segment = run.getConfig().segment();
+        List<String> ids = records.stream().map(r -> captureId(segment, sourceId(r))).toList();
+        Map<String, String> published = new HashMap<>();
+        collection(run).find(Filters.in("_id", ids)).projection(Projections.include("content_hash"))
+                .forEach(d -> published.put(d.getString("_id"), d.getString("content_hash")));
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (int i = 0; i < records.size(); i++) {
+            if (!records.get(i).get("content_hash").equals(published.get(ids.get(i)))) {
+                out.add(records.get(i));
+            }
+        }
+        int unchanged = records.size() - out.size();
+        run.unchanged(unchanged);
+        return new Fresh(out, unchanged);
+    }
+
+    /** Remembers the content of records Kafka has acknowledged. */
+    public void published(ProcessorRun run, List<Map<String, Object>> records) {
+        if (records.isEmpty()) {
+            return;
+        }
+        String segment = run.getConfig().segment();
+        List<ReplaceOneModel<Document>> writes = new ArrayList<>();
+        for (Map<String, Object> r : records) {
+            String id = captureId(segment, sourceId(r));
+            writes.add(new ReplaceOneModel<>(Filters.eq("_id", id), new Document("_id", id).append("kind", "capture")
+                    .append("segment", segment).append("source", sourceId(r))
+                    .append("content_hash", r.get("content_hash")).append("run_id", run.getRunId())
+                    .append("captured_at", r.get("captured_at")), new ReplaceOptions().upsert(true)));
+        }
+        collection(run).bulkWrite(writes);
+    }
+
+    private MongoCollection<Document> collection(ProcessorRun run) {
+        return data.getCollection(run.getConfig().topic());
+    }
+
+    public boolean finished(String processorId, String runId) {
+        return finishedRuns.find(Filters.eq("_id", processorId + "/" + runId)).first() != null;
+    }
+
+    /** Records that the run is done (its summary published): the alert is not run again. */
+    public void finished(ProcessorRun run) {
+        String id = run.getProcessorId() + "/" + run.getRunId();
+        finishedRuns.replaceOne(Filters.eq("_id", id), new Document("_id", id)
+                .append("finished_at", Instant.now().toString()), new ReplaceOptions().upsert(true));
+    }
+}
