@@ -1,0 +1,203 @@
+package io.fineas.pipeline.support;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The packaged jar as an operating-system process (java -jar target/fineas-pipeline.jar), on its own ports and data
+ * directory: started, killed with SIGKILL at a chosen moment, stopped with SIGTERM, and started again on the same
+ * data. The embedded Kafka broker and MongoDB server live and die with it.
+ */
+public final class PipelineProcess implements AutoCloseable {
+
+    public static final String ADMIN_KEY = "crash-test-admin-key";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Map<String, String> env = new LinkedHashMap<>();
+    private final Path logs;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private Process process;
+    private int starts;
+
+    public PipelineProcess(Path dataDir, Path logs, Map<String, String> extraEnv) {
+        this.logs = logs;
+        env.put("PIPELINE_DATA_DIR", dataDir.toString());
+        env.put("PIPELINE_EMBEDDED_KAFKA_PORT", Integer.toString(freePort()));
+        env.put("PIPELINE_EMBEDDED_MONGODB_PORT", Integer.toString(freePort()));
+        env.put("GATEWAY_PORT", Integer.toString(freePort()));
+        env.put("GATEWAY_HOST", "127.0.0.1");
+        env.put("MANAGEMENT_PORT", Integer.toString(freePort()));
+        env.put("MANAGEMENT_HOST", "127.0.0.1");
+        env.put("PIPELINE_ADMIN_KEY", ADMIN_KEY);
+        env.putAll(extraEnv);
+    }
+
+    /** Starts the jar and waits until it reports ready on its management port. */
+    public PipelineProcess start() {
+        try {
+            Files.createDirectories(logs);
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            ProcessBuilder pb = new ProcessBuilder(List.of(java, "-Xmx1g", "-jar",
+                    Path.of("target", "fineas-pipeline.jar").toAbsolutePath().toString()));
+            pb.environment().putAll(env);
+            pb.environment().remove("KAFKA_BOOTSTRAP_SERVERS");
+            pb.environment().remove("MONGODB_URI");
+            pb.environment().remove("REDIS_URL");
+            Path log = logs.resolve("start-" + (++starts) + ".log");
+            pb.redirectErrorStream(true).redirectOutput(log.toFile());
+            process = pb.start();
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250))
+                    .alias("ready on the management port; log: " + log)
+                    .until(() -> {
+                        if (!process.isAlive()) {
+                            throw new IllegalStateException("the process exited; log: " + log);
+                        }
+                        return status(managementUrl("/observe/health/ready")) == 200;
+                    });
+            return this;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** SIGKILL: no shutdown hook, no flush, no commit. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM: Camel's graceful shutdown. */
+    public void stop() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        stop();
+    }
+
+    public String kafka() {
+        return "127.0.0.1:" + env.get("PIPELINE_EMBEDDED_KAFKA_PORT");
+    }
+
+    public String mongoUri() {
+        return "mongodb://127.0.0.1:" + env.get("PIPELINE_EMBEDDED_MONGODB_PORT");
+    }
+
+    public String url(String path) {
+        return "http://127.0.0.1:" + env.get("GATEWAY_PORT") + path;
+    }
+
+    public String managementUrl(String path) {
+        return "http://127.0.0.1:" + env.get("MANAGEMENT_PORT") + path;
+    }
+
+    public Admin admin() {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka());
+        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        return Admin.create(p);
+    }
+
+    /** The number of records in a topic (sum of its partitions' end offsets; 0 when it does not exist). */
+    public long records(String topic) throws Exception {
+        try (Admin admin = admin()) {
+            if (!admin.listTopics().names().get().contains(topic)) {
+                return 0;
+            }
+            var partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions();
+            Map<TopicPartition, OffsetSpec> specs = new LinkedHashMap<>();
+            partitions.forEach(p -> specs.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+            return admin.listOffsets(specs).all().get().values().stream().mapToLong(o -> o.offset()).sum();
+        }
+    }
+
+    /** A consumer group's lag over a topic: records not yet committed (every record when nothing is committed). */
+    public long lag(String group, String topic) throws Exception {
+        try (Admin admin = admin()) {
+            ListConsumerGroupOffsetsResult result = admin.listConsumerGroupOffsets(group);
+            Map<TopicPartition, OffsetAndMetadata> committed = result.partitionsToOffsetAndMetadata().get();
+            var partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions();
+            Map<TopicPartition, OffsetSpec> specs = new LinkedHashMap<>();
+            partitions.forEach(p -> specs.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+            long lag = 0;
+            for (var e : admin.listOffsets(specs).all().get().entrySet()) {
+                OffsetAndMetadata c = committed.get(e.getKey());
+                lag += e.getValue().offset() - (c == null ? 0 : c.offset());
+            }
+            return lag;
+        }
+    }
+
+    public int status(String url) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET().build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    /** A JSON answer of the API (admin key), with its status. */
+    public Map<String, Object> call(String method, String path, Object body) {
+        try {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url(path))).timeout(Duration.ofSeconds(60))
+                    .header("X-API-Key", ADMIN_KEY).header("Content-Type", "application/json");
+            b.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("status", r.statusCode());
+            if (!r.body().isBlank() && r.body().trim().startsWith("{")) {
+                out.putAll(JSON.readValue(r.body(), new TypeReference<Map<String, Object>>() {
+                }));
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
