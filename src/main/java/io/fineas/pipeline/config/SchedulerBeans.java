@@ -26,19 +26,24 @@ public class SchedulerBeans {
     private String redisPrefix;
     @PropertyInject("pipeline.scheduler.claim-ttl-ms")
     private long claimTtlMs;
+    @PropertyInject("pipeline.scheduler.tick-ms")
+    private long tickMs;
     @PropertyInject("pipeline.scheduler.state")
     private String schedulerState;
 
     public void bind(SharedBeans shared) throws Exception {
+        // no reset here: the first tick joins the living instances, or resets when there are none (Redis may be down
+        // at start-up: the gateway in the same process still starts, the tick reports it and tries again)
         SchedulerState state = state(shared);
-        state.reset();
         shared.context().getRegistry().bind("scheduleBook",
                 new ScheduleBook(Path.of(scheduleFile), state, Clock.systemUTC()));
         LOG.info("Scheduler state: {}", state.describe());
     }
 
     private SchedulerState state(SharedBeans shared) throws Exception {
-        RedisSchedulerState redis = new RedisSchedulerState(redisUrl, redisPrefix, Duration.ofMillis(claimTtlMs));
+        // an instance counts as alive for three ticks (at least a minute) after its last one
+        RedisSchedulerState redis = new RedisSchedulerState(redisUrl, redisPrefix, Duration.ofMillis(claimTtlMs),
+                Duration.ofMillis(Math.max(3 * tickMs, 60_000)));
         boolean redisConfigured = System.getenv("REDIS_URL") != null && !System.getenv("REDIS_URL").isBlank();
         if ("auto".equalsIgnoreCase(schedulerState) && !redisConfigured && !redis.ping()) {
             redis.close();

@@ -19,6 +19,19 @@ public final class InMemorySchedulerState implements SchedulerState {
         epoch++;
     }
 
+    private boolean started;
+
+    /** In memory, the state lives and dies with this instance: its first tick starts from nothing. */
+    @Override
+    public synchronized boolean heartbeat() {
+        if (started) {
+            return false;
+        }
+        started = true;
+        reset();
+        return true;
+    }
+
     @Override
     public Instant lastCall(String file) {
         return lastCalls.get(file);

@@ -11,7 +11,9 @@ import redis.clients.jedis.params.SetParams;
 
 /**
  * Scheduler state in Redis: a hash PREFIX:last-call (file -> ISO instant), a PREFIX:epoch written at each reset,
- * and claims PREFIX:claim:FILE:SLOT set with SET NX PX, released only by their owner (compare-and-delete script).
+ * claims PREFIX:claim:FILE:SLOT set with SET NX PX, released only by their owner (compare-and-delete script), and
+ * PREFIX:alive, set by every living instance at each tick with an expiry of the liveness period: an instance that
+ * finds it absent at its first tick is the first of a scheduler service starting from nothing, and resets.
  */
 public final class RedisSchedulerState implements SchedulerState, AutoCloseable {
 
@@ -23,12 +25,37 @@ public final class RedisSchedulerState implements SchedulerState, AutoCloseable 
     private final Duration claimTtl;
     private final String owner = UUID.randomUUID().toString();
     private final String url;
+    private final Duration liveness;
+    private boolean joined;
 
     public RedisSchedulerState(String url, String prefix, Duration claimTtl) {
+        this(url, prefix, claimTtl, Duration.ofMinutes(3));
+    }
+
+    /** @param liveness how long an instance counts as alive after its last tick (longer than the tick period) */
+    public RedisSchedulerState(String url, String prefix, Duration claimTtl, Duration liveness) {
         this.url = url;
         this.redis = new JedisPooled(URI.create(url));
         this.prefix = prefix;
         this.claimTtl = claimTtl;
+        this.liveness = liveness;
+    }
+
+    @Override
+    public synchronized boolean heartbeat() {
+        SetParams expiry = SetParams.setParams().px(liveness.toMillis());
+        if (joined) {
+            redis.set(prefix + ":alive", owner, expiry);
+            return false;
+        }
+        boolean fromNothing = "OK".equals(redis.set(prefix + ":alive", owner, expiry.nx()));
+        if (fromNothing) {
+            reset();
+        } else {
+            redis.set(prefix + ":alive", owner, SetParams.setParams().px(liveness.toMillis()));
+        }
+        joined = true;
+        return fromNothing;
     }
 
     public boolean ping() {

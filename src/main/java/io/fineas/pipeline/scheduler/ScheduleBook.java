@@ -80,6 +80,9 @@ public final class ScheduleBook {
 
     /** The entries due now: never called since the last reset, or whose period has passed since the last call. */
     public synchronized List<Due> dueEntries() {
+        if (state.heartbeat()) {
+            LOG.info("Scheduler service started from nothing: every entry is due at this tick ({})", state.describe());
+        }
         reloadIfChanged();
         Instant now = clock.instant();
         List<Due> due = new ArrayList<>();

@@ -12,6 +12,13 @@ public interface SchedulerState {
     /** Forgets every last call (the design: all null at start-up) and opens a new "never called" slot. */
     void reset();
 
+    /**
+     * Called at every tick: keeps this instance counted among the living ones. An instance's first call resets the last
+     * calls only when no instance was alive (the scheduler service starts from nothing, as the design asks), never
+     * when another instance runs or one instance restarts within the liveness period: true when it reset.
+     */
+    boolean heartbeat();
+
     Instant lastCall(String file);
 
     /** True for the one caller that may fire the entry for this slot; the claim expires on its own. */

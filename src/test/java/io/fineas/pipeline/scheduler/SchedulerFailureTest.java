@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The scheduler alone (no gateway in this application) against a stand-in gateway that refuses, and against two
@@ -166,6 +168,36 @@ class SchedulerFailureTest extends SchedulerTestSupport {
                 clock.advance(Duration.ofDays(1));
             }
             assertThat(fired).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void aSecondInstanceOrARestartKeepsTheLastCallsAndOnlyAServiceStartingFromNothingResets() throws Exception {
+        String prefix = "test-alive:" + ids().suffix();
+        String url = "redis://127.0.0.1:6379";
+        Duration liveness = Duration.ofSeconds(2);
+        try (RedisSchedulerState a = new RedisSchedulerState(url, prefix, Duration.ofMinutes(5), liveness)) {
+            ScheduleBook first = new ScheduleBook(dir().resolve("schedule.json"), a, clock);
+            List<ScheduleBook.Due> due = first.dueEntries();
+            assertThat(due).hasSize(1);
+            assertThat(first.claim(due.get(0))).isTrue();
+            first.recordCall(due.get(0));
+            Instant called = a.lastCall("run.json");
+
+            // a second instance starts (or this one restarts) while the service runs: nothing fires again
+            try (RedisSchedulerState b = new RedisSchedulerState(url, prefix, Duration.ofMinutes(5), liveness)) {
+                assertThat(new ScheduleBook(dir().resolve("schedule.json"), b, clock).dueEntries()).isEmpty();
+                assertThat(b.lastCall("run.json")).isEqualTo(called);
+            }
+            assertThat(first.dueEntries()).isEmpty();
+        }
+        // every instance gone for longer than the liveness period: the next start is the service starting anew
+        try (redis.clients.jedis.JedisPooled jedis = new redis.clients.jedis.JedisPooled(java.net.URI.create(url))) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> !jedis.exists(prefix + ":alive"));
+        }
+        try (RedisSchedulerState c = new RedisSchedulerState(url, prefix, Duration.ofMinutes(5), liveness)) {
+            assertThat(new ScheduleBook(dir().resolve("schedule.json"), c, clock).dueEntries()).hasSize(1);
+            assertThat(c.lastCall("run.json")).isNull();
         }
     }
 
