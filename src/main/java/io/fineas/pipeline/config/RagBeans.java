@@ -19,6 +19,7 @@ import io.fineas.pipeline.rag.VectorStore;
 import io.fineas.pipeline.rag.llm.AnalysisService;
 import io.fineas.pipeline.rag.llm.ChatService;
 import io.fineas.pipeline.rag.llm.ExtractiveChatModel;
+import io.fineas.pipeline.rag.llm.LlmCircuit;
 import io.fineas.pipeline.rag.llm.LlmRetryPolicy;
 import io.fineas.pipeline.rag.llm.Prompts;
 import io.fineas.pipeline.rag.llm.RetryAfterHttpClientBuilder;
@@ -66,6 +67,8 @@ public class RagBeans {
     private String ollamaModel;
     @PropertyInject("pipeline.llm.timeout-ms")
     private long llmTimeoutMs;
+    @PropertyInject("pipeline.llm.open-state-ms")
+    private long openStateMs;
     @PropertyInject("pipeline.llm.retries")
     private int llmRetries;
     @PropertyInject("pipeline.llm.extractive-sentences")
@@ -104,7 +107,10 @@ public class RagBeans {
         LOG.info("LLM provider: {} (model {})", llmProvider, modelName);
         Prompts prompts = new Prompts(Path.of(promptsDir), 4000);
         registry.bind("chatModel", chatModel(model));
-        registry.bind("llmRetryPolicy", new LlmRetryPolicy(llmRetries));
+        LlmCircuit circuit = new LlmCircuit(Duration.ofMillis(openStateMs));
+        registry.bind("llmRetryPolicy", new LlmRetryPolicy(llmRetries, circuit));
+        registry.bind("llmCircuit", circuit);
+        registry.bind("llmCircuitBreaker", circuit.breaker());
         registry.bind("analysisService", new AnalysisService(prompts, modelName, shared.data()));
         registry.bind("chatService", new ChatService(search, prompts, shared.system().getCollection("chat_sessions"),
                 modelName, chatTopK, chatHistoryTurns));

@@ -55,7 +55,6 @@ abstract class LlmStandInTestSupport extends PipelineTestSupport {
     protected void overrideProperties(Properties p) {
         providerProperties(p, "http://127.0.0.1:" + standIn().getAddress().getPort());
         p.put("pipeline.llm.retry-delay-ms", "50");
-        // the circuit opens after the always-failing record's four calls; let it close again before the next test
         p.put("pipeline.llm.open-state-ms", "500");
         p.put("pipeline.llm.analysis-group", "llm-analysis-" + ids().suffix());
         p.put("pipeline.kafka.inference-topic", "inference-" + ids().suffix());
@@ -78,8 +77,8 @@ abstract class LlmStandInTestSupport extends PipelineTestSupport {
         Map<String, Object> body = JSON.readValue(ex.getRequestBody(), Map.class);
         received.add(new Received(ex.getRequestURI().getPath(), ex.getRequestHeaders().getFirst("Authorization"),
                 body, System.nanoTime()));
-        // a record marked "ALWAYS-FAIL" meets a provider that keeps answering 500
-        Integer failure = body.toString().contains("ALWAYS-FAIL") ? Integer.valueOf(500) : failures.poll();
+        // a record marked "ALWAYS-FAIL" meets a provider that refuses that input (400, as for a context too long)
+        Integer failure = body.toString().contains("ALWAYS-FAIL") ? Integer.valueOf(400) : failures.poll();
         String answer = failure != null ? "{\"error\":{\"message\":\"stand-in says " + failure + "\"}}"
                 : completion("Stand-in summary of the record [1]");
         byte[] bytes = answer.getBytes(StandardCharsets.UTF_8);
@@ -107,14 +106,13 @@ abstract class LlmStandInTestSupport extends PipelineTestSupport {
                     .filter(r -> r.value() != null && r.value().contains("filing-9")).toList();
             assertThat(dead).hasSize(1);
             assertThat(parse(dead.get(0).value())).containsEntry("run_id", "r2");
-            // given up after the 500s, or once the circuit opened on them: either way not piling up
-            assertThat(new String(dead.get(0).headers().lastHeader("dlq-reason").value()))
-                    .containsAnyOf("500", "CircuitBreaker 'llm-circuit-breaker' is OPEN");
+            // refused for its own sake while the provider answers: dead-lettered with the provider's reason
+            assertThat(new String(dead.get(0).headers().lastHeader("dlq-reason").value())).contains("400");
             assertThat(new String(dead.get(0).headers().lastHeader("dlq-source-topic").value()))
                     .isEqualTo(dataTopic(topic));
         });
-        // tried once and retried at most LLM_RETRIES (3) times (fewer when the circuit is already open)
-        assertThat(received.stream().filter(r -> r.body().toString().contains("ALWAYS-FAIL")).count()).isLessThanOrEqualTo(4L);
+        // a refusal of this input is not retried
+        assertThat(received.stream().filter(r -> r.body().toString().contains("ALWAYS-FAIL")).count()).isEqualTo(1L);
         assertThat(((Number) get("/topics/" + topic + "/segments/filings/inferences", "X-API-Key", ADMIN_KEY).json()
                 .get("total")).intValue()).isZero();
     }

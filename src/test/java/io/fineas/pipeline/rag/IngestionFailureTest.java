@@ -18,8 +18,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * A record the embedding model cannot take does not stall its batch: the real model and the real index, with the
- * model refusing one marked text (as a model refuses input it cannot process).
+ * A record the embedding model or the store cannot take does not stall its batch: the real model and the real index,
+ * with the model refusing one marked text (as a model refuses input it cannot process) or a store refusing one
+ * record's chunks (as Pinecone refuses metadata over 40 KB). A record stored already is not embedded again.
  */
 class IngestionFailureTest {
 
@@ -71,6 +72,120 @@ class IngestionFailureTest {
             assertThatThrownBy(() -> ingestion.ingest(List.of(record("a", "Copper prices rose on strikes."))))
                     .hasMessageContaining("rejected");
             assertThat(store.count()).isZero();
+        }
+    }
+
+    /** Counts the texts it embeds. */
+    private static final class Counting implements EmbeddingModel {
+        private final EmbeddingModel real = new AllMiniLmL6V2QuantizedEmbeddingModel();
+        private int embedded;
+
+        @Override
+        public Response<List<Embedding>> embedAll(List<TextSegment> segments) {
+            embedded += segments.size();
+            return real.embedAll(segments);
+        }
+    }
+
+    @Test
+    void aSourceWhoseIdentityIsOverLucenesTermLimitIsStoredWithTheRest(@TempDir Path dir) throws Exception {
+        // an RSS <link> of 40,000 characters: as an indexed term it would exceed Lucene's 32,766 bytes
+        String link = "https://news.example.org/story?" + "x".repeat(40_000);
+        try (LuceneVectorStore store = new LuceneVectorStore(dir)) {
+            Ingestion ingestion = new Ingestion(new Counting(), DocumentSplitters.recursive(800, 80), store, 1_000_000,
+                    "test");
+            Ingestion.Result result = ingestion.ingest(List.of(record("a", "Copper prices rose on strikes."),
+                    record(link, "A story behind a very long link."), record("c", "Wheat harvest beat forecasts.")));
+
+            assertThat(result.failures()).isEmpty();
+            assertThat(result.records()).isEqualTo(3);
+            assertThat(store.count()).isEqualTo(3);
+            // a shorter new version of it still removes what it no longer has
+            store.removeStale("t", "s", link, 0);
+            assertThat(store.count()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aRecordTheStoreRefusesGoesToTheFailuresAndTheOthersAreStored(@TempDir Path dir) throws Exception {
+        try (LuceneVectorStore lucene = new LuceneVectorStore(dir)) {
+            VectorStore refusing = new VectorStore() {
+                @Override
+                public void upsert(List<Chunk> chunks, List<float[]> vectors) {
+                    if (chunks.stream().anyMatch(c -> c.text().contains("OVERSIZED"))) {
+                        throw new IllegalArgumentException("metadata size is 41000 bytes, over the limit of 40960");
+                    }
+                    lucene.upsert(chunks, vectors);
+                }
+
+                @Override
+                public Map<String, String> fingerprints(String topic, List<String> chunkIds) {
+                    return lucene.fingerprints(topic, chunkIds);
+                }
+
+                @Override
+                public void removeStale(String topic, String segment, String source, int fromIndex) {
+                    lucene.removeStale(topic, segment, source, fromIndex);
+                }
+
+                @Override
+                public void delete(String topic, String segment) {
+                    lucene.delete(topic, segment);
+                }
+
+                @Override
+                public List<SearchHit> search(float[] query, int k, String topic, String segment) {
+                    return lucene.search(query, k, topic, segment);
+                }
+
+                @Override
+                public String describe() {
+                    return "refusing";
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+            Ingestion ingestion = new Ingestion(new Counting(), DocumentSplitters.recursive(800, 80), refusing,
+                    100_000, "test");
+            Ingestion.Result result = ingestion.ingest(List.of(record("a", "Copper prices rose on strikes."),
+                    record("b", "OVERSIZED metadata record"), record("c", "Wheat harvest beat forecasts.")));
+
+            assertThat(result.records()).isEqualTo(2);
+            assertThat(result.failures()).singleElement().satisfies(f -> {
+                assertThat((String) f.get("reason")).contains("the vector store refused it").contains("40960");
+                assertThat((String) f.get("record")).contains("OVERSIZED");
+            });
+            assertThat(lucene.count()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aRecordAlreadyStoredAsItIsCostsNoEmbeddingAndAChangedOneIsEmbeddedAgain(@TempDir Path dir) throws Exception {
+        try (LuceneVectorStore store = new LuceneVectorStore(dir)) {
+            Counting model = new Counting();
+            Ingestion ingestion = new Ingestion(model, DocumentSplitters.recursive(800, 80), store, 100_000, "test");
+            String a = record("a", "Copper prices rose on strikes.");
+            String b = record("b", "Wheat harvest beat forecasts.");
+            assertThat(ingestion.ingest(List.of(a, b)).unchanged()).isZero();
+            assertThat(model.embedded).isEqualTo(2);
+
+            Ingestion.Result again = ingestion.ingest(List.of(a, b));
+            assertThat(again.unchanged()).isEqualTo(2);
+            assertThat(again.records()).isZero();
+            assertThat(model.embedded).isEqualTo(2);
+
+            Ingestion.Result changed = ingestion.ingest(List.of(a, record("b", "Wheat harvest missed forecasts.")));
+            assertThat(changed.unchanged()).isEqualTo(1);
+            assertThat(changed.records()).isEqualTo(1);
+            assertThat(model.embedded).isEqualTo(3);
+            assertThat(store.count()).isEqualTo(2);
+
+            // another model or splitter makes other chunks: everything is embedded again
+            Ingestion other = new Ingestion(model, DocumentSplitters.recursive(400, 40), store, 100_000, "other");
+            assertThat(other.ingest(List.of(a, b)).unchanged()).isZero();
+            assertThat(model.embedded).isEqualTo(5);
         }
     }
 }

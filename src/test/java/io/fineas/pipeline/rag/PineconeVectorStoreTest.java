@@ -35,13 +35,18 @@ class PineconeVectorStoreTest {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", ex -> {
             String path = ex.getRequestURI().getPath();
-            Map<String, Object> body = path.equals("/vectors/list") ? Map.of("query", ex.getRequestURI().getRawQuery())
+            Map<String, Object> body = path.equals("/vectors/list") || path.equals("/vectors/fetch")
+                    ? Map.of("query", ex.getRequestURI().getRawQuery())
                     : JSON.readValue(ex.getRequestBody(), new TypeReference<>() {
                     });
             synchronized (calls) {
                 calls.add(new Call(path, ex.getRequestHeaders().getFirst("Api-Key"), body));
             }
-            String answer = path.equals("/vectors/list") ? listAnswer(ex.getRequestURI().getRawQuery())
+            // Pinecone's documented fetch answer: the vectors found, by id, with their metadata
+            String answer = path.equals("/vectors/fetch")
+                    ? "{\"vectors\":{\"s:a#0\":{\"id\":\"s:a#0\",\"values\":[0.1],\"metadata\":{\"fingerprint\":\"f-a\"}}},"
+                            + "\"namespace\":\"finance\"}"
+                    : path.equals("/vectors/list") ? listAnswer(ex.getRequestURI().getRawQuery())
                     : path.equals("/query")
                     ? "{\"matches\":[{\"id\":\"c1\",\"score\":0.91,\"metadata\":{\"text\":\"hello\",\"segment\":\"news\","
                             + "\"chunk_index\":0}}],\"namespace\":\"" + body.get("namespace") + "\"}"
@@ -81,6 +86,28 @@ class PineconeVectorStoreTest {
         return new Chunk("id" + i, "finance", "news", "http://x/" + (i / 10), i % 10, "text " + i,
                 Map.of("segment", "news", "source", "http://x/" + (i / 10), "chunk_index", i % 10,
                         "parameters", Map.of("ticker", "ACME")));
+    }
+
+    @Test
+    void fingerprintsAreFetchedByIdFromTheTopicsNamespace() {
+        Map<String, String> found = store.fingerprints("finance", List.of("s:a#0", "s:b#0"));
+
+        assertThat(found).containsExactly(Map.entry("s:a#0", "f-a"));
+        assertThat(calls).singleElement().satisfies(c -> {
+            assertThat(c.path()).isEqualTo("/vectors/fetch");
+            assertThat((String) c.body().get("query")).isEqualTo("namespace=finance&ids=s%3Aa%230&ids=s%3Ab%230");
+            assertThat(c.apiKey()).isEqualTo("pc-key");
+        });
+    }
+
+    @Test
+    void aRequestPineconeRefusesIsTheDatasFaultAndAnOutageIsNot() {
+        status = 400;
+        assertThatThrownBy(() -> store.upsert(List.of(chunk(1)), List.of(new float[] {0.1f})))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("refused");
+        status = 503;
+        assertThatThrownBy(() -> store.upsert(List.of(chunk(1)), List.of(new float[] {0.1f})))
+                .isNotInstanceOf(IllegalArgumentException.class).hasMessageContaining("503");
     }
 
     @Test

@@ -4,24 +4,42 @@ import dev.langchain4j.exception.RetriableException;
 
 /**
  * Which model call failures are worth another try: what langchain4j reports as retriable (429 rate limits, 5xx,
- * timeouts), up to the configured retries. An open circuit or a full bulkhead is not retried here: the record goes
- * to the dead-letter topic at once instead of piling up.
+ * timeouts), up to the configured retries. An open circuit or a full bulkhead is not retried here (routes/errors/
+ * llm-errors decides: a record waits while the circuit is open, a question is answered with an error).
  */
 public final class LlmRetryPolicy {
 
     private final int retries;
+    private final LlmCircuit circuit;
 
-    public LlmRetryPolicy(int retries) {
+    public LlmRetryPolicy(int retries, LlmCircuit circuit) {
         this.retries = retries;
+        this.circuit = circuit;
     }
 
     /**
      * @param redelivery the number of the redelivery about to be made (1 for the first retry)
      */
     public boolean shouldRetry(Throwable error, Integer redelivery) {
-        if ((redelivery == null ? 1 : redelivery) > retries) {
-            return false;
+        return shouldRetry(error, redelivery, (Object) "a question");
+    }
+
+    /**
+     * @param question the chat question being answered, null for a record: a record's tries do not run out while
+     *                 the provider fails for everyone (circuit open or probing): it is tried again, with the backoff,
+     *                 until a probe call gets through; meanwhile its consumer polls nothing. With LLM_RETRIES of 4 or
+     *                 more an outage opens the circuit before the first record's tries are spent, so no record is
+     *                 dead-lettered for an outage.
+     */
+    public boolean shouldRetry(Throwable error, Integer redelivery, Object question) {
+        if (question == null && circuit != null && circuit.isOpen()) {
+            return true;
         }
+        return isTransient(error) && (redelivery == null ? 1 : redelivery) <= retries;
+    }
+
+    /** A failure of the provider rather than of the input: a rate limit, a 5xx, a timeout. */
+    public static boolean isTransient(Throwable error) {
         for (Throwable t = error; t != null; t = t.getCause()) {
             if (t instanceof RetriableException || t instanceof java.util.concurrent.TimeoutException
                     || t instanceof java.net.http.HttpTimeoutException) {

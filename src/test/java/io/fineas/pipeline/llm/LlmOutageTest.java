@@ -1,0 +1,78 @@
+package io.fineas.pipeline.llm;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.IntStream;
+
+import io.fineas.pipeline.support.OpenAiStandIn;
+import io.fineas.pipeline.support.PipelineTestSupport;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * An outage of the model provider pauses the analysis instead of draining it into the dead-letter topic: an
+ * OpenAI-compatible stand-in answers 429 with Retry-After, then 500 for eight seconds, then answers again; every record
+ * is analysed exactly once and none reaches llm.dlq.
+ */
+class LlmOutageTest extends PipelineTestSupport {
+
+    private static final int RECORDS = 20;
+    private OpenAiStandIn model;
+    private volatile long outageEnds = Long.MAX_VALUE;
+
+    private OpenAiStandIn model() {
+        if (model == null) {
+            model = new OpenAiStandIn(0);
+        }
+        return model;
+    }
+
+    @Override
+    protected String roles() {
+        return "gateway,rag";
+    }
+
+    @Override
+    protected void overrideProperties(Properties p) {
+        p.put("pipeline.llm.provider", "openai");
+        p.put("pipeline.llm.openai.base-url", model().baseUrl());
+        p.put("pipeline.llm.openai.api-key", "stand-in-key");
+        p.put("pipeline.llm.openai.model", "gpt-stand-in");
+        p.put("pipeline.llm.retry-delay-ms", "50");
+        p.put("pipeline.llm.open-state-ms", "1000");
+        p.put("pipeline.llm.analysis-group", "llm-analysis-" + ids().suffix());
+        p.put("pipeline.kafka.inference-topic", "inference-" + ids().suffix());
+    }
+
+    @AfterAll
+    void stopModel() {
+        model.close();
+    }
+
+    @Test
+    void anOutagePausesTheAnalysisAndEveryRecordIsAnalysedOnceWhenTheProviderIsBack() {
+        String topic = uniqueName("outage");
+        createTopic(topic);
+        createSegment(topic, "news");
+        outageEnds = System.nanoTime() + Duration.ofSeconds(8).toNanos();
+        model().failWith(n -> n <= 2 ? Integer.valueOf(429) : System.nanoTime() < outageEnds ? Integer.valueOf(500)
+                : null);
+        IntStream.range(0, RECORDS).forEach(i -> publish(dataTopic(topic), "s" + i, toJson(Map.of("topic", topic,
+                "segment", "news", "run_id", "r1", "source", Map.of("kind", "http", "id", "http://x/news-" + i),
+                "content_type", "text/plain", "content", "DOC-" + i + " says the port reopened after the strike."))));
+
+        await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> assertThat(((Number) get("/topics/" + topic
+                + "/segments/news/inferences", "X-API-Key", ADMIN_KEY).json().get("total")).intValue())
+                .isEqualTo(RECORDS));
+        assertThat(System.nanoTime()).as("the records waited for the provider").isGreaterThan(outageEnds);
+        assertThat(readAll("llm-" + ids().suffix() + ".dlq", Duration.ofMillis(500))).isEmpty();
+        assertThat(model().completions()).isEqualTo(RECORDS);
+        IntStream.range(0, RECORDS).forEach(i -> assertThat(model().callsFor("DOC-" + i)).isPositive());
+        // paused while the circuit was open: a probe every second, not a loop of calls
+        assertThat(model().calls() - RECORDS).as("failed calls").isLessThan(40);
+    }
+}
