@@ -23,7 +23,6 @@ public class GatewayBeans {
         registry.bind("collectRequests", new CollectRequests(apiKeys, shared.topics()));
         registry.bind("runs", new Runs(shared.system().getCollection("runs")));
         registry.bind("chatRequests", new ChatRequests(Duration.ofMillis(chatTimeoutMs)));
-        shared.topics().recover();
         apiKeys.ensureAdminKey(adminKey);
     }
 }

@@ -91,11 +91,12 @@ public class RagBeans {
         shared.closeOnStop(store);
         LOG.info("Vector store: {}; embedding model: {}", store.describe(), embeddingModel);
         Registry registry = shared.context().getRegistry();
-        SemanticSearch search = new SemanticSearch(model, store);
+        SemanticSearch search = new SemanticSearch(model, store, shared.topics()::isLive);
         registry.bind("embeddingModel", model);
         registry.bind("vectorStore", store);
         registry.bind("ingestion", new Ingestion(model, DocumentSplitters.recursive(chunkSize, chunkOverlap), store,
-                maxRecordChars, embeddingModel + "/recursive(" + chunkSize + "," + chunkOverlap + ")"));
+                maxRecordChars, embeddingModel + "/recursive(" + chunkSize + "," + chunkOverlap + ")",
+                shared.topics()::isLive));
         registry.bind("semanticSearch", search);
         registry.bind("kafkaBatch", new KafkaBatch());
 
@@ -111,7 +112,7 @@ public class RagBeans {
         registry.bind("llmRetryPolicy", new LlmRetryPolicy(llmRetries, circuit));
         registry.bind("llmCircuit", circuit);
         registry.bind("llmCircuitBreaker", circuit.breaker());
-        registry.bind("analysisService", new AnalysisService(prompts, modelName, shared.data()));
+        registry.bind("analysisService", new AnalysisService(prompts, modelName, shared.data(), shared.topics()::isLive));
         registry.bind("chatService", new ChatService(search, prompts, shared.system().getCollection("chat_sessions"),
                 modelName, chatTopK, chatHistoryTurns));
     }

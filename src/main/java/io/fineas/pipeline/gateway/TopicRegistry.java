@@ -67,13 +67,31 @@ public final class TopicRegistry {
         return event;
     }
 
-    /** Finishes what a crash interrupted: a half-created topic is rolled back, a half-deleted one deleted. */
-    public void recover() {
+    /**
+     * Finishes what a crash interrupted: a half-created topic is rolled back; a half-deleted one is deleted, and its
+     * delete answer returned, so that its deletion event is published (then {@link #forget}) as after any delete.
+     */
+    public List<Map<String, Object>> recover() {
+        List<Map<String, Object>> deleted = new ArrayList<>();
         for (Document d : registry.find(Filters.in("status", CREATING, DELETING))) {
             String topic = d.getString("_id");
             LOG.warn("Topic '{}' was left in state '{}' by an earlier run; removing it", topic, d.getString("status"));
-            removeEverything(topic);
+            if (CREATING.equals(d.getString("status"))) {
+                removeEverything(topic);
+            } else {
+                removeData(topic);
+                Map<String, Object> answer = new LinkedHashMap<>();
+                answer.put("topic", topic);
+                answer.put("deleted", true);
+                deleted.add(answer);
+            }
         }
+        return deleted;
+    }
+
+    /** The last step of a delete, once its deletion event is published: the topic leaves the registry. */
+    public void forget(String topic) {
+        registry.deleteOne(Filters.and(Filters.eq("_id", topic), Filters.eq("status", DELETING)));
     }
 
     public Map<String, Object> createTopic(String topicName) {
@@ -122,7 +140,9 @@ public final class TopicRegistry {
         MongoCollection<Document> collection = data.getCollection(topic);
         long segments = collection.countDocuments(Filters.eq("kind", "segment"));
         long documents = collection.countDocuments();
-        removeEverything(topic);
+        // the registry entry stays (deleting) until the deletion event is published: a crash before that is finished,
+        // event included, at the next start (recover)
+        removeData(topic);
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("topic", topic);
         answer.put("deleted", true);
@@ -132,9 +152,13 @@ public final class TopicRegistry {
     }
 
     private void removeEverything(String topic) {
+        removeData(topic);
+        registry.deleteOne(Filters.eq("_id", topic));
+    }
+
+    private void removeData(String topic) {
         kafka.delete(dataTopic(topic));
         data.getCollection(topic).drop();
-        registry.deleteOne(Filters.eq("_id", topic));
     }
 
     public Map<String, Object> listTopics(ApiKeys.Caller caller) {
@@ -167,6 +191,28 @@ public final class TopicRegistry {
                 && data.getCollection(topic).find(Filters.eq("_id", segmentId(segment))).first() != null;
     }
 
+    /**
+     * The generation of a segment: a new one each time it is created (a segment deleted and created again, or one of
+     * a topic deleted and created again, is another); "" for a segment created before generations existed; null when
+     * the segment does not exist.
+     */
+    public String segmentGeneration(String topic, String segment) {
+        if (!topicExists(topic) || !Names.isValid(segment)) {
+            return null;
+        }
+        Document d = data.getCollection(topic).find(Filters.eq("_id", segmentId(segment))).first();
+        return d == null ? null : d.get("generation") instanceof String g ? g : "";
+    }
+
+    /**
+     * Whether what was captured for the segment in that generation still belongs to it: the segment exists and, when
+     * the record carries a generation, it is the segment's current one.
+     */
+    public boolean isLive(String topic, String segment, String generation) {
+        String current = segmentGeneration(topic, segment);
+        return current != null && (generation == null || generation.equals(current));
+    }
+
     /** Topics (active) that hold a segment of that name. */
     public List<String> topicsWithSegment(String segment) {
         List<String> out = new ArrayList<>();
@@ -183,7 +229,8 @@ public final class TopicRegistry {
         String segment = Names.require("segment", segmentName);
         try {
             data.getCollection(topic).insertOne(new Document("_id", segmentId(segment)).append("kind", "segment")
-                    .append("segment", segment).append("created_at", Instant.now().toString()));
+                    .append("segment", segment).append("generation", java.util.UUID.randomUUID().toString())
+                    .append("created_at", Instant.now().toString()));
         } catch (MongoWriteException e) {
             if (e.getError().getCategory() == ErrorCategory.DUPLICATE_KEY) {
                 throw ApiException.conflict("segment '" + segment + "' already exists under topic '" + topic + "'");

@@ -17,8 +17,11 @@ public final class ProcessorRun {
     private final AtomicInteger records = new AtomicInteger();
     private final AtomicInteger unchanged = new AtomicInteger();
 
-    ProcessorRun(ProcessorConfig config, String runId, String dataTopic, String startedAt) {
+    private final String generation;
+
+    ProcessorRun(ProcessorConfig config, String runId, String dataTopic, String startedAt, String generation) {
         this.config = config;
+        this.generation = generation;
         this.runId = runId;
         this.dataTopic = dataTopic;
         this.startedAt = startedAt;
@@ -43,6 +46,11 @@ public final class ProcessorRun {
 
     public String getKind() {
         return config.kind();
+    }
+
+    /** The generation of the segment the run captures for (records carry it; an older one is dropped downstream). */
+    public String getGeneration() {
+        return generation;
     }
 
     public String getDataTopic() {

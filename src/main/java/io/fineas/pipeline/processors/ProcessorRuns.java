@@ -79,7 +79,8 @@ public final class ProcessorRuns {
             status.ignored(processorId);
             return null;
         }
-        if (!topics.segmentExists(config.topic(), config.segment())) {
+        String generation = topics.segmentGeneration(config.topic(), config.segment());
+        if (generation == null) {
             String reason = ProcessorStatus.missing(config.topic(), config.segment());
             LOG.warn("Processor {} does not run {}: {}", processorId, runId, reason);
             status.waiting(processorId, reason);
@@ -87,7 +88,8 @@ public final class ProcessorRuns {
         }
         status.running(processorId, runId);
         LOG.info("Processor {} starts run {} over {} items", processorId, runId, config.items().size());
-        return new ProcessorRun(config, runId, topics.dataTopic(config.topic()), Instant.now().toString());
+        return new ProcessorRun(config, runId, topics.dataTopic(config.topic()), Instant.now().toString(),
+                generation.isEmpty() ? null : generation);
     }
 
     private static Map<String, Object> parseAlert(String json) {
@@ -224,6 +226,9 @@ public final class ProcessorRuns {
         r.put("segment", run.getConfig().segment());
         r.put("processor_id", run.getProcessorId());
         r.put("run_id", run.getRunId());
+        if (run.getGeneration() != null) {
+            r.put("generation", run.getGeneration());
+        }
         r.put("parameters", item);
         return r;
     }

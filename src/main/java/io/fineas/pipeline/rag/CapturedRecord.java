@@ -37,6 +37,11 @@ public record CapturedRecord(String topic, String segment, String sourceId, Stri
         return new CapturedRecord(topic, segment, sourceId, text, record);
     }
 
+    /** The generation of its segment the record was captured in (null when it carries none). */
+    public String generation() {
+        return fields.get("generation") instanceof String g ? g : null;
+    }
+
     public Object get(String field) {
         return fields.get(field);
     }
@@ -52,6 +57,7 @@ public record CapturedRecord(String topic, String segment, String sourceId, Stri
         p.put("captured_at", fields.get("captured_at"));
         p.put("content_hash", fields.get("content_hash"));
         p.put("title", fields.get("title"));
+        p.put("generation", fields.get("generation"));
         return p;
     }
 }

@@ -22,6 +22,9 @@ import io.fineas.pipeline.util.Hashes;
  * the same data). The fingerprint is written with the source's first chunk, after its other chunks and the removal of
  * stale ones, so a crash half way through a source leaves no fingerprint that claims it done.
  *
+ * <p>A record of a segment deleted meanwhile, or of an earlier creation of it ({@link LiveSegments}), is dropped as
+ * {@code stale}: nothing of a deleted segment comes back.
+ *
  * <p>A record that cannot be ingested (not JSON, no text, too large, refused by the model or by the store) is
  * returned as a failure with its reason, for the dead-letter topic; the rest of the batch is stored. A model or store
  * that fails for every record is a fault of the stage and is thrown, for a retry.
@@ -29,7 +32,7 @@ import io.fineas.pipeline.util.Hashes;
 public final class Ingestion {
 
     /** What a batch came to: records and chunks stored, records already stored as they are, and those refused. */
-    public record Result(int records, int chunks, int unchanged, List<Map<String, Object>> failures) {
+    public record Result(int records, int chunks, int unchanged, int stale, List<Map<String, Object>> failures) {
     }
 
     /** One source of the batch, split into chunks (compared by identity: a map key while it is embedded). */
@@ -70,13 +73,17 @@ public final class Ingestion {
     private final VectorStore store;
     private final int maxRecordChars;
     private final String signature;
+    private final LiveSegments live;
 
     /**
      * @param signature what else than the text makes the chunks (model name, splitter settings): a change of it
      *                  re-embeds every record that comes again
+     * @param live      whether a record's segment (and generation) is still there: a record of a deleted segment, or
+     *                  of an earlier creation of it, is dropped as stale
      */
     public Ingestion(EmbeddingModel model, DocumentSplitter splitter, VectorStore store, int maxRecordChars,
-            String signature) {
+            String signature, LiveSegments live) {
+        this.live = live;
         this.model = model;
         this.splitter = splitter;
         this.store = store;
@@ -87,9 +94,17 @@ public final class Ingestion {
     public Result ingest(List<String> records) {
         Map<String, Prepared> bySource = new LinkedHashMap<>();
         List<Map<String, Object>> failures = new ArrayList<>();
+        Map<String, Boolean> liveness = new java.util.HashMap<>();
+        int stale = 0;
         for (String raw : records) {
             try {
                 Prepared p = prepare(raw);
+                String generation = p.record.generation();
+                if (!liveness.computeIfAbsent(p.topic() + '\u0000' + p.segment() + '\u0000' + generation,
+                        k -> live.isLive(p.topic(), p.segment(), generation))) {
+                    stale++;
+                    continue;
+                }
                 // the latest version of a source in the batch is the one that counts
                 bySource.remove(p.chunks().get(0).id());
                 bySource.put(p.chunks().get(0).id(), p);
@@ -100,7 +115,7 @@ public final class Ingestion {
         int unchanged = dropUnchanged(bySource);
         Map<Prepared, List<float[]>> embedded = embed(bySource, failures);
         int chunks = store(embedded, failures);
-        return new Result(embedded.size(), chunks, unchanged, failures);
+        return new Result(embedded.size(), chunks, unchanged, stale, failures);
     }
 
     /** Removes the sources whose stored chunks already carry this record's fingerprint; how many there were. */

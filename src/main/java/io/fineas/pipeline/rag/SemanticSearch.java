@@ -16,14 +16,32 @@ public final class SemanticSearch {
 
     private final EmbeddingModel model;
     private final VectorStore store;
+    private final LiveSegments live;
 
-    public SemanticSearch(EmbeddingModel model, VectorStore store) {
+    public SemanticSearch(EmbeddingModel model, VectorStore store, LiveSegments live) {
         this.model = model;
         this.store = store;
+        this.live = live;
     }
 
+    /**
+     * The k nearest chunks of live segments: a chunk of a segment deleted (or deleted and created again) after it was
+     * stored, whose vectors a late record brought back after the deletion, is never an answer.
+     */
     public List<SearchHit> hits(String query, String topic, String segment, int k) {
-        return store.search(model.embed(query).content().vector(), k, topic, segment);
+        List<SearchHit> found = store.search(model.embed(query).content().vector(), k * 2, topic, segment);
+        Map<String, Boolean> liveness = new java.util.HashMap<>();
+        List<SearchHit> out = new ArrayList<>();
+        for (SearchHit h : found) {
+            String t = (String) h.metadata().get("topic");
+            String s = (String) h.metadata().get("segment");
+            String g = h.metadata().get("generation") instanceof String gen ? gen : null;
+            if (t != null && s != null && liveness.computeIfAbsent(t + '\u0000' + s + '\u0000' + g,
+                    key -> live.isLive(t, s, g)) && out.size() < k) {
+                out.add(h);
+            }
+        }
+        return out;
     }
 
     public Map<String, Object> search(Map<String, Object> request) {

@@ -140,6 +140,29 @@ class GatewayTest extends PipelineTestSupport {
     }
 
     @Test
+    void aTopicDeleteACrashInterruptedIsFinishedAtStartWithItsDeletionEvent() {
+        String topic = uniqueName("halfgone");
+        createTopic(topic);
+        createSegment(topic, "notes");
+        // as a crash leaves it in the middle of a delete: marked deleting, data still there, no event published
+        mongo().getDatabase(ids().systemDatabase()).getCollection("topics").updateOne(
+                com.mongodb.client.model.Filters.eq("_id", topic),
+                com.mongodb.client.model.Updates.set("status", "deleting"));
+
+        template.sendBody("direct:recover-topic-deletions", null);
+
+        assertThat(kafkaTopics()).doesNotContain(dataTopic(topic));
+        assertThat(mongoCollections(dataDatabase())).doesNotContain(topic);
+        assertThat(mongo().getDatabase(ids().systemDatabase()).getCollection("topics")
+                .countDocuments(com.mongodb.client.model.Filters.eq("_id", topic))).isZero();
+        assertThat(readAll("events-" + ids().suffix(), java.time.Duration.ofMillis(300)))
+                .extracting(r -> parse(r.value()))
+                .anySatisfy(e -> assertThat(e).containsEntry("event", "topic_deleted").containsEntry("topic", topic));
+        // and it can be created again
+        createTopic(topic);
+    }
+
+    @Test
     void collectPublishesEachEntryToAlertWithoutTheApiKey() {
         String topic = uniqueName("markets");
         createTopic(topic);

@@ -53,7 +53,7 @@ class IngestionFailureTest {
     void theRefusedRecordGoesToTheFailuresAndTheOthersAreStored(@TempDir Path dir) throws Exception {
         try (LuceneVectorStore store = new LuceneVectorStore(dir)) {
             Ingestion ingestion = new Ingestion(new Refusing("UNEMBEDDABLE"), DocumentSplitters.recursive(800, 80),
-                    store, 100_000, "test");
+                    store, 100_000, "test", LiveSegments.ALL);
             Ingestion.Result result = ingestion.ingest(List.of(record("a", "Copper prices rose on strikes."),
                     record("b", "UNEMBEDDABLE text"), record("c", "Wheat harvest beat forecasts.")));
 
@@ -68,7 +68,7 @@ class IngestionFailureTest {
     @Test
     void aModelThatRefusesEverythingFailsTheBatchForARetry(@TempDir Path dir) throws Exception {
         try (LuceneVectorStore store = new LuceneVectorStore(dir)) {
-            Ingestion ingestion = new Ingestion(new Refusing(""), DocumentSplitters.recursive(800, 80), store, 100_000, "test");
+            Ingestion ingestion = new Ingestion(new Refusing(""), DocumentSplitters.recursive(800, 80), store, 100_000, "test", LiveSegments.ALL);
             assertThatThrownBy(() -> ingestion.ingest(List.of(record("a", "Copper prices rose on strikes."))))
                     .hasMessageContaining("rejected");
             assertThat(store.count()).isZero();
@@ -93,7 +93,7 @@ class IngestionFailureTest {
         String link = "https://news.example.org/story?" + "x".repeat(40_000);
         try (LuceneVectorStore store = new LuceneVectorStore(dir)) {
             Ingestion ingestion = new Ingestion(new Counting(), DocumentSplitters.recursive(800, 80), store, 1_000_000,
-                    "test");
+                    "test", LiveSegments.ALL);
             Ingestion.Result result = ingestion.ingest(List.of(record("a", "Copper prices rose on strikes."),
                     record(link, "A story behind a very long link."), record("c", "Wheat harvest beat forecasts.")));
 
@@ -148,7 +148,7 @@ class IngestionFailureTest {
                 }
             };
             Ingestion ingestion = new Ingestion(new Counting(), DocumentSplitters.recursive(800, 80), refusing,
-                    100_000, "test");
+                    100_000, "test", LiveSegments.ALL);
             Ingestion.Result result = ingestion.ingest(List.of(record("a", "Copper prices rose on strikes."),
                     record("b", "OVERSIZED metadata record"), record("c", "Wheat harvest beat forecasts.")));
 
@@ -165,7 +165,7 @@ class IngestionFailureTest {
     void aRecordAlreadyStoredAsItIsCostsNoEmbeddingAndAChangedOneIsEmbeddedAgain(@TempDir Path dir) throws Exception {
         try (LuceneVectorStore store = new LuceneVectorStore(dir)) {
             Counting model = new Counting();
-            Ingestion ingestion = new Ingestion(model, DocumentSplitters.recursive(800, 80), store, 100_000, "test");
+            Ingestion ingestion = new Ingestion(model, DocumentSplitters.recursive(800, 80), store, 100_000, "test", LiveSegments.ALL);
             String a = record("a", "Copper prices rose on strikes.");
             String b = record("b", "Wheat harvest beat forecasts.");
             assertThat(ingestion.ingest(List.of(a, b)).unchanged()).isZero();
@@ -183,7 +183,7 @@ class IngestionFailureTest {
             assertThat(store.count()).isEqualTo(2);
 
             // another model or splitter makes other chunks: everything is embedded again
-            Ingestion other = new Ingestion(model, DocumentSplitters.recursive(400, 40), store, 100_000, "other");
+            Ingestion other = new Ingestion(model, DocumentSplitters.recursive(400, 40), store, 100_000, "other", LiveSegments.ALL);
             assertThat(other.ingest(List.of(a, b)).unchanged()).isZero();
             assertThat(model.embedded).isEqualTo(5);
         }

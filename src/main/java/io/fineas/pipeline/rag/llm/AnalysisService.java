@@ -10,6 +10,7 @@ import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Projections;
 import dev.langchain4j.data.message.ChatMessage;
 import io.fineas.pipeline.rag.CapturedRecord;
+import io.fineas.pipeline.rag.LiveSegments;
 import io.fineas.pipeline.util.Hashes;
 import org.bson.Document;
 
@@ -30,14 +31,22 @@ public final class AnalysisService {
         private final String id;
         private final String contentHash;
         private final boolean unchanged;
+        private final boolean stale;
         private final long startedNanos = System.nanoTime();
 
-        Job(CapturedRecord record, Prompts.Prompt prompt, String id, String contentHash, boolean unchanged) {
+        Job(CapturedRecord record, Prompts.Prompt prompt, String id, String contentHash, boolean unchanged,
+                boolean stale) {
             this.record = record;
             this.prompt = prompt;
             this.id = id;
             this.contentHash = contentHash;
             this.unchanged = unchanged;
+            this.stale = stale;
+        }
+
+        /** Its segment was deleted (or deleted and created again) since it was captured: nothing to analyse. */
+        public boolean isStale() {
+            return stale;
         }
 
         public List<ChatMessage> getMessages() {
@@ -53,11 +62,13 @@ public final class AnalysisService {
     private final Prompts prompts;
     private final String modelName;
     private final MongoDatabase data;
+    private final LiveSegments live;
 
-    public AnalysisService(Prompts prompts, String modelName, MongoDatabase data) {
+    public AnalysisService(Prompts prompts, String modelName, MongoDatabase data, LiveSegments live) {
         this.prompts = prompts;
         this.modelName = modelName;
         this.data = data;
+        this.live = live;
     }
 
     /** The id of the inference of a source: one per topic, segment, source, prompt template and model. */
@@ -68,6 +79,9 @@ public final class AnalysisService {
 
     public Job prepare(String recordJson) {
         CapturedRecord record = CapturedRecord.parse(recordJson);
+        if (!live.isLive(record.topic(), record.segment(), record.generation())) {
+            return new Job(record, null, null, null, false, true);
+        }
         Prompts.Prompt prompt = prompts.analysis(record.topic(), record.segment(), record.sourceId(),
                 (String) record.get("title"), record.text());
         String id = inferenceId(record.topic(), record.segment(), record.sourceId(), prompt.templateId(), modelName);
@@ -75,7 +89,7 @@ public final class AnalysisService {
         Document stored = data.getCollection(record.topic()).find(Filters.eq("_id", id))
                 .projection(Projections.include("content_hash")).first();
         boolean unchanged = stored != null && contentHash.equals(stored.getString("content_hash"));
-        return new Job(record, prompt, id, contentHash, unchanged);
+        return new Job(record, prompt, id, contentHash, unchanged, false);
     }
 
     public Map<String, Object> inference(Job job, String answer) {

@@ -1,0 +1,17 @@
+package io.fineas.pipeline.rag;
+
+/**
+ * Whether what was captured for a topic's segment in a given generation still belongs to a live segment: the segment
+ * exists, and it is the same creation of it (a segment deleted and created again has a new generation). Records, chunks
+ * and inferences of an older generation are dropped wherever they are met (ingestion, analysis, search, chat), so
+ * records still in flight when a topic or segment was deleted never bring anything back.
+ */
+@FunctionalInterface
+public interface LiveSegments {
+
+    /** Everything is live (tests of a stage alone). */
+    LiveSegments ALL = (topic, segment, generation) -> true;
+
+    /** @param generation the generation the record was captured in; null for a record that carries none */
+    boolean isLive(String topic, String segment, String generation);
+}
