@@ -3,11 +3,13 @@ package io.fineas.pipeline.processors;
 import java.net.SocketTimeoutException;
 import java.net.http.HttpTimeoutException;
 
+import io.fineas.pipeline.util.StageFaults;
 import org.apache.camel.http.base.HttpOperationFailedException;
 
 /**
  * Which capture failures are worth another try: server errors (5xx), 429, timeouts and connection failures, up to the
- * processor's retries. A client error (4xx) or bad data will fail the same way again, so it is not retried.
+ * processor's retries. A client error (4xx) or bad data will fail the same way again, so it is not retried. MongoDB
+ * unreachable is the pipeline's own fault: retried for as long as it lasts.
  */
 public final class CaptureRetryPolicy {
 
@@ -15,6 +17,10 @@ public final class CaptureRetryPolicy {
      * @param redelivery the number of the redelivery Camel is about to make (1 for the first retry)
      */
     public boolean shouldRetry(Throwable error, Integer redelivery, ProcessorRun run) {
+        if (StageFaults.isStoreUnavailable(error)) {
+            // the pipeline's own MongoDB (the capture ledger) is down: waited out, the item is not the cause
+            return true;
+        }
         int next = redelivery == null ? 1 : redelivery;
         if (run == null || next > run.getConfig().retries()) {
             return false;

@@ -96,6 +96,7 @@ class CrashRecoveryIT {
                 }
 
                 // 3. started again: everything arrives, once
+                long restarted = System.nanoTime();
                 pipeline.start();
                 try (MongoClient mongo = MongoClients.create(pipeline.mongoUri())) {
                     MongoCollection<Document> collection = mongo.getDatabase("fineas").getCollection(TOPIC);
@@ -110,6 +111,8 @@ class CrashRecoveryIT {
                         assertThat(pipeline.lag("store-inference", "inference")).isZero();
                         assertThat(pipeline.lag("gateway-run-status", "run-status")).isZero();
                     });
+                    System.out.printf("recovery: caught up %d ms after the restart that followed the kill during the "
+                            + "analysis (start-up included)%n", (System.nanoTime() - restarted) / 1_000_000);
                     assertExactlyOnce(collection, dataDir, pipeline, model);
                     Map<String, Object> summary = processorSummary(pipeline, runId);
                     assertThat(summary).containsEntry("items", DOCUMENTS).containsEntry("items_ok", DOCUMENTS)

@@ -1,6 +1,7 @@
 package io.fineas.pipeline.rag.llm;
 
 import dev.langchain4j.exception.RetriableException;
+import io.fineas.pipeline.util.StageFaults;
 
 /**
  * Which model call failures are worth another try: what langchain4j reports as retriable (429 rate limits, 5xx,
@@ -32,7 +33,8 @@ public final class LlmRetryPolicy {
      *                 dead-lettered for an outage.
      */
     public boolean shouldRetry(Throwable error, Integer redelivery, Object question) {
-        if (question == null && circuit != null && circuit.isOpen()) {
+        if (question == null && (circuit != null && circuit.isOpen() || StageFaults.isStoreUnavailable(error))) {
+            // the provider down for everyone, or the pipeline's own MongoDB: the record waits
             return true;
         }
         return isTransient(error) && (redelivery == null ? 1 : redelivery) <= retries;

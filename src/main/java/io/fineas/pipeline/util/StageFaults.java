@@ -1,0 +1,24 @@
+package io.fineas.pipeline.util;
+
+import com.mongodb.MongoSocketException;
+import com.mongodb.MongoTimeoutException;
+
+/**
+ * Failures of the pipeline's own infrastructure rather than of the record being processed: they are waited out
+ * (retried with backoff for as long as they last), never a reason to dead-letter a record.
+ */
+public final class StageFaults {
+
+    private StageFaults() {
+    }
+
+    /** MongoDB cannot be reached (no server selected in time, a connection refused or broken). */
+    public static boolean isStoreUnavailable(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof MongoTimeoutException || t instanceof MongoSocketException) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
