@@ -15,6 +15,7 @@ import io.fineas.pipeline.rag.KafkaBatch;
 import io.fineas.pipeline.rag.LuceneVectorStore;
 import io.fineas.pipeline.rag.PineconeVectorStore;
 import io.fineas.pipeline.rag.SemanticSearch;
+import io.fineas.pipeline.rag.StoreHealth;
 import io.fineas.pipeline.rag.VectorStore;
 import io.fineas.pipeline.rag.llm.AnalysisService;
 import io.fineas.pipeline.rag.llm.ChatService;
@@ -99,6 +100,7 @@ public class RagBeans {
                 shared.topics()::isLive));
         registry.bind("semanticSearch", search);
         registry.bind("kafkaBatch", new KafkaBatch());
+        registry.bind("storeHealth", new StoreHealth());
 
         String modelName = switch (llmProvider) {
             case "openai" -> openAiModel;

@@ -46,12 +46,7 @@ class RecollectBenchmark extends PipelineTestSupport {
     @Override
     protected void overrideProperties(Properties p) {
         p.put("pipeline.processors.dir", folder().toString());
-        p.put("pipeline.llm.provider", "openai");
-        p.put("pipeline.llm.openai.base-url", model().baseUrl());
-        p.put("pipeline.llm.openai.api-key", "stand-in-key");
-        p.put("pipeline.llm.openai.model", "gpt-stand-in");
-        p.put("pipeline.llm.analysis-group", "llm-analysis-" + ids().suffix());
-        p.put("pipeline.kafka.inference-topic", "inference-" + ids().suffix());
+        model().configure(p, ids().suffix());
     }
 
     private String topic() {

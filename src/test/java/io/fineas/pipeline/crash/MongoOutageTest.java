@@ -24,11 +24,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * MongoDB unreachable for fifteen seconds (five times the driver's server selection timeout) in the middle of a
+ * MongoDB unreachable for twenty seconds (more than six times the driver's server selection timeout) in the middle of a
  * collection: the pipeline (gateway, processors, RAG) talks
  * to a MongoDB server of the test's own, file-backed, stopped while documents are being captured, embedded and
  * analysed, and started again on the same port and file. Every document ends captured, stored and analysed exactly
- * once; nothing is dead-lettered for the outage.
+ * once; nothing is dead-lettered for the outage, and readiness says what waited.
  */
 class MongoOutageTest extends PipelineTestSupport {
 
@@ -66,16 +66,11 @@ class MongoOutageTest extends PipelineTestSupport {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        // the driver waits 3 s for a server, not its default 30 s: the outage is five times that, so every stage meets
+        // the driver waits 3 s for a server, not its default 30 s: the outage is over six times that, so every stage meets
         // MongoDB failing, not just slow
         p.put("mongodb.uri", "mongodb://127.0.0.1:" + mongoPort + "/?serverSelectionTimeoutMS=3000");
         p.put("pipeline.processors.dir", folder.toString());
-        p.put("pipeline.llm.provider", "openai");
-        p.put("pipeline.llm.openai.base-url", model.baseUrl());
-        p.put("pipeline.llm.openai.api-key", "stand-in-key");
-        p.put("pipeline.llm.openai.model", "gpt-stand-in");
-        p.put("pipeline.llm.analysis-group", "llm-analysis-" + ids().suffix());
-        p.put("pipeline.kafka.inference-topic", "inference-" + ids().suffix());
+        model.configure(p, ids().suffix());
     }
 
     @AfterAll
@@ -96,7 +91,11 @@ class MongoOutageTest extends PipelineTestSupport {
             await().atMost(Duration.ofSeconds(30)).until(() -> readAll(dataTopic("outage"), Duration.ofMillis(100))
                     .size() >= 20);
             mongoServer.close();
-            Thread.sleep(15_000); // the outage
+            long outageStarted = System.nanoTime();
+            // readiness says what waits, and on what
+            await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(readiness())
+                    .contains("{\"name\":\"rag-stores\",\"status\":\"DOWN\"").contains("waits since"));
+            Thread.sleep(Math.max(0, 20_000 - (System.nanoTime() - outageStarted) / 1_000_000)); // the outage: 20 s
             mongoServer = new EmbeddedMongoServer("127.0.0.1", mongoPort, mongoFile).start();
 
             var collection = client.getDatabase(dataDatabase()).getCollection("outage");
@@ -106,6 +105,8 @@ class MongoOutageTest extends PipelineTestSupport {
             await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
                     .until(() -> collection.countDocuments(Filters.eq("kind", "inference")) == DOCUMENTS);
             assertThat(chunks()).isEqualTo(DOCUMENTS);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(readiness())
+                    .contains("{\"name\":\"rag-stores\",\"status\":\"UP\"}"));
             assertThat(summary(client, runId)).containsEntry("items_ok", DOCUMENTS).containsEntry("items_failed", 0);
             for (String dlq : List.of("capture-" + ids().suffix() + ".dlq", "ingest-" + ids().suffix() + ".dlq",
                     "llm-" + ids().suffix() + ".dlq")) {
@@ -113,6 +114,11 @@ class MongoOutageTest extends PipelineTestSupport {
             }
             assertThat(model.completions()).isBetween(DOCUMENTS, DOCUMENTS + 25);
         }
+    }
+
+    private String readiness() {
+        return send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
+                + ids().managementPort() + "/observe/health/ready?exposureLevel=full")).GET()).body();
     }
 
     private int chunks() {

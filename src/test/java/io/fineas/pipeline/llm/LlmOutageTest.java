@@ -38,14 +38,9 @@ class LlmOutageTest extends PipelineTestSupport {
 
     @Override
     protected void overrideProperties(Properties p) {
-        p.put("pipeline.llm.provider", "openai");
-        p.put("pipeline.llm.openai.base-url", model().baseUrl());
-        p.put("pipeline.llm.openai.api-key", "stand-in-key");
-        p.put("pipeline.llm.openai.model", "gpt-stand-in");
+        model().configure(p, ids().suffix());
         p.put("pipeline.llm.retry-delay-ms", "50");
         p.put("pipeline.llm.open-state-ms", "1000");
-        p.put("pipeline.llm.analysis-group", "llm-analysis-" + ids().suffix());
-        p.put("pipeline.kafka.inference-topic", "inference-" + ids().suffix());
     }
 
     @AfterAll

@@ -51,6 +51,19 @@ public final class OpenAiStandIn implements AutoCloseable {
                 "OPENAI_MODEL", "gpt-stand-in");
     }
 
+    /**
+     * The provider properties of an application in this JVM that calls this stand-in, with the analysis consumer group
+     * and inference topic of the test class (suffix) so that classes do not read each other's records.
+     */
+    public void configure(java.util.Properties p, String suffix) {
+        p.put("pipeline.llm.provider", "openai");
+        p.put("pipeline.llm.openai.base-url", baseUrl());
+        p.put("pipeline.llm.openai.api-key", "stand-in-key");
+        p.put("pipeline.llm.openai.model", "gpt-stand-in");
+        p.put("pipeline.llm.analysis-group", "llm-analysis-" + suffix);
+        p.put("pipeline.kafka.inference-topic", "inference-" + suffix);
+    }
+
     public String baseUrl() {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
     }
