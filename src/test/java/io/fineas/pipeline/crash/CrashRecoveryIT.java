@@ -33,6 +33,8 @@ import static org.awaitility.Awaitility.await;
  * then counted exactly: one chunk per document in the vector index, one inference per document in the segment,
  * nothing in a dead-letter topic, every consumer group committed to the end. A clean restart afterwards and a
  * re-collect of the same documents change no count and make no model call (counted on an OpenAI-compatible stand-in).
+ * Last, the topic is deleted and the process killed in the middle of the delete: the next start finishes it, its
+ * deletion event and the removal of its vectors included.
  */
 class CrashRecoveryIT {
 
@@ -89,9 +91,10 @@ class CrashRecoveryIT {
                     await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100))
                             .until(() -> inferences(collection) >= 200);
                     long analysedAtKill = inferences(collection);
+                    int chunksAtKill = chunks(dataDir);
                     pipeline.kill();
-                    System.out.printf("killed during analysis: %d inferences stored, %d model calls%n",
-                            analysedAtKill, model.calls());
+                    System.out.printf("killed during analysis: %d inferences stored, %d model calls, %d chunks%n",
+                            analysedAtKill, model.calls(), chunksAtKill);
                     assertThat(analysedAtKill).as("killed before the analysis was done").isLessThan(DOCUMENTS);
                 }
 
@@ -141,6 +144,29 @@ class CrashRecoveryIT {
                             .containsEntry("records_unchanged", DOCUMENTS);
                     assertThat(model.calls()).isEqualTo(callsBefore);
                     assertExactlyOnce(collection, dataDir, pipeline, model);
+                }
+
+                // 6. killed in the middle of deleting the topic: once its Kafka topic is gone, before the rest is done
+                assertThat(pipeline.records("pipeline-events")).isZero();
+                java.util.concurrent.CompletableFuture.runAsync(() -> pipeline.call("POST", "/topics",
+                        Map.of("topic", TOPIC, "topic_action", "delete"))).exceptionally(e -> null);
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5))
+                        .until(() -> !pipeline.topics().contains("data-" + TOPIC));
+                pipeline.kill();
+                pipeline.start();
+                // finished at the start: nothing of the topic is left anywhere, its vectors included
+                try (MongoClient mongo = MongoClients.create(pipeline.mongoUri())) {
+                    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                        assertThat(mongo.getDatabase("fineas_system").getCollection("topics")
+                                .countDocuments(Filters.eq("_id", TOPIC))).isZero();
+                        assertThat(mongo.getDatabase("fineas").listCollectionNames().into(new ArrayList<>()))
+                                .doesNotContain(TOPIC);
+                        assertThat(pipeline.records("pipeline-events")).isPositive();
+                        assertThat(chunks(dataDir)).isZero();
+                    });
+                    assertThat(pipeline.topics()).doesNotContain("data-" + TOPIC);
+                    assertThat((List<Map<String, Object>>) pipeline.call("GET", "/topics", null).get("topics"))
+                            .extracting(t -> t.get("topic")).doesNotContain(TOPIC);
                 }
             }
         }

@@ -128,6 +128,13 @@ public final class PipelineProcess implements AutoCloseable {
         return Admin.create(p);
     }
 
+    /** The Kafka topics of the embedded broker. */
+    public java.util.Set<String> topics() throws Exception {
+        try (Admin admin = admin()) {
+            return admin.listTopics().names().get();
+        }
+    }
+
     /** The number of records in a topic (sum of its partitions' end offsets; 0 when it does not exist). */
     public long records(String topic) throws Exception {
         try (Admin admin = admin()) {
