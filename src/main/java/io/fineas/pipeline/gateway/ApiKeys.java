@@ -145,7 +145,8 @@ public final class ApiKeys {
 
     /**
      * Makes sure an admin key exists: the configured one (PIPELINE_ADMIN_KEY) replaces the stored configured key;
-     * without one, the first start generates an admin key and prints it once.
+     * without one, a start that finds no active admin key (the first start, or every admin key revoked) generates one
+     * and prints it once; a revoked key stays revoked.
      */
     public void ensureAdminKey(String configuredKey) {
         if (configuredKey != null && !configuredKey.isBlank()) {
@@ -160,7 +161,10 @@ public final class ApiKeys {
             return;
         }
         String key = newKey();
-        keys.insertOne(new Document("_id", "admin").append("name", "admin (generated)").append("hash", hash(key))
+        // "admin" is taken by an admin key revoked since (its record stays, revoked): the new one gets an id of its own
+        String id = keys.find(Filters.eq("_id", "admin")).first() == null ? "admin"
+                : "admin-" + Hashes.sha256Hex(key).substring(0, 12);
+        keys.insertOne(new Document("_id", id).append("name", "admin (generated)").append("hash", hash(key))
                 .append("scopes", List.of("admin")).append("created_at", Instant.now().toString()));
         String banner = "\n==========================================================================\n"
                 + " Generated admin API key (shown once, stored only as a hash):\n"
