@@ -128,7 +128,7 @@ public class PipelineConfiguration implements CamelConfiguration {
                 dataTopicPrefix);
         ProcessorStatus processorStatus = new ProcessorStatus(system.getCollection("processors"), topicRegistry);
         registry.bind("topicRegistry", topicRegistry);
-        registry.bind("apiKeys", new ApiKeys(system.getCollection("api_keys")));
+        registry.bind("apiKeys", new ApiKeys(system.getCollection("api_keys"), topicRegistry::topicExists));
         registry.bind("apiErrors", new ApiErrors());
         registry.bind("processorStatus", processorStatus);
         registry.bind("platform-http-engine", GatewayHttpServer.engineOnPort(context, apiPort));

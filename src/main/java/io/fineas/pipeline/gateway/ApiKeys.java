@@ -37,8 +37,12 @@ public final class ApiKeys {
 
     private final MongoCollection<Document> keys;
 
-    public ApiKeys(MongoCollection<Document> keys) {
+    private final java.util.function.Predicate<String> topicExists;
+
+    /** @param topicExists whether a topic exists: a scope names an existing topic or '*' */
+    public ApiKeys(MongoCollection<Document> keys, java.util.function.Predicate<String> topicExists) {
         this.keys = keys;
+        this.topicExists = topicExists;
         keys.createIndex(Indexes.ascending("hash"), new IndexOptions().unique(true));
     }
 
@@ -49,12 +53,14 @@ public final class ApiKeys {
             return scopes.contains("admin");
         }
 
+        /** @param topic a topic, or null for every topic (which needs {@code write:*}) */
         public boolean canWrite(String topic) {
-            return isAdmin() || scopes.contains("write:*") || scopes.contains("write:" + topic);
+            return isAdmin() || scopes.contains("write:*") || topic != null && scopes.contains("write:" + topic);
         }
 
+        /** @param topic a topic, or null for every topic (which needs {@code read:*} or {@code write:*}) */
         public boolean canRead(String topic) {
-            return canWrite(topic) || scopes.contains("read:*") || scopes.contains("read:" + topic);
+            return canWrite(topic) || scopes.contains("read:*") || topic != null && scopes.contains("read:" + topic);
         }
     }
 
@@ -72,7 +78,8 @@ public final class ApiKeys {
 
     public void requireRead(Caller caller, String topic) {
         if (!caller.canRead(topic)) {
-            throw ApiException.forbidden("this API key may not read topic '" + topic + "'");
+            throw ApiException.forbidden(topic == null ? "this API key may not read every topic (read:* is needed)"
+                    : "this API key may not read topic '" + topic + "'");
         }
     }
 
@@ -114,6 +121,12 @@ public final class ApiKeys {
             if (!(s instanceof String scope) || !SCOPE.matcher(scope).matches()) {
                 throw ApiException.badRequest("scope " + s + " is not valid: use \"admin\", \"write:TOPIC\", "
                         + "\"read:TOPIC\" (TOPIC may be *)");
+            }
+            int colon = scope.indexOf(':');
+            String topic = colon < 0 ? null : scope.substring(colon + 1);
+            if (topic != null && !"*".equals(topic) && !topicExists.test(topic)) {
+                throw ApiException.badRequest("scope " + scope + " names no topic: '" + topic + "' does not exist "
+                        + "(create it first, or use *)");
             }
             scopes.add(scope);
         }

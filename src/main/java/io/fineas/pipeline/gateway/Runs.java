@@ -41,9 +41,14 @@ public final class Runs {
                 new UpdateOptions().upsert(true));
     }
 
-    public Map<String, Object> get(String runId) {
+    /**
+     * The run, for a caller who may read its topic (a run of "alert", any topic, needs every topic); to any other it
+     * does not exist (a run id of another topic tells nothing).
+     */
+    public Map<String, Object> get(String runId, ApiKeys.Caller caller) {
         Document d = runId == null ? null : runs.find(Filters.eq("_id", runId)).first();
-        if (d == null) {
+        String topic = d == null ? null : d.getString("topic");
+        if (d == null || !caller.canRead(topic == null || "alert".equals(topic) ? null : topic)) {
             throw ApiException.notFound("no run with id '" + runId + "'");
         }
         Map<String, Object> out = new LinkedHashMap<>();

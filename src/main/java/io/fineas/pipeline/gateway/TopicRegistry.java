@@ -96,6 +96,9 @@ public final class TopicRegistry {
 
     public Map<String, Object> createTopic(String topicName) {
         String topic = Names.require("topic", topicName);
+        if (Names.RESERVED_TOPICS.contains(topic)) {
+            throw ApiException.badRequest("'" + topic + "' is a reserved name: no topic may take it");
+        }
         try {
             registry.insertOne(new Document("_id", topic).append("status", CREATING)
                     .append("kafka_topic", dataTopic(topic)).append("collection", topic)

@@ -69,9 +69,16 @@ public final class ProcessorStatus {
      * are now: a processor checks them only at start and at each alert, and a segment created or deleted in between
      * must not leave a stale status on show.
      */
-    public Map<String, Object> list() {
+    /**
+     * Each processor whose topic the caller may read (a misconfigured one without a topic: callers who may read every
+     * topic).
+     */
+    public Map<String, Object> list(io.fineas.pipeline.gateway.ApiKeys.Caller caller) {
         List<Map<String, Object>> out = new ArrayList<>();
         for (Document d : processors.find().sort(Sorts.ascending("_id"))) {
+            if (!caller.canRead(d.get("topic") instanceof String t ? t : null)) {
+                continue;
+            }
             Map<String, Object> m = new LinkedHashMap<>(d);
             m.put("id", m.remove("_id"));
             if (("ready".equals(m.get("status")) || "waiting".equals(m.get("status")))

@@ -51,9 +51,30 @@ class ApiKeysTest extends PipelineTestSupport {
     }
 
     @Test
+    void scopesNameExistingTopicsAndNoKeyOfOneTopicReadsEveryTopic() {
+        String topic = uniqueName("scoped");
+        createTopic(topic);
+        for (String scope : List.of("read:null", "write:alert", "read:" + topic + "-missing")) {
+            Response refused = post("/keys", Map.of("name", "bad", "scopes", List.of(scope)), "X-API-Key", ADMIN_KEY);
+            assertThat(refused.status()).as(scope).isEqualTo(400);
+            assertThat(refused.json()).containsEntry("error", "invalid_request");
+        }
+        for (String reserved : List.of("alert", "null")) {
+            assertThat(post("/topics", Map.of("api_key", ADMIN_KEY, "topic", reserved, "topic_action", "create"))
+                    .status()).as(reserved).isEqualTo(400);
+        }
+        String key = (String) post("/keys", Map.of("name", "one topic", "scopes", List.of("read:" + topic)),
+                "X-API-Key", ADMIN_KEY).json().get("api_key");
+        // no topic means every topic: not for a key of one topic
+        Response chat = post("/chat", Map.of("question", "anything?"), "X-API-Key", key);
+        assertThat(chat.status()).isEqualTo(403);
+        assertThat(chat.json()).containsEntry("error", "forbidden");
+    }
+
+    @Test
     void aStartAfterTheGeneratedAdminKeyWasRevokedGeneratesAnotherAndTheRevokedOneStaysRevoked() {
         var collection = mongo().getDatabase(ids().systemDatabase()).getCollection("keys-restart-" + ids().suffix());
-        ApiKeys keys = new ApiKeys(collection);
+        ApiKeys keys = new ApiKeys(collection, topic -> true);
         keys.ensureAdminKey(null);
         assertThat(keys.revoke("admin")).containsEntry("revoked", true);
 

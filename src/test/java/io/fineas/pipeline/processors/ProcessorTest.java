@@ -208,6 +208,32 @@ class ProcessorTest extends PipelineTestSupport {
     }
 
     @Test
+    void processorsAndRunsAreShownOnlyToKeysThatMayReadTheirTopic() {
+        String other = uniqueName("elsewhere");
+        createTopic(other);
+        String otherKey = (String) post("/keys", Map.of("name", "other topic", "scopes", List.of("read:" + other)),
+                "X-API-Key", ADMIN_KEY).json().get("api_key");
+        String ownKey = (String) post("/keys", Map.of("name", "own topic", "scopes", List.of("read:" + topic())),
+                "X-API-Key", ADMIN_KEY).json().get("api_key");
+        String runId = collect("memo");
+        finishedSummary(runId, "memo");
+
+        assertThat((List<?>) get("/processors", "X-API-Key", otherKey).json().get("processors")).isEmpty();
+        List<Map<String, Object>> own = (List<Map<String, Object>>) get("/processors", "X-API-Key", ownKey).json()
+                .get("processors");
+        assertThat(own).extracting(m -> m.get("id")).contains("memo", "notes")
+                // misconfigured files without a topic of this key's: not this key's to see
+                .doesNotContain("file:broken.yaml");
+        assertThat(own).allSatisfy(m -> assertThat(m).containsEntry("topic", topic()));
+        // another topic's run does not exist for this key; its own topic's does
+        Response hidden = get("/runs/" + runId, "X-API-Key", otherKey);
+        assertThat(hidden.status()).isEqualTo(404);
+        assertThat(hidden.body()).doesNotContain(topic());
+        assertThat(get("/runs/" + runId, "X-API-Key", ownKey).status()).isEqualTo(200);
+        assertThat(get("/runs/" + runId, "X-API-Key", ADMIN_KEY).status()).isEqualTo(200);
+    }
+
+    @Test
     void twoHundredItemsWithFourWorkersYieldTwoHundredRecordsWithMetadata() throws Exception {
         String runId = collect("quotes");
 

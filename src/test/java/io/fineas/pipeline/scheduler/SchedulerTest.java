@@ -70,6 +70,12 @@ class SchedulerTest extends SchedulerTestSupport {
                  {"data_collection_file_path": "shown-weekly.json", "cron": "0 0 6 ? * MON"},
                  {"data_collection_file_path": "missing-pattern.json"}]""");
         assertThat(get("/schedule").status()).isEqualTo(401);
+        // the schedule names the collections of every topic: a key of one topic may not read it
+        String topic = uniqueName("sched");
+        createTopic(topic);
+        String oneTopic = (String) post("/keys", Map.of("name", "one topic", "scopes", List.of("read:" + topic)),
+                "X-API-Key", ADMIN_KEY).json().get("api_key");
+        assertThat(get("/schedule", "X-API-Key", oneTopic).status()).isEqualTo(403);
 
         Map<String, Object> before = get("/schedule", "X-API-Key", ADMIN_KEY).json();
         List<Map<String, Object>> entries = (List<Map<String, Object>>) before.get("entries");
