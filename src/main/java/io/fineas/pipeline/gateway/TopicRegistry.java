@@ -37,6 +37,8 @@ public final class TopicRegistry {
     private static final String CREATING = "creating";
     private static final String DELETING = "deleting";
 
+    static final int MAX_PAGE = 10_000;
+
     private final MongoCollection<Document> registry;
     private final MongoDatabase data;
     private final KafkaTopicAdmin kafka;
@@ -120,7 +122,9 @@ public final class TopicRegistry {
             if (!collectionExists(topic)) {
                 data.createCollection(topic);
             }
-            data.getCollection(topic).createIndex(Indexes.ascending("segment", "kind"));
+            // the inference pages are found and sorted by this index (segment, kind, newest first)
+            data.getCollection(topic).createIndex(Indexes.compoundIndex(Indexes.ascending("segment", "kind"),
+                    Indexes.descending("created_at")));
             registry.updateOne(Filters.eq("_id", topic), Updates.set("status", ACTIVE));
         } catch (RuntimeException e) {
             LOG.error("Creating topic '{}' failed, rolling back: {}", topic, e.getMessage());
@@ -283,7 +287,8 @@ public final class TopicRegistry {
         if (!segmentExists(topic, segment)) {
             throw ApiException.notFound("segment '" + segment + "' does not exist under topic '" + topic + "'");
         }
-        int page = positive("page", pageValue, 1, Integer.MAX_VALUE);
+        // bounded: the skip of the last page (page - 1) x size stays far inside an int and a cheap query
+        int page = positive("page", pageValue, 1, MAX_PAGE);
         int size = positive("size", sizeValue, 20, 100);
         var filter = Filters.and(Filters.eq("kind", "inference"), Filters.eq("segment", segment));
         MongoCollection<Document> collection = data.getCollection(topic);

@@ -104,13 +104,28 @@ class GatewayTest extends PipelineTestSupport {
                 "X-API-Key", ADMIN_KEY).json().get("segments");
         assertThat(segments).extracting(s -> s.get("segment")).containsExactly("conditions");
 
-        // a record stored for the segment (as the RAG stage stores inferences) goes with it
-        mongo().getDatabase(dataDatabase()).getCollection(topic)
-                .insertOne(new Document("kind", "inference").append("segment", "conditions").append("text", "x"));
+        // records stored for the segment (as the RAG stage stores inferences) are paged newest first, and go with it
+        for (int i = 1; i <= 3; i++) {
+            mongo().getDatabase(dataDatabase()).getCollection(topic).insertOne(new Document("kind", "inference")
+                    .append("segment", "conditions").append("text", "x" + i)
+                    .append("created_at", "2026-11-25T10:00:0" + i + "Z"));
+        }
+        String inferences = "/topics/" + topic + "/segments/conditions/inferences";
+        assertThat((List<Map<String, Object>>) get(inferences + "?page=1&size=2", "X-API-Key", ADMIN_KEY).json()
+                .get("inferences")).extracting(m -> m.get("text")).containsExactly("x3", "x2");
+        assertThat((List<Map<String, Object>>) get(inferences + "?page=2&size=2", "X-API-Key", ADMIN_KEY).json()
+                .get("inferences")).extracting(m -> m.get("text")).containsExactly("x1");
+        assertThat(get(inferences + "?page=10000&size=100", "X-API-Key", ADMIN_KEY).json().get("inferences"))
+                .asList().isEmpty();
+        for (String bad : List.of("?page=2147483647", "?page=10001", "?page=0", "?size=101", "?page=x")) {
+            Response refused = get(inferences + bad, "X-API-Key", ADMIN_KEY);
+            assertThat(refused.status()).as(bad).isEqualTo(400);
+            assertThat(refused.json()).containsEntry("error", "invalid_request");
+        }
         Response deleted = post("/segments", Map.of("api_key", ADMIN_KEY, "topic", topic, "segment", "conditions",
                 "segment_action", "delete"));
         assertThat(deleted.status()).isEqualTo(200);
-        assertThat(deleted.json()).containsEntry("records_deleted", 1);
+        assertThat(deleted.json()).containsEntry("records_deleted", 3);
         assertThat(mongo().getDatabase(dataDatabase()).getCollection(topic).countDocuments()).isZero();
         assertThat(post("/segments", Map.of("api_key", ADMIN_KEY, "topic", topic, "segment", "conditions",
                 "segment_action", "delete")).status()).isEqualTo(404);
