@@ -8,6 +8,7 @@ import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
+import io.fineas.pipeline.util.AlertMatcher;
 import io.fineas.pipeline.util.ApiException;
 import org.bson.Document;
 
@@ -48,7 +49,7 @@ public final class Runs {
     public Map<String, Object> get(String runId, ApiKeys.Caller caller) {
         Document d = runId == null ? null : runs.find(Filters.eq("_id", runId)).first();
         String topic = d == null ? null : d.getString("topic");
-        if (d == null || !caller.canRead(topic == null || "alert".equals(topic) ? null : topic)) {
+        if (d == null || !caller.canRead(topic == null || AlertMatcher.ANY_TOPIC.equals(topic) ? null : topic)) {
             throw ApiException.notFound("no run with id '" + runId + "'");
         }
         Map<String, Object> out = new LinkedHashMap<>();

@@ -194,8 +194,7 @@ public final class TopicRegistry {
     }
 
     public boolean segmentExists(String topic, String segment) {
-        return topicExists(topic) && Names.isValid(segment)
-                && data.getCollection(topic).find(Filters.eq("_id", segmentId(segment))).first() != null;
+        return segmentGeneration(topic, segment) != null;
     }
 
     /**

@@ -94,14 +94,12 @@ public final class Ingestion {
     public Result ingest(List<String> records) {
         Map<String, Prepared> bySource = new LinkedHashMap<>();
         List<Map<String, Object>> failures = new ArrayList<>();
-        Map<String, Boolean> liveness = new java.util.HashMap<>();
+        LiveSegments liveness = live.memoized();
         int stale = 0;
         for (String raw : records) {
             try {
                 Prepared p = prepare(raw);
-                String generation = p.record.generation();
-                if (!liveness.computeIfAbsent(p.topic() + '\u0000' + p.segment() + '\u0000' + generation,
-                        k -> live.isLive(p.topic(), p.segment(), generation))) {
+                if (!liveness.isLive(p.topic(), p.segment(), p.record.generation())) {
                     stale++;
                     continue;
                 }

@@ -14,4 +14,11 @@ public interface LiveSegments {
 
     /** @param generation the generation the record was captured in; null for a record that carries none */
     boolean isLive(String topic, String segment, String generation);
+
+    /** The same answers, each asked once: for one batch or one search, where many records share a segment. */
+    default LiveSegments memoized() {
+        java.util.Map<String, Boolean> answers = new java.util.HashMap<>();
+        return (topic, segment, generation) -> answers.computeIfAbsent(
+                topic + '\u0000' + segment + '\u0000' + generation, k -> isLive(topic, segment, generation));
+    }
 }

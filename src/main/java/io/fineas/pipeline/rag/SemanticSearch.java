@@ -30,14 +30,16 @@ public final class SemanticSearch {
      */
     public List<SearchHit> hits(String query, String topic, String segment, int k) {
         List<SearchHit> found = store.search(model.embed(query).content().vector(), k * 2, topic, segment);
-        Map<String, Boolean> liveness = new java.util.HashMap<>();
+        LiveSegments liveness = live.memoized();
         List<SearchHit> out = new ArrayList<>();
         for (SearchHit h : found) {
+            if (out.size() == k) {
+                break;
+            }
             String t = (String) h.metadata().get("topic");
             String s = (String) h.metadata().get("segment");
             String g = h.metadata().get("generation") instanceof String gen ? gen : null;
-            if (t != null && s != null && liveness.computeIfAbsent(t + '\u0000' + s + '\u0000' + g,
-                    key -> live.isLive(t, s, g)) && out.size() < k) {
+            if (t != null && s != null && liveness.isLive(t, s, g)) {
                 out.add(h);
             }
         }

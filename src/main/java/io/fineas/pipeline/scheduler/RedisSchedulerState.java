@@ -43,19 +43,15 @@ public final class RedisSchedulerState implements SchedulerState, AutoCloseable 
 
     @Override
     public synchronized boolean heartbeat() {
-        SetParams expiry = SetParams.setParams().px(liveness.toMillis());
-        if (joined) {
-            redis.set(prefix + ":alive", owner, expiry);
-            return false;
-        }
-        boolean fromNothing = "OK".equals(redis.set(prefix + ":alive", owner, expiry.nx()));
-        if (fromNothing) {
+        String alive = prefix + ":alive";
+        if (!joined && "OK".equals(redis.set(alive, owner, SetParams.setParams().nx().px(liveness.toMillis())))) {
             reset();
-        } else {
-            redis.set(prefix + ":alive", owner, SetParams.setParams().px(liveness.toMillis()));
+            joined = true;
+            return true;
         }
+        redis.set(alive, owner, SetParams.setParams().px(liveness.toMillis()));
         joined = true;
-        return fromNothing;
+        return false;
     }
 
     public boolean ping() {

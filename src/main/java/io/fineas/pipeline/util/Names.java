@@ -12,7 +12,7 @@ public final class Names {
     public static final Pattern PATTERN = Pattern.compile("^[a-z][a-z0-9_-]*$");
     public static final int MAX_LENGTH = 100;
     /** Names no topic may take: {@code alert} means "any topic" in /collect, {@code null} reads as no topic. */
-    public static final java.util.Set<String> RESERVED_TOPICS = java.util.Set.of("alert", "null");
+    public static final java.util.Set<String> RESERVED_TOPICS = java.util.Set.of(AlertMatcher.ANY_TOPIC, "null");
 
     private Names() {
     }

@@ -5,8 +5,9 @@ import io.fineas.pipeline.util.StageFaults;
 
 /**
  * Which model call failures are worth another try: what langchain4j reports as retriable (429 rate limits, 5xx,
- * timeouts), up to the configured retries. An open circuit or a full bulkhead is not retried here (routes/errors/
- * llm-errors decides: a record waits while the circuit is open, a question is answered with an error).
+ * timeouts), up to the configured retries. A record (not a question) is also tried again for as long as the provider
+ * fails for everyone (its circuit open) or the pipeline's own MongoDB is unreachable: it waits, it is not
+ * dead-lettered. A question whose call the circuit refuses is answered with an error at once.
  */
 public final class LlmRetryPolicy {
 
@@ -20,12 +21,6 @@ public final class LlmRetryPolicy {
 
     /**
      * @param redelivery the number of the redelivery about to be made (1 for the first retry)
-     */
-    public boolean shouldRetry(Throwable error, Integer redelivery) {
-        return shouldRetry(error, redelivery, (Object) "a question");
-    }
-
-    /**
      * @param question the chat question being answered, null for a record: a record's tries do not run out while
      *                 the provider fails for everyone (circuit open or probing): it is tried again, with the backoff,
      *                 until a probe call gets through; meanwhile its consumer polls nothing. With LLM_RETRIES of 4 or
@@ -33,7 +28,7 @@ public final class LlmRetryPolicy {
      *                 dead-lettered for an outage.
      */
     public boolean shouldRetry(Throwable error, Integer redelivery, Object question) {
-        if (question == null && (circuit != null && circuit.isOpen() || StageFaults.isStoreUnavailable(error))) {
+        if (question == null && (circuit.isOpen() || StageFaults.isStoreUnavailable(error))) {
             // the provider down for everyone, or the pipeline's own MongoDB: the record waits
             return true;
         }
