@@ -7,6 +7,8 @@ WORKDIR /opt/pipeline
 COPY target/lib/ lib/
 COPY target/fineas-pipeline.jar fineas-pipeline.jar
 ENV PIPELINE_DATA_DIR=/var/lib/pipeline
+# the probes reach the management port from outside the container (it binds to loopback unless told)
+ENV MANAGEMENT_HOST=0.0.0.0
 VOLUME /var/lib/pipeline
 # 8080: the API (gateway, /search, /chat); 9876: health and Prometheus metrics (/observe/...)
 EXPOSE 8080 9876

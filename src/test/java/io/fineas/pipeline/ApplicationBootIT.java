@@ -37,7 +37,7 @@ class ApplicationBootIT {
                 "PIPELINE_EMBEDDED_MONGODB_PORT", Integer.toString(freePort()),
                 "GATEWAY_PORT", Integer.toString(freePort()),
                 "MANAGEMENT_PORT", Integer.toString(freePort()),
-                "PIPELINE_ADMIN_KEY", "boot-test-key",
+                "PIPELINE_ADMIN_KEY", "b00715e5f1a2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c",
                 "PIPELINE_ROLES", "gateway");
         String base = "http://127.0.0.1:" + env.get("GATEWAY_PORT");
 
@@ -112,7 +112,7 @@ class ApplicationBootIT {
     }
 
     private static HttpRequest.Builder request(String url) {
-        return HttpRequest.newBuilder(URI.create(url)).header("X-API-Key", "boot-test-key")
+        return HttpRequest.newBuilder(URI.create(url)).header("X-API-Key", "b00715e5f1a2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c")
                 .timeout(Duration.ofSeconds(30));
     }
 

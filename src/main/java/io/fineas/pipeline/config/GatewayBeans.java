@@ -1,10 +1,21 @@
 package io.fineas.pipeline.config;
 
+import java.net.URI;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+import org.apache.camel.spi.PropertiesComponent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.JedisPool;
 
 import io.fineas.pipeline.gateway.ApiKeys;
 import io.fineas.pipeline.gateway.ChatRequests;
 import io.fineas.pipeline.gateway.CollectRequests;
+import io.fineas.pipeline.gateway.RateLimits;
 import io.fineas.pipeline.gateway.Runs;
 import org.apache.camel.PropertyInject;
 import org.apache.camel.spi.Registry;
@@ -12,17 +23,65 @@ import org.apache.camel.spi.Registry;
 /** The gateway's beans (routes/gateway/): /collect's checks, run status, chat requests, the admin key. */
 public class GatewayBeans {
 
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayBeans.class);
+
     @PropertyInject("pipeline.gateway.admin-key")
     private String adminKey;
     @PropertyInject("pipeline.chat.timeout-ms")
     private long chatTimeoutMs;
+    @PropertyInject("pipeline.chat.max-waiting-per-key")
+    private int chatMaxWaitingPerKey;
+    @PropertyInject("pipeline.chat.max-waiting")
+    private int chatMaxWaiting;
 
     public void bind(SharedBeans shared) {
         Registry registry = shared.context().getRegistry();
         ApiKeys apiKeys = registry.lookupByNameAndType("apiKeys", ApiKeys.class);
-        registry.bind("collectRequests", new CollectRequests(apiKeys, shared.topics()));
+        registry.bind("collectRequests", new CollectRequests(shared.topics()));
         registry.bind("runs", new Runs(shared.system().getCollection("runs")));
-        registry.bind("chatRequests", new ChatRequests(Duration.ofMillis(chatTimeoutMs)));
+        ChatRequests chatRequests = new ChatRequests(Duration.ofMillis(chatTimeoutMs), chatMaxWaitingPerKey,
+                chatMaxWaiting);
+        registry.bind("chatRequests", chatRequests);
+        registry.bind("awaitChatAnswer", chatRequests.awaitAnswer());
         apiKeys.ensureAdminKey(adminKey);
+    }
+
+    /**
+     * The per-key budgets of /collect, /chat, /search and /keys: in Redis (every replica shares them) unless the store
+     * is "memory", or it is "auto" with no REDIS_URL set and no Redis answering. The gateway and the RAG service
+     * (/search) both take from them.
+     */
+    static RateLimits rateLimits(SharedBeans shared) throws Exception {
+        PropertiesComponent properties = shared.context().getPropertiesComponent();
+        String rateLimitStore = properties.resolveProperty("pipeline.gateway.rate-limit.store").orElseThrow();
+        String rateLimitPrefix = properties.resolveProperty("pipeline.gateway.rate-limit.prefix").orElseThrow();
+        String redisUrl = properties.resolveProperty("redis.url").orElseThrow();
+        Map<String, RateLimits.Limit> limits = new LinkedHashMap<>();
+        for (String endpoint : List.of("collect", "chat", "search", "keys")) {
+            limits.put(endpoint, RateLimits.Limit.parse(
+                    properties.resolveProperty("pipeline.gateway.rate." + endpoint + ".per-minute").orElseThrow(),
+                    properties.resolveProperty("pipeline.gateway.rate." + endpoint + ".burst").orElseThrow()));
+        }
+        if (!"memory".equalsIgnoreCase(rateLimitStore)) {
+            JedisPool pool = new JedisPool(new GenericObjectPoolConfig<>(), URI.create(redisUrl), 2000, 2000);
+            boolean configured = System.getenv("REDIS_URL") != null && !System.getenv("REDIS_URL").isBlank();
+            if ("redis".equalsIgnoreCase(rateLimitStore) || configured || answers(pool)) {
+                shared.closeOnStop(pool);
+                LOG.info("Rate limits in Redis ({}), shared by every gateway replica", rateLimitPrefix);
+                return RateLimits.redis(limits, pool, rateLimitPrefix);
+            }
+            pool.close();
+            LOG.warn("No Redis answers at {} and REDIS_URL is not set: each gateway replica keeps its own rate limits",
+                    redisUrl);
+        }
+        return RateLimits.inMemory(limits);
+    }
+
+    private static boolean answers(JedisPool pool) {
+        try (var jedis = pool.getResource()) {
+            return "PONG".equals(jedis.ping());
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 }

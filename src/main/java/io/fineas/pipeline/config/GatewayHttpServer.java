@@ -10,7 +10,13 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.CorsHandler;
+import io.vertx.ext.web.handler.TimeoutHandler;
 import org.apache.camel.CamelContext;
+import org.apache.camel.Processor;
+import org.apache.camel.component.platform.http.PlatformHttpEndpoint;
+import org.apache.camel.component.platform.http.spi.PlatformHttpConsumer;
+import org.apache.camel.component.platform.http.vertx.NonBlockingVertxPlatformHttpConsumer;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import org.apache.camel.component.platform.http.main.MainHttpServer;
 import org.apache.camel.component.platform.http.spi.PlatformHttpEngine;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpEngine;
@@ -36,17 +42,32 @@ final class GatewayHttpServer {
             public int getServerPort() {
                 return apiPort;
             }
+
+            @Override
+            public PlatformHttpConsumer createConsumer(PlatformHttpEndpoint endpoint, Processor processor) {
+                return new NonBlockingVertxPlatformHttpConsumer(endpoint, processor, getHandlers(),
+                        VertxPlatformHttpRouter.getRouterNameFromPort(getServerPort()));
+            }
         };
         engine.setCamelContext(context);
         return engine;
     }
 
-    static void customize(CamelContext context, List<String> allowedOrigins, long maxBodyBytes) {
+    static void customize(CamelContext context, List<String> allowedOrigins, long maxBodyBytes, long requestTimeoutMs) {
         MainHttpServer server = context.hasService(MainHttpServer.class);
         if (server == null || server.getRouter() == null) {
             return;
         }
         Router router = server.getRouter();
+        // every answer, JSON and HTML alike: no sniffing, no framing, no referrer, no caching of keyed answers, and a
+        // CSP that lets the pages load only what this server serves
+        router.route().order(-1001).handler(rc -> {
+            rc.response().headers().addAll(SECURITY_HEADERS);
+            rc.next();
+        });
+        // a request (its body included: a slow-drip upload) has this long to be answered; then 503 and the
+        // connection's worker is free again
+        router.route().order(-998).handler(TimeoutHandler.create(requestTimeoutMs, 503));
         if (!allowedOrigins.isEmpty()) {
             CorsHandler cors = CorsHandler.create().addOrigins(allowedOrigins)
                     .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.DELETE, HttpMethod.OPTIONS))
@@ -60,11 +81,19 @@ final class GatewayHttpServer {
                 }
             });
         }
-        // the body handler of each endpoint fails the request with 413 when the body is over camel.server.max-body-size
+        // failures Vert.x answers before or instead of a route, as the same JSON error as every other refusal: a body
+        // over camel.server.max-body-size (413), a request over its time (503), an origin not allowed (403, CORS)
         router.route().order(-999).failureHandler(rc -> {
             if (rc.statusCode() == 413) {
                 json(rc, 413, "payload_too_large", "the request body is larger than " + maxBodyBytes
                         + " bytes (GATEWAY_MAX_BODY_BYTES)");
+            } else if (rc.statusCode() == 503) {
+                json(rc, 503, "timeout", "the request was not answered within " + requestTimeoutMs
+                        + " ms (GATEWAY_REQUEST_TIMEOUT_MS)");
+            } else if (rc.statusCode() == 403 && rc.failure() != null && rc.failure().getMessage() != null
+                    && rc.failure().getMessage().startsWith("CORS")) {
+                json(rc, 403, "origin_not_allowed", "cross-origin requests from this origin are not allowed "
+                        + "(GATEWAY_CORS_ORIGINS)");
             } else {
                 rc.next();
             }
@@ -73,6 +102,15 @@ final class GatewayHttpServer {
         router.route().order(Integer.MAX_VALUE - 1).handler(rc -> json(rc, 404, "not_found", "no endpoint "
                 + rc.request().method() + " " + rc.request().path()));
     }
+
+    private static final io.vertx.core.MultiMap SECURITY_HEADERS = io.vertx.core.MultiMap.caseInsensitiveMultiMap()
+            .add("X-Content-Type-Options", "nosniff")
+            .add("X-Frame-Options", "DENY")
+            .add("Referrer-Policy", "no-referrer")
+            .add("Cache-Control", "no-store")
+            .add("Content-Security-Policy", "default-src 'self'; script-src 'self' 'unsafe-inline'; "
+                    + "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
+                    + "frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
 
     private static boolean sameOrigin(RoutingContext rc) {
         String origin = rc.request().getHeader("Origin");

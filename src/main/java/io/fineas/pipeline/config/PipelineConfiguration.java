@@ -11,6 +11,7 @@ import com.mongodb.client.MongoDatabase;
 import io.fineas.pipeline.PipelineRoles;
 import io.fineas.pipeline.gateway.ApiErrors;
 import io.fineas.pipeline.gateway.ApiKeys;
+import io.fineas.pipeline.gateway.ScopePolicy;
 import io.fineas.pipeline.gateway.TopicRegistry;
 import io.fineas.pipeline.infra.EmbeddedKafkaBroker;
 import io.fineas.pipeline.infra.EmbeddedMongoServer;
@@ -70,6 +71,8 @@ public class PipelineConfiguration implements CamelConfiguration {
     private long maxBodyBytes;
     @PropertyInject("pipeline.gateway.cors-origins")
     private String corsOrigins;
+    @PropertyInject("pipeline.gateway.request-timeout-ms")
+    private long requestTimeoutMs;
 
     @Override
     public void configure(CamelContext context) throws Exception {
@@ -92,6 +95,9 @@ public class PipelineConfiguration implements CamelConfiguration {
         }
         SharedBeans shared = shared(context);
 
+        if (pipelineRoles.roles().contains("gateway") || pipelineRoles.roles().contains("rag")) {
+            context.getRegistry().bind("rateLimits", GatewayBeans.rateLimits(shared));
+        }
         if (pipelineRoles.roles().contains("gateway")) {
             context.getInjector().newInstance(GatewayBeans.class).bind(shared);
         }
@@ -128,13 +134,19 @@ public class PipelineConfiguration implements CamelConfiguration {
                 dataTopicPrefix);
         ProcessorStatus processorStatus = new ProcessorStatus(system.getCollection("processors"), topicRegistry);
         registry.bind("topicRegistry", topicRegistry);
-        registry.bind("apiKeys", new ApiKeys(system.getCollection("api_keys"), topicRegistry::topicExists));
+        ApiKeys apiKeys = new ApiKeys(system.getCollection("api_keys"), topicRegistry::topicExists);
+        registry.bind("apiKeys", apiKeys);
+        // the one authorization step of every REST route (routes/*: policy ref anyKey, readTopic, writeTopic, admin)
+        registry.bind("anyKey", new ScopePolicy(apiKeys, ScopePolicy.Need.ANY_KEY));
+        registry.bind("readTopic", new ScopePolicy(apiKeys, ScopePolicy.Need.READ_TOPIC));
+        registry.bind("writeTopic", new ScopePolicy(apiKeys, ScopePolicy.Need.WRITE_TOPIC));
+        registry.bind("admin", new ScopePolicy(apiKeys, ScopePolicy.Need.ADMIN));
         registry.bind("apiErrors", new ApiErrors());
         registry.bind("processorStatus", processorStatus);
         registry.bind("platform-http-engine", GatewayHttpServer.engineOnPort(context, apiPort));
         // the HTTP server's router exists once the server has started
         context.addStartupListener((ctx, alreadyStarted) -> GatewayHttpServer.customize(ctx, csv(corsOrigins),
-                maxBodyBytes));
+                maxBodyBytes, requestTimeoutMs));
         return new SharedBeans(context, system, data, topicRegistry, processorStatus, Path.of(dataDir));
     }
 

@@ -39,17 +39,22 @@ public final class ApiErrors {
         if (t instanceof JsonProcessingException j) {
             return ApiException.badRequest("the request body is not valid JSON: " + jsonProblem(j));
         }
-        LOG.error("Request failed", t);
-        return new ApiException(500, "internal_error", t.getClass().getSimpleName() + ": " + t.getMessage());
+        // the exception's text stays in the log (it may hold a key, a URI or a stack of internals); the client gets a
+        // reference to find it there
+        String reference = java.util.UUID.randomUUID().toString();
+        LOG.error("Request failed (reference {})", reference, t);
+        return new ApiException(500, "internal_error", "the request failed on the server; its log has the details "
+                + "under reference " + reference);
     }
 
+    /**
+     * Where the JSON broke, never what it held: Jackson's message quotes the offending token, which may be an
+     * unquoted API key.
+     */
     private static String jsonProblem(Throwable t) {
-        if (t instanceof JsonProcessingException j) {
-            String message = j.getOriginalMessage();
-            int source = message.indexOf(" (start marker at");
-            return (source > 0 ? message.substring(0, source) : message) + (j.getLocation() == null ? ""
-                    : " (line " + j.getLocation().getLineNr() + ", column " + j.getLocation().getColumnNr() + ")");
+        if (t instanceof JsonProcessingException j && j.getLocation() != null) {
+            return "at line " + j.getLocation().getLineNr() + ", column " + j.getLocation().getColumnNr();
         }
-        return t == null ? "unreadable" : t.getMessage();
+        return "unreadable";
     }
 }

@@ -35,13 +35,32 @@ public final class ApiKeys {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final String PREFIX = "fpk_";
 
+    static final int MAX_KEY_LENGTH = 200;
+    static final int MIN_ADMIN_KEY_LENGTH = 32;
+    static final double MIN_ADMIN_KEY_BITS = 128;
+    static final int MAX_SCOPES = 50;
+    private static final String CONFIGURED = "admin (configured)";
+    private static final int MAX_CACHED = 10_000;
+
+    private record Cached(Caller caller, long until) {
+    }
+
     private final MongoCollection<Document> keys;
+    private final Map<String, Cached> recent = new java.util.concurrent.ConcurrentHashMap<>();
+    private final long cacheNanos;
 
     private final java.util.function.Predicate<String> topicExists;
 
     /** @param topicExists whether a topic exists: a scope names an existing topic or '*' */
     public ApiKeys(MongoCollection<Document> keys, java.util.function.Predicate<String> topicExists) {
+        this(keys, topicExists, java.time.Duration.ofSeconds(5));
+    }
+
+    /** @param cacheFor how long a valid key is remembered without a lookup (revocation on another gateway: at most this) */
+    public ApiKeys(MongoCollection<Document> keys, java.util.function.Predicate<String> topicExists,
+            java.time.Duration cacheFor) {
         this.keys = keys;
+        this.cacheNanos = cacheFor.toNanos();
         this.topicExists = topicExists;
         keys.createIndex(Indexes.ascending("hash"), new IndexOptions().unique(true));
     }
@@ -84,25 +103,36 @@ public final class ApiKeys {
     }
 
     /**
-     * Resolves the caller from the body's api_key field or the X-API-Key header. A missing key, a key of the
-     * wrong type or an unknown or revoked key answers 401.
+     * Resolves the caller from the key as sent, byte for byte (no unquoting, no "null": the caller reads it from the
+     * body's api_key field or the X-API-Key header, never the query string). A missing key, a key that is not one
+     * string, and an unknown or revoked key answer 401. A valid key is remembered for a few seconds (the lookup is on
+     * every request); revoking a key forgets it at once on this instance.
      */
-    public Caller authenticate(Object bodyKey, Object headerKey) {
-        Object given = bodyKey != null ? bodyKey : headerKey;
+    public Caller authenticate(Object given) {
         if (given == null || (given instanceof String s && s.isEmpty())) {
             throw ApiException.unauthorized("an API key is required: the 'api_key' field or the X-API-Key header");
         }
-        if (!(given instanceof String key)) {
-            throw ApiException.unauthorized("the API key must be a string");
+        if (!(given instanceof String key) || key.length() > MAX_KEY_LENGTH) {
+            throw ApiException.unauthorized("the API key is not valid");
         }
         String hash = hash(key);
+        Cached cached = recent.get(hash);
+        if (cached != null && cached.until > System.nanoTime()) {
+            return cached.caller;
+        }
         Document doc = keys.find(Filters.eq("hash", hash)).first();
         if (doc == null || doc.get("revoked_at") != null
                 || !MessageDigest.isEqual(hash.getBytes(StandardCharsets.US_ASCII),
                         doc.getString("hash").getBytes(StandardCharsets.US_ASCII))) {
+            recent.remove(hash);
             throw ApiException.unauthorized("the API key is not valid");
         }
-        return new Caller(doc.getString("_id"), doc.getString("name"), doc.getList("scopes", String.class));
+        Caller caller = new Caller(doc.getString("_id"), doc.getString("name"), doc.getList("scopes", String.class));
+        if (recent.size() > MAX_CACHED) {
+            recent.clear();
+        }
+        recent.put(hash, new Cached(caller, System.nanoTime() + cacheNanos));
+        return caller;
     }
 
     /** Creates a key; the plain key is in the answer once and nowhere else. */
@@ -112,9 +142,9 @@ public final class ApiKeys {
             throw ApiException.badRequest("'name' is required: a non-empty string of at most 100 characters");
         }
         Object scopesValue = request.get("scopes");
-        if (!(scopesValue instanceof List<?> list) || list.isEmpty()) {
+        if (!(scopesValue instanceof List<?> list) || list.isEmpty() || list.size() > MAX_SCOPES) {
             throw ApiException.badRequest("'scopes' is required: a non-empty array such as [\"write:news\", \"read:*\"]"
-                    + " or [\"admin\"]");
+                    + " or [\"admin\"], at most " + MAX_SCOPES + " of them");
         }
         List<String> scopes = new ArrayList<>();
         for (Object s : list) {
@@ -145,6 +175,7 @@ public final class ApiKeys {
         if (result.getMatchedCount() == 0) {
             throw ApiException.notFound("no active API key with id '" + id + "'");
         }
+        recent.values().removeIf(c -> c.caller.id().equals(id));
         return Map.of("id", id, "revoked", true);
     }
 
@@ -157,16 +188,30 @@ public final class ApiKeys {
     }
 
     /**
-     * Makes sure an admin key exists: the configured one (PIPELINE_ADMIN_KEY) replaces the stored configured key;
-     * without one, a start that finds no active admin key (the first start, or every admin key revoked) generates one
-     * and prints it once; a revoked key stays revoked.
+     * Makes sure an admin key exists. A configured key (PIPELINE_ADMIN_KEY) must be at least 32 random-looking
+     * characters, or the start is refused; it is installed once and replaces (revokes) the previously configured one;
+     * once revoked it stays revoked at every later start. Without one, a start that finds no active admin key (the
+     * first start, or every admin key revoked) generates one and prints it once.
      */
     public void ensureAdminKey(String configuredKey) {
-        if (configuredKey != null && !configuredKey.isBlank()) {
-            keys.replaceOne(Filters.eq("_id", "admin"), new Document("_id", "admin").append("name", "admin (configured)")
-                    .append("hash", hash(configuredKey)).append("scopes", List.of("admin"))
-                    .append("created_at", Instant.now().toString()), new ReplaceOptions().upsert(true));
-            LOG.info("Admin API key taken from PIPELINE_ADMIN_KEY");
+        if (configuredKey != null && !configuredKey.isEmpty()) {
+            requireStrong(configuredKey);
+            String hash = hash(configuredKey);
+            Document existing = keys.find(Filters.eq("hash", hash)).first();
+            if (existing != null) {
+                if (existing.get("revoked_at") != null) {
+                    LOG.warn("PIPELINE_ADMIN_KEY was revoked and stays revoked: set another key to have an admin key");
+                } else {
+                    LOG.info("Admin API key taken from PIPELINE_ADMIN_KEY");
+                }
+                return;
+            }
+            keys.updateMany(Filters.and(Filters.eq("name", CONFIGURED), Filters.eq("revoked_at", null)),
+                    Updates.set("revoked_at", Instant.now().toString()));
+            keys.insertOne(new Document("_id", "admin-" + hash.substring(0, 12)).append("name", CONFIGURED)
+                    .append("hash", hash).append("scopes", List.of("admin"))
+                    .append("created_at", Instant.now().toString()));
+            LOG.info("Admin API key taken from PIPELINE_ADMIN_KEY (the previously configured one is revoked)");
             return;
         }
         if (keys.find(Filters.and(Filters.eq("scopes", "admin"), Filters.eq("revoked_at", null))).first() != null) {
@@ -185,6 +230,30 @@ public final class ApiKeys {
                 + " Keep it; set PIPELINE_ADMIN_KEY yourself to choose the key instead.\n"
                 + "==========================================================================";
         System.out.println(banner);
+    }
+
+    /**
+     * An admin key from the environment must not be guessable: at least 32 characters and at least 128 bits by the
+     * Shannon estimate of its characters ({@code openssl rand -hex 32} gives about 250, "change-me" repeated about 95).
+     */
+    static void requireStrong(String key) {
+        if (key.length() < MIN_ADMIN_KEY_LENGTH || estimatedBits(key) < MIN_ADMIN_KEY_BITS) {
+            throw new IllegalStateException("PIPELINE_ADMIN_KEY is too weak: use at least " + MIN_ADMIN_KEY_LENGTH
+                    + " random characters (for example: openssl rand -hex 32), or leave it unset to have a key "
+                    + "generated and printed at the first start");
+        }
+    }
+
+    static double estimatedBits(String key) {
+        Map<Integer, Integer> counts = new java.util.HashMap<>();
+        key.codePoints().forEach(c -> counts.merge(c, 1, Integer::sum));
+        int n = key.codePointCount(0, key.length());
+        double perChar = 0;
+        for (int c : counts.values()) {
+            double p = (double) c / n;
+            perChar -= p * Math.log(p) / Math.log(2);
+        }
+        return perChar * n;
     }
 
     private static Map<String, Object> describe(String id, String name, List<String> scopes) {

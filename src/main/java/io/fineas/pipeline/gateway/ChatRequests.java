@@ -6,27 +6,59 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.fineas.pipeline.util.ApiException;
+import org.apache.camel.AsyncCallback;
+import org.apache.camel.AsyncProcessor;
+import org.apache.camel.Exchange;
+import org.apache.camel.support.AsyncProcessorSupport;
 
 /**
  * Request-reply over Kafka for POST /chat: each question gets a correlation id and waits here; this gateway instance
  * reads every reply (its own consumer group) and completes only the questions it is waiting for, so several gateway
- * instances each get their own answers. No answer in time: 504.
+ * instances each get their own answers. A question waits without a thread ({@link #awaitAnswer()} is asynchronous:
+ * the HTTP worker is free while the model works). At most so many questions wait per key (429) and in all (503);
+ * no answer in time: 504.
  */
 public final class ChatRequests {
 
-    private final Map<String, CompletableFuture<Map<String, Object>>> pending = new ConcurrentHashMap<>();
-    private final Duration timeout;
-
-    public ChatRequests(Duration timeout) {
-        this.timeout = timeout;
+    private record Pending(String callerId, CompletableFuture<Map<String, Object>> reply, long deadlineNanos) {
     }
 
+    private final Map<String, Pending> pending = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> waitingPerKey = new ConcurrentHashMap<>();
+    private final Duration timeout;
+    private final int maxPerKey;
+    private final int maxWaiting;
+
+    public ChatRequests(Duration timeout, int maxPerKey, int maxWaiting) {
+        this.timeout = timeout;
+        this.maxPerKey = maxPerKey;
+        this.maxWaiting = maxWaiting;
+    }
+
+    /** The question as it goes to the chat service; refused when too many of this key's or all questions wait. */
     public Map<String, Object> request(Map<String, Object> body, ApiKeys.Caller caller) {
+        // a question whose publish failed never reached awaitAnswer: it stops counting once its time is up
+        long now = System.nanoTime();
+        pending.forEach((id, p) -> {
+            if (p.deadlineNanos() - now < 0 && !p.reply().isDone()) {
+                forget(id);
+            }
+        });
+        if (pending.size() >= maxWaiting) {
+            throw new ApiException(503, "busy", "too many questions are waiting for an answer; try again shortly",
+                    Duration.ofSeconds(5));
+        }
+        AtomicInteger mine = waitingPerKey.computeIfAbsent(caller.id(), k -> new AtomicInteger());
+        if (mine.incrementAndGet() > maxPerKey) {
+            release(caller.id());
+            throw new ApiException(429, "too_many_questions", "this API key has " + maxPerKey
+                    + " questions waiting for an answer already (CHAT_MAX_WAITING_PER_KEY)", Duration.ofSeconds(5));
+        }
         Map<String, Object> request = new LinkedHashMap<>();
         String id = UUID.randomUUID().toString();
         request.put("correlation_id", id);
@@ -34,39 +66,80 @@ public final class ChatRequests {
         request.put("topic", body.get("topic"));
         request.put("segment", body.get("segment"));
         request.put("session_id", body.get("session_id") == null ? null : caller.id() + ":" + body.get("session_id"));
-        pending.put(id, new CompletableFuture<>());
+        pending.put(id, new Pending(caller.id(), new CompletableFuture<>(), now + timeout.toNanos() * 2));
         return request;
     }
 
-    public Map<String, Object> await(Map<String, Object> request) {
-        String id = (String) request.get("correlation_id");
-        CompletableFuture<Map<String, Object>> future = pending.get(id);
-        try {
-            Map<String, Object> reply = future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            if (reply.get("error") != null) {
-                throw new ApiException(503, String.valueOf(reply.get("error")), String.valueOf(reply.get("detail")));
+    /**
+     * The step that waits for the answer of the question in the variable {@code request} and puts it in the body
+     * (or the 503/504 refusal in the exchange), without holding a thread.
+     */
+    public AsyncProcessor awaitAnswer() {
+        return new AsyncProcessorSupport() {
+            @Override
+            public boolean process(Exchange exchange, AsyncCallback callback) {
+                @SuppressWarnings("unchecked")
+                String id = (String) exchange.getVariable("request", Map.class).get("correlation_id");
+                Pending waiting = pending.get(id);
+                if (waiting == null) {
+                    exchange.setException(new IllegalStateException("no question waits with id " + id));
+                    callback.done(true);
+                    return true;
+                }
+                waiting.reply().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((reply, error) -> {
+                    forget(id);
+                    if (error != null) {
+                        exchange.setException(error instanceof TimeoutException
+                                ? new ApiException(504, "timeout", "no answer within " + timeout.toSeconds()
+                                        + " s; the chat service may be busy or down")
+                                : error);
+                    } else if (reply.get("error") != null) {
+                        // the chat service's reason is in its log, not in the answer
+                        exchange.setException(new ApiException(503, "llm_unavailable", "the language model cannot "
+                                + "be reached now; try again later", Duration.ofSeconds(30)));
+                    } else {
+                        Map<String, Object> answer = new LinkedHashMap<>(reply);
+                        answer.remove("correlation_id");
+                        exchange.getMessage().setBody(answer);
+                    }
+                    callback.done(false);
+                });
+                return false;
             }
-            Map<String, Object> answer = new LinkedHashMap<>(reply);
-            answer.remove("correlation_id");
-            return answer;
-        } catch (TimeoutException e) {
-            throw new ApiException(504, "timeout", "no answer within " + timeout.toSeconds()
-                    + " s; the chat service may be busy or down");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ApiException(503, "interrupted", "the gateway is shutting down");
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
-        } finally {
-            pending.remove(id);
-        }
+        };
     }
 
     /** A reply from the chat service; replies for other gateway instances are ignored. */
     public void complete(Map<String, Object> reply) {
-        CompletableFuture<Map<String, Object>> future = pending.get(String.valueOf(reply.get("correlation_id")));
-        if (future != null) {
-            future.complete(reply);
+        Pending waiting = pending.get(String.valueOf(reply.get("correlation_id")));
+        if (waiting != null) {
+            waiting.reply().complete(reply);
+        }
+    }
+
+    /** Questions waiting for an answer on this instance. */
+    public int waiting() {
+        return pending.size();
+    }
+
+    /** A question that could not be sent: it waits no more. */
+    public void abandon(Map<String, Object> request) {
+        if (request != null) {
+            forget(String.valueOf(request.get("correlation_id")));
+        }
+    }
+
+    private void forget(String id) {
+        Pending gone = pending.remove(id);
+        if (gone != null) {
+            release(gone.callerId());
+        }
+    }
+
+    private void release(String callerId) {
+        AtomicInteger count = waitingPerKey.get(callerId);
+        if (count != null && count.decrementAndGet() <= 0) {
+            waitingPerKey.remove(callerId, count);
         }
     }
 }

@@ -11,11 +11,23 @@ public class ApiException extends RuntimeException {
 
     private final int status;
     private final String error;
+    private final java.time.Duration retryAfter;
 
     public ApiException(int status, String error, String detail) {
+        this(status, error, detail, null);
+    }
+
+    /** @param retryAfter when the client may try again (the Retry-After header of a 429 or 503), or null */
+    public ApiException(int status, String error, String detail, java.time.Duration retryAfter) {
         super(detail);
         this.status = status;
         this.error = error;
+        this.retryAfter = retryAfter;
+    }
+
+    /** Whole seconds, at least 1, for the Retry-After header; null when the refusal names no time. */
+    public Long getRetryAfterSeconds() {
+        return retryAfter == null ? null : Math.max(1, (retryAfter.toMillis() + 999) / 1000);
     }
 
     public static ApiException badRequest(String detail) {

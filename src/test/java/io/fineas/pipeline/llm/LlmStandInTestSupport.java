@@ -149,10 +149,12 @@ abstract class LlmStandInTestSupport extends PipelineTestSupport {
         assertThat(body).containsEntry("model", expectedModel());
         List<Map<String, Object>> messages = messages(body);
         assertThat(messages).extracting(m -> m.get("role")).containsExactly("system", "user");
-        assertThat((String) messages.get(0).get("content")).contains("data, not instructions");
-        String user = (String) messages.get(1).get("content");
-        assertThat(user).contains("Task:").contains("<context>").contains("ACME raised its dividend")
+        // the record in the server's context (the system message), the task in the user message, apart
+        String system = (String) messages.get(0).get("content");
+        assertThat(system).contains("data, not instructions").contains("<context>").contains("ACME raised its dividend")
                 .contains("http://x/filing-7");
+        String user = (String) messages.get(1).get("content");
+        assertThat(user).startsWith("Task:").doesNotContain("<context>").doesNotContain("ACME raised its dividend");
         assertThat(received.toString()).doesNotContain(ADMIN_KEY);
     }
 }

@@ -34,7 +34,7 @@ import static org.awaitility.Awaitility.await;
  */
 public final class PipelineProcess implements AutoCloseable {
 
-    public static final String ADMIN_KEY = "crash-test-admin-key";
+    public static final String ADMIN_KEY = "c7a4e1d8b5f2a9c6e3d0b7f4a1c8e5d2b9f6a3c0e7d4b1f8a5c2e9d6b3f0a7c4";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Map<String, String> env = new LinkedHashMap<>();

@@ -45,7 +45,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 public abstract class PipelineTestSupport extends CamelMainTestSupport {
 
-    protected static final String ADMIN_KEY = "test-admin-key";
+    /** A configured admin key must be strong (ApiKeys.requireStrong): 64 hex characters. */
+    protected static final String ADMIN_KEY = "5e0c1f9a7b2d4e6f8a1c3b5d7e9f0a2b4c6d8e0f1a3b5c7d9e1f2a4b6c8d0e1f";
     protected static final ObjectMapper JSON = new ObjectMapper();
     private static final AtomicInteger COUNTER = new AtomicInteger();
 
@@ -137,6 +138,12 @@ public abstract class PipelineTestSupport extends CamelMainTestSupport {
         p.put("pipeline.data-dir", dataDir().toString());
         p.put("pipeline.kafka.partitions", "1");
         p.put("pipeline.gateway.admin-key", ADMIN_KEY);
+        // this class's own buckets (Redis outlives a test run), and budgets no ordinary test reaches
+        p.put("pipeline.gateway.rate-limit.prefix", "test-ratelimit:" + ids().suffix());
+        for (String endpoint : List.of("collect", "chat", "search", "keys")) {
+            p.put("pipeline.gateway.rate." + endpoint + ".per-minute", "100000");
+            p.put("pipeline.gateway.rate." + endpoint + ".burst", "10000");
+        }
         p.put("camel.server.port", Integer.toString(ids().port()));
         p.put("camel.server.host", "127.0.0.1");
         p.put("camel.management.port", Integer.toString(ids().managementPort()));

@@ -9,6 +9,7 @@ import java.util.regex.Pattern;
 import dev.langchain4j.data.embedding.Embedding;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
+import dev.langchain4j.data.message.SystemMessage;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.chat.ChatModel;
@@ -18,7 +19,7 @@ import dev.langchain4j.model.embedding.EmbeddingModel;
 
 /**
  * The offline default "LLM": an extractive model. It writes nothing of its own: from the numbered context passages
- * of the prompt it selects the sentences closest in meaning to the question (embedding similarity with the
+ * of the system message (the server's; never from the user's message, see {@link Prompts}) it selects the sentences closest in meaning to the question (embedding similarity with the
  * in-process MiniLM model), or for an analysis task the sentences most central to the passages, and answers with
  * them, each followed by the citation [n] of its passage. A real, honest baseline: every word of an answer is in the
  * stored data.
@@ -44,10 +45,16 @@ public final class ExtractiveChatModel implements ChatModel {
 
     @Override
     public ChatResponse doChat(ChatRequest request) {
-        String prompt = lastUserText(request.messages());
-        String question = between(prompt, "Question:", "<context>");
-        String task = between(prompt, "Task:", "<context>");
-        String context = between(prompt, "<context>", "</context>");
+        // the context only from the server's own message (the system message); the user's message is the question or
+        // the task, whatever it holds
+        String user = lastUserText(request.messages()).strip();
+        boolean isTask = user.startsWith("Task:");
+        String question = isTask ? null : user;
+        String task = isTask ? user : null;
+        // the server's block is the system message's last (its rules name the tags before it)
+        String system = systemText(request.messages());
+        int block = system.lastIndexOf(Prompts.CONTEXT_START);
+        String context = block < 0 ? null : between(system.substring(block), Prompts.CONTEXT_START, Prompts.CONTEXT_END);
         List<Sentence> sentences = sentences(context == null ? "" : context);
         String answer;
         if (sentences.isEmpty()) {
@@ -86,6 +93,15 @@ public final class ExtractiveChatModel implements ChatModel {
         for (int i = messages.size() - 1; i >= 0; i--) {
             if (messages.get(i) instanceof UserMessage u) {
                 return u.singleText();
+            }
+        }
+        return "";
+    }
+
+    private static String systemText(List<ChatMessage> messages) {
+        for (ChatMessage m : messages) {
+            if (m instanceof SystemMessage s) {
+                return s.text();
             }
         }
         return "";

@@ -1,0 +1,110 @@
+package io.fineas.pipeline.gateway;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+import io.fineas.pipeline.util.ApiException;
+import io.github.bucket4j.Bucket;
+import io.github.bucket4j.BucketConfiguration;
+import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
+import io.github.bucket4j.distributed.proxy.ProxyManager;
+import io.github.bucket4j.redis.jedis.Bucket4jJedis;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.util.Pool;
+
+/**
+ * Per-key request budgets of the gateway (Bucket4j token buckets): each limited endpoint ({@code collect},
+ * {@code chat}, {@code search}, {@code keys}) gives every API key a bucket of {@code burst} requests that refills at
+ * {@code perMinute}. Over budget: 429 with Retry-After. In Redis when there is one (every gateway replica shares the
+ * buckets; a bucket expires once full again), else in this process.
+ */
+public final class RateLimits {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RateLimits.class);
+
+    /** A budget: at most {@code burst} at once, refilled at {@code perMinute}. */
+    public record Limit(long perMinute, long burst) {
+
+        public static Limit parse(String perMinute, String burst) {
+            return new Limit(Long.parseLong(perMinute.strip()), Long.parseLong(burst.strip()));
+        }
+
+        Bucket localBucket() {
+            return Bucket.builder()
+                    .addLimit(limit -> limit.capacity(burst).refillGreedy(perMinute, Duration.ofMinutes(1)))
+                    .build();
+        }
+
+        BucketConfiguration configuration() {
+            return BucketConfiguration.builder()
+                    .addLimit(limit -> limit.capacity(burst).refillGreedy(perMinute, Duration.ofMinutes(1)))
+                    .build();
+        }
+    }
+
+    private final Map<String, Limit> limits;
+    private final Function<String, Bucket> buckets;
+    private final String prefix;
+    /** Redis buckets fall back to these while Redis does not answer (the limit holds per replica meanwhile). */
+    private final RateLimits fallback;
+
+    private RateLimits(Map<String, Limit> limits, String prefix, Function<String, Bucket> buckets,
+            RateLimits fallback) {
+        this.limits = Map.copyOf(limits);
+        this.prefix = prefix;
+        this.buckets = buckets;
+        this.fallback = fallback;
+    }
+
+    /** Buckets in this process (one gateway replica, or no Redis). */
+    public static RateLimits inMemory(Map<String, Limit> limits) {
+        Map<String, Bucket> local = new ConcurrentHashMap<>();
+        return new RateLimits(limits, "", key -> local.computeIfAbsent(key,
+                k -> limits.get(k.substring(0, k.indexOf(':'))).localBucket()), null);
+    }
+
+    /** Buckets in Redis under {@code prefix}, shared by every gateway replica. */
+    public static RateLimits redis(Map<String, Limit> limits, Pool<Jedis> pool, String prefix) {
+        ProxyManager<byte[]> proxy = Bucket4jJedis.casBasedBuilder(pool)
+                .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(
+                        Duration.ofSeconds(10)))
+                .build();
+        return new RateLimits(limits, prefix, key -> proxy.builder().build(
+                (prefix + ":" + key).getBytes(StandardCharsets.UTF_8),
+                () -> limits.get(key.substring(0, key.indexOf(':'))).configuration()), inMemory(limits));
+    }
+
+    /** Takes one request of the caller's budget for the endpoint, or refuses it with 429 and when to come back. */
+    public void take(String endpoint, ApiKeys.Caller caller) {
+        Limit limit = limits.get(endpoint);
+        if (limit == null) {
+            throw new IllegalArgumentException("no rate limit named " + endpoint);
+        }
+        ConsumptionProbe probe;
+        try {
+            probe = buckets.apply(endpoint + ":" + caller.id()).tryConsumeAndReturnRemaining(1);
+        } catch (redis.clients.jedis.exceptions.JedisException redisDown) {
+            LOG.warn("Rate limits in this process while Redis does not answer: {}", redisDown.toString());
+            fallback.take(endpoint, caller);
+            return;
+        }
+        if (!probe.isConsumed()) {
+            throw new ApiException(429, "rate_limited", "this API key made more than " + limit.burst()
+                    + " requests at once or " + limit.perMinute() + " a minute to /" + endpoint
+                    + " (GATEWAY_RATE_" + endpoint.toUpperCase(java.util.Locale.ROOT) + "_PER_MINUTE)",
+                    Duration.ofNanos(probe.getNanosToWaitForRefill()));
+        }
+    }
+
+    Map<String, Limit> limits() {
+        return limits;
+    }
+
+    String prefix() {
+        return prefix;
+    }
+}

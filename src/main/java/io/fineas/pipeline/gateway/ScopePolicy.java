@@ -1,0 +1,142 @@
+package io.fineas.pipeline.gateway;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import io.fineas.pipeline.util.AlertMatcher;
+import io.fineas.pipeline.util.ApiException;
+import org.apache.camel.AsyncCallback;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.NamedNode;
+import org.apache.camel.Processor;
+import org.apache.camel.Route;
+import org.apache.camel.spi.Policy;
+import org.apache.camel.support.AsyncProcessorConverterHelper;
+import org.apache.camel.support.processor.DelegateAsyncProcessor;
+
+/**
+ * The one authorization step of the HTTP API: every REST route wraps its work in a {@code policy} bound as
+ * {@code anyKey}, {@code readTopic}, {@code writeTopic} or {@code admin}, so no route can forget to check, and every
+ * route checks the same way. It reads the key as sent (the body's {@code api_key} when the body has one, else the
+ * {@code X-API-Key} header; a key in the query string is refused, it would land in access logs), resolves the caller,
+ * checks the scope against the topic the request names (the body's {@code topic}; for a request without a body, the
+ * {@code {topic}} of its path; no topic means every topic) and leaves the caller in the variable {@code caller}.
+ * A /collect body (a list of entries) is checked entry by entry, each with its own key or the header's.
+ */
+public final class ScopePolicy implements Policy {
+
+    public static final String CALLER = "caller";
+    private static final String HEADER = "X-API-Key";
+
+    /** What a route needs of its caller. */
+    public enum Need {
+        /** any valid key; the route filters what it answers by the caller's topics */
+        ANY_KEY,
+        READ_TOPIC,
+        WRITE_TOPIC,
+        ADMIN
+    }
+
+    private final ApiKeys keys;
+    private final Need need;
+
+    public ScopePolicy(ApiKeys keys, Need need) {
+        this.keys = keys;
+        this.need = need;
+    }
+
+    @Override
+    public void beforeWrap(Route route, NamedNode definition) {
+        // nothing to adjust in the route
+    }
+
+    @Override
+    public Processor wrap(Route route, Processor processor) {
+        return new DelegateAsyncProcessor(AsyncProcessorConverterHelper.convert(processor)) {
+            @Override
+            public boolean process(Exchange exchange, AsyncCallback callback) {
+                try {
+                    exchange.setVariable(CALLER, check(exchange.getMessage()));
+                } catch (RuntimeException refused) {
+                    exchange.setException(refused);
+                    callback.done(true);
+                    return true;
+                }
+                return super.process(exchange, callback);
+            }
+
+            @Override
+            public String toString() {
+                return "ScopePolicy[" + need + "]";
+            }
+        };
+    }
+
+    /** The caller of the request, if it may do what the route does; else the refusal (400, 401 or 403). */
+    public ApiKeys.Caller check(Message message) {
+        refuseKeyInQuery(message.getHeader(Exchange.HTTP_QUERY, String.class));
+        Object headerKey = message.getHeader(HEADER);
+        Object body = message.getBody();
+        if (body instanceof List<?> entries) {
+            ApiKeys.Caller first = null;
+            for (Object entry : entries) {
+                Map<?, ?> fields = entry instanceof Map<?, ?> m ? m : Map.of();
+                ApiKeys.Caller caller = keys.authenticate(fields.containsKey("api_key") ? fields.get("api_key")
+                        : headerKey);
+                Object topic = fields.get("topic");
+                authorize(caller, AlertMatcher.ANY_TOPIC.equals(topic) ? "*" : topic);
+                first = first == null ? caller : first;
+            }
+            if (first == null) {
+                throw ApiException.unauthorized("an API key is required: the 'api_key' field or the X-API-Key header");
+            }
+            return first;
+        }
+        if (body instanceof Map<?, ?> fields) {
+            ApiKeys.Caller caller = keys.authenticate(fields.containsKey("api_key") ? fields.get("api_key")
+                    : headerKey);
+            authorize(caller, fields.get("topic"));
+            return caller;
+        }
+        ApiKeys.Caller caller = keys.authenticate(headerKey);
+        authorize(caller, message.getHeader("topic"));
+        return caller;
+    }
+
+    private void authorize(ApiKeys.Caller caller, Object topicValue) {
+        if (topicValue != null && !(topicValue instanceof String)) {
+            throw ApiException.badRequest("'topic' must be one string");
+        }
+        String topic = (String) topicValue;
+        switch (need) {
+            case ADMIN -> keys.requireAdmin(caller);
+            case WRITE_TOPIC -> keys.requireWrite(caller, topic);
+            case READ_TOPIC -> keys.requireRead(caller, topic);
+            case ANY_KEY -> {
+                // the route answers only what the caller's scopes cover
+            }
+            default -> throw new IllegalStateException(need.name());
+        }
+    }
+
+    private static void refuseKeyInQuery(String query) {
+        if (query == null || query.isEmpty()) {
+            return;
+        }
+        for (String pair : query.split("&")) {
+            String name;
+            try {
+                name = java.net.URLDecoder.decode(pair.split("=", 2)[0], java.nio.charset.StandardCharsets.UTF_8)
+                        .toLowerCase(Locale.ROOT);
+            } catch (IllegalArgumentException malformed) {
+                throw ApiException.badRequest("the query string is not valid URL encoding");
+            }
+            if (name.equals("x-api-key") || name.equals("api_key") || name.equals("apikey")) {
+                throw ApiException.badRequest("API keys are not accepted in the query string (it lands in access "
+                        + "logs): send the X-API-Key header or the body's api_key field");
+            }
+        }
+    }
+}
