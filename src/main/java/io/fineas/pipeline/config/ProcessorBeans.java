@@ -3,6 +3,7 @@ package io.fineas.pipeline.config;
 import java.nio.file.Path;
 import java.time.Duration;
 
+import io.fineas.pipeline.processors.CaptureGuard;
 import io.fineas.pipeline.processors.CaptureLedger;
 import io.fineas.pipeline.processors.CaptureRetryPolicy;
 import io.fineas.pipeline.processors.ProcessorCatalog;
@@ -57,6 +58,8 @@ public class ProcessorBeans {
         for (ProcessorConfig c : catalog.configs()) {
             registry.bind("processor-" + c.id() + "-workers", context.getExecutorServiceManager()
                     .newFixedThreadPool(this, "processor-" + c.id(), c.workers()));
+            // its own HTTP client: what its captures may reach (addresses, redirects), how much and how long
+            registry.bind("processor-" + c.id() + "-http", CaptureGuard.configurer(c, c.workers()));
             status.ready(c);
             if (!shared.topics().segmentExists(c.topic(), c.segment())) {
                 String reason = ProcessorStatus.missing(c.topic(), c.segment());

@@ -26,6 +26,11 @@ public final class CaptureRetryPolicy {
             return false;
         }
         for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof CaptureGuard.CaptureRefusedException || t instanceof CaptureGuard.RefusedHost
+                    || t.getMessage() != null && t.getMessage().startsWith("capture refused")) {
+                // the processor's rules refuse it (address, redirect, size, deadline): it would be refused again
+                return false;
+            }
             if (t instanceof HttpOperationFailedException http) {
                 return http.getStatusCode() >= 500 || http.getStatusCode() == 429;
             }

@@ -130,6 +130,7 @@ public final class ProcessorCatalog {
         List<Map<String, Object>> items = dataList(inside(file.getParent(), dataList, "data_list"));
         String url = null;
         Map<String, String> headers = Map.of();
+        CaptureGuard.Rules guard = CaptureGuard.Rules.defaults();
         Path root = null;
         if (kind.equals("file")) {
             root = inside(file.getParent(), source.get("root") == null ? "." : String.valueOf(source.get("root")),
@@ -145,6 +146,7 @@ public final class ProcessorCatalog {
             }
             url = u;
             headers = headers(source.get("headers"));
+            guard = guard(source);
             List<String> variables = new ArrayList<>();
             Matcher m = PLACEHOLDER.matcher(url);
             while (m.find()) {
@@ -177,7 +179,46 @@ public final class ProcessorCatalog {
         return new ProcessorConfig(id, file, topic, segment, kind, url, headers, root, items,
                 wholeNumber(doc, "batch_size", defaultBatchSize, 1, "a positive whole number"),
                 wholeNumber(doc, "workers", defaultWorkers, 1, "a positive whole number"),
-                wholeNumber(doc, "retries", defaultRetries, 0, "a whole number >= 0"), rateLimit, ratePeriodMs);
+                wholeNumber(doc, "retries", defaultRetries, 0, "a whole number >= 0"), rateLimit, ratePeriodMs, guard);
+    }
+
+    /**
+     * source.allow_private_network (default false), source.redirect_hosts (default none: same origin only),
+     * source.max_response_bytes (default 10 MiB), source.deadline_ms (default 60 s): see CaptureGuard.
+     */
+    private static CaptureGuard.Rules guard(Map<?, ?> source) {
+        Object allow = source.get("allow_private_network");
+        if (allow != null && !(allow instanceof Boolean)) {
+            throw new IllegalArgumentException("source.allow_private_network must be true or false");
+        }
+        Set<String> hosts = new java.util.HashSet<>();
+        Object listed = source.get("redirect_hosts");
+        if (listed != null) {
+            if (!(listed instanceof List<?> list)) {
+                throw new IllegalArgumentException("source.redirect_hosts must be a list of host names");
+            }
+            for (Object h : list) {
+                if (!(h instanceof String host) || !host.matches("^[A-Za-z0-9.-]{1,253}$")) {
+                    throw new IllegalArgumentException("source.redirect_hosts: '" + h + "' is not a host name");
+                }
+                hosts.add(host.toLowerCase(java.util.Locale.ROOT));
+            }
+        }
+        long maxBytes = positive(source, "max_response_bytes", CaptureGuard.Rules.DEFAULT_MAX_RESPONSE_BYTES);
+        long deadlineMs = positive(source, "deadline_ms", CaptureGuard.Rules.DEFAULT_DEADLINE.toMillis());
+        return new CaptureGuard.Rules(Boolean.TRUE.equals(allow), Set.copyOf(hosts), maxBytes,
+                java.time.Duration.ofMillis(deadlineMs));
+    }
+
+    private static long positive(Map<?, ?> source, String name, long fallback) {
+        Object value = source.get(name);
+        if (value == null) {
+            return fallback;
+        }
+        if (!(value instanceof Number n) || n.longValue() < 1 || n.doubleValue() != n.longValue()) {
+            throw new IllegalArgumentException("source." + name + " must be a positive whole number");
+        }
+        return n.longValue();
     }
 
     /**

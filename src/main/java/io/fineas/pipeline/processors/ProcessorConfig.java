@@ -14,10 +14,11 @@ import java.util.Map;
  *                    to the source only, never into the records
  * @param root        file: the folder the items' "path" values are relative to
  * @param rateLimit   at most this many captures started per {@code ratePeriodMs} (a source's rate limit); 0 = none
+ * @param guard       http and rss: what the captures may reach and how much (CaptureGuard)
  */
 public record ProcessorConfig(String id, Path file, String topic, String segment, String kind, String urlTemplate,
         Map<String, String> headers, Path root, List<Map<String, Object>> items, int batchSize, int workers, int retries,
-        int rateLimit, long ratePeriodMs) {
+        int rateLimit, long ratePeriodMs, CaptureGuard.Rules guard) {
 
     public static final List<String> KINDS = List.of("http", "rss", "file");
 }

@@ -52,7 +52,7 @@ class ProcessorBenchmark extends PipelineTestSupport {
                 for (String run : List.of("warmup", "measured")) {
                     Files.writeString(folder.resolve(run + ".yaml"), "topic: bench-" + ids().suffix() + "\nsegment: "
                             + run + "\ndata_list: items.data.json\nbatch_size: " + ITEMS + "\nworkers: " + WORKERS
-                            + "\nsource:\n  kind: http\n  url: \"" + source.baseUrl() + "/slow/{id}\"\n");
+                            + "\nsource:\n  kind: http\n  url: \"" + source.baseUrl() + "/slow/{id}\"\n  allow_private_network: true\n");
                 }
                 Files.writeString(folder.resolve("items.data.json"),
                         toJson(IntStream.range(0, ITEMS).mapToObj(i -> Map.of("id", i)).toList()));

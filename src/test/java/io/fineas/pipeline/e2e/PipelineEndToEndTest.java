@@ -67,7 +67,7 @@ class PipelineEndToEndTest extends PipelineTestSupport {
                 folder = Files.createTempDirectory("e2e-processors");
                 Files.writeString(folder.resolve("market-notes.yaml"), "topic: " + topic() + "\nsegment: markets\n"
                         + "data_list: market-notes.data.json\nsource:\n  kind: http\n  url: \"" + source.baseUrl()
-                        + "/doc/{name}\"\n");
+                        + "/doc/{name}\"\n  allow_private_network: true\n");
                 Files.writeString(folder.resolve("market-notes.data.json"),
                         "[{\"name\": \"lithium\"}, {\"name\": \"shipping\"}, {\"name\": \"coffee\"}]");
             } catch (IOException e) {

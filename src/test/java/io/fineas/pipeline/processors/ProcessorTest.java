@@ -76,23 +76,23 @@ class ProcessorTest extends PipelineTestSupport {
             String base = source().baseUrl();
             String t = topic();
             write("quotes.yaml", "topic: " + t + "\nsegment: quotes\ndata_list: quotes.data.json\n"
-                    + "source:\n  kind: http\n  url: \"" + base + "/json/{id}\"\nbatch_size: 25\nworkers: 4\n");
+                    + "source:\n  kind: http\n  url: \"" + base + "/json/{id}\"\n  allow_private_network: true\nbatch_size: 25\nworkers: 4\n");
             write("quotes.data.json", toJson(IntStream.range(0, 200).mapToObj(i -> Map.of("id", "q" + i)).toList()));
             // the design's JSON shape loads as it is (plus a source)
             write("feeds.json", "{\"topic\": \"" + t + "\", \"segment\": \"news\", \"data_list\": \"feeds.data.json\","
-                    + " \"source\": {\"kind\": \"rss\", \"url\": \"" + base + "/rss/{ticker}\"}}");
+                    + " \"source\": {\"kind\": \"rss\", \"url\": \"" + base + "/rss/{ticker}\", \"allow_private_network\": true}}");
             write("feeds.data.json", "[{\"ticker\": \"AAPL\"}, {\"ticker\": \"MSFT\"}]");
             write("limited.yaml", "topic: " + t + "\nsegment: limited\ndata_list: limited.data.json\nworkers: 4\n"
                     + "rate_limit: {requests: 4, per_seconds: 1}\n"
-                    + "source:\n  kind: http\n  url: \"" + base + "/json/limited-{n}\"\n");
+                    + "source:\n  kind: http\n  url: \"" + base + "/json/limited-{n}\"\n  allow_private_network: true\n");
             write("limited.data.json", toJson(IntStream.range(0, 10).mapToObj(i -> Map.of("n", i)).toList()));
             write("bad-limit.yaml", "topic: " + t + "\nsegment: x\ndata_list: notes.data.json\n"
                     + "rate_limit: {requests: 0}\nsource:\n  kind: file\n  root: notes\n");
             write("filings.yaml", "topic: " + t + "\nsegment: filings\ndata_list: filings.data.json\n"
-                    + "source:\n  kind: rss\n  url: \"" + base + "/atom/{ticker}\"\n");
+                    + "source:\n  kind: rss\n  url: \"" + base + "/atom/{ticker}\"\n  allow_private_network: true\n");
             write("filings.data.json", "[{\"ticker\": \"NVDA\"}]");
             write("flaky.yaml", "topic: " + t + "\nsegment: flaky\ndata_list: flaky.data.json\nretries: 1\n"
-                    + "source:\n  kind: http\n  url: \"" + base + "/flaky/{n}\"\n");
+                    + "source:\n  kind: http\n  url: \"" + base + "/flaky/{n}\"\n  allow_private_network: true\n");
             write("flaky.data.json", toJson(IntStream.range(0, 10).mapToObj(i -> Map.of("n", i)).toList()));
             Files.createDirectories(folder.resolve("notes"));
             Files.writeString(folder.resolve("notes/a.txt"), "Note A about margins.");
@@ -107,11 +107,11 @@ class ProcessorTest extends PipelineTestSupport {
                     + "source:\n  kind: file\n  root: stable\n");
             write("stable.data.json", "[{\"path\": \"s.txt\"}]");
             write("private.yaml", "topic: " + t + "\nsegment: private\ndata_list: private.data.json\n"
-                    + "source:\n  kind: http\n  url: \"" + base + "/private/{id}\"\n"
+                    + "source:\n  kind: http\n  url: \"" + base + "/private/{id}\"\n  allow_private_network: true\n"
                     + "  headers:\n    X-Api-Key: \"{{test.private-source-key}}\"\n");
             write("private.data.json", "[{\"id\": \"p1\"}, {\"id\": \"p2\"}]");
             write("unset-secret.yaml", "topic: " + t + "\nsegment: x\ndata_list: private.data.json\n"
-                    + "source:\n  kind: http\n  url: \"" + base + "/private/{id}\"\n"
+                    + "source:\n  kind: http\n  url: \"" + base + "/private/{id}\"\n  allow_private_network: true\n"
                     + "  headers:\n    Authorization: \"Bearer {{env:FINEAS_TEST_UNSET_TOKEN}}\"\n");
             Files.createDirectories(folder.resolve("library/reports/2026"));
             Files.createDirectories(folder.resolve("library/broken"));
@@ -127,11 +127,26 @@ class ProcessorTest extends PipelineTestSupport {
                     + "source:\n  kind: file\n  root: notes\n");
             write("orphan.yaml", "topic: nowhere-" + ids().suffix() + "\nsegment: lost\ndata_list: notes.data.json\n"
                     + "source:\n  kind: file\n  root: notes\n");
+            // hostile sources (CaptureGuard): each has one item
+            write("one.data.json", "[{\"n\": 1}]");
+            String other = source().otherHostUrl();
+            hostile("ssrf-metadata", base + "/redirect/{n}?to=http://169.254.169.254/latest/meta-data/", "");
+            hostile("ssrf-other-host", base + "/redirect/{n}?to=" + other + "/echo-key/a",
+                    "  headers:\n    X-Api-Key: \"{{test.private-source-key}}\"\n");
+            hostile("ssrf-loopback-port", base + "/redirect/{n}?to=http://127.0.0.1:1/", "");
+            hostile("ssrf-allowed-host", base + "/redirect/{n}?to=" + other + "/echo-key/b",
+                    "  redirect_hosts: [localhost]\n  headers:\n    X-Api-Key: \"{{test.private-source-key}}\"\n");
+            hostile("ssrf-same-origin", base + "/redirect/{n}?to=" + base + "/echo-key/c",
+                    "  headers:\n    X-Api-Key: \"{{test.private-source-key}}\"\n");
+            write("ssrf-private.yaml", "topic: " + t + "\nsegment: ssrf-private\ndata_list: one.data.json\n"
+                    + "source:\n  kind: http\n  url: \"" + base + "/json/{n}\"\n");
+            hostile("too-big", base + "/big/{n}?bytes=5000", "  max_response_bytes: 1000\n");
+            hostile("too-slow", base + "/drip/{n}?seconds=5", "  deadline_ms: 1000\n");
             // misconfigured
             write("broken.yaml", "topic: [unclosed\n");
             write("ftp.yaml", "topic: " + t + "\nsegment: x\ndata_list: notes.data.json\nsource:\n  kind: ftp\n");
             write("missing-var.yaml", "topic: " + t + "\nsegment: x\ndata_list: notes.data.json\n"
-                    + "source:\n  kind: http\n  url: \"" + base + "/json/{ticker}\"\n");
+                    + "source:\n  kind: http\n  url: \"" + base + "/json/{ticker}\"\n  allow_private_network: true\n");
             write("escape.yaml", "topic: " + t + "\nsegment: x\ndata_list: ../../etc/passwd\n"
                     + "source:\n  kind: file\n");
             write("bad-list.yaml", "topic: " + t + "\nsegment: x\ndata_list: bad-list.data.json\n"
@@ -143,6 +158,12 @@ class ProcessorTest extends PipelineTestSupport {
         }
     }
 
+    /** A processor of one item on a hostile local source (so it must allow the private network). */
+    private void hostile(String name, String url, String extraSource) throws IOException {
+        write(name + ".yaml", "topic: " + topic() + "\nsegment: " + name + "\ndata_list: one.data.json\nretries: 2\n"
+                + "source:\n  kind: http\n  url: \"" + url + "\"\n  allow_private_network: true\n" + extraSource);
+    }
+
     private void write(String name, String content) throws IOException {
         Files.writeString(folder.resolve(name), content);
     }
@@ -152,7 +173,8 @@ class ProcessorTest extends PipelineTestSupport {
         if (!topicReady) {
             createTopic(topic());
             for (String s : List.of("quotes", "news", "flaky", "notes", "private", "library", "filings", "limited",
-                    "memo", "stable")) {
+                    "memo", "stable", "ssrf-metadata", "ssrf-other-host", "ssrf-loopback-port", "ssrf-allowed-host",
+                    "ssrf-same-origin", "ssrf-private", "too-big", "too-slow")) {
                 createSegment(topic(), s);
             }
             topicReady = true;
@@ -350,6 +372,43 @@ class ProcessorTest extends PipelineTestSupport {
             assertThat((String) r.get("content")).contains("filed report number");
             assertThat((String) r.get("published_at")).startsWith("2026-11-24T09:0");
         });
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+        "ssrf-metadata      | /redirect/1 | leaves the source's host",
+        "ssrf-other-host    | /redirect/1 | leaves the source's host",
+        "ssrf-loopback-port | /redirect/1 | leaves the source's host",
+        "ssrf-private       | /json/1     | loopback, private, link-local or metadata address",
+        "too-big            | /big/1      | larger than 1000 bytes",
+        "too-slow           | /drip/1     | not complete within 1000 ms"})
+    void aCaptureItsRulesRefuseGoesToTheDeadLetterTopicWithItsReasonUntried(String processor, String path,
+            String reason) {
+        long started = System.nanoTime();
+        String runId = collect(processor);
+
+        assertThat(finishedSummary(runId, processor)).containsEntry("items_ok", 0).containsEntry("items_failed", 1);
+        assertThat(records(runId)).isEmpty();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(errorRecords(runId)).singleElement()
+                .satisfies(e -> assertThat((String) e.get("error")).contains(reason)));
+        // a refusal is not retried (retries: 2), and nothing was captured from where the redirect pointed
+        assertThat(source().hits(path)).isLessThanOrEqualTo(1);
+        assertThat(source().receivedKey("/echo-key/a")).isNull();
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(15));
+    }
+
+    @Test
+    void aRedirectToAnAllowedHostIsFollowedWithoutTheSourcesHeaders() {
+        String allowed = collect("ssrf-allowed-host");
+        assertThat(finishedSummary(allowed, "ssrf-allowed-host")).containsEntry("items_ok", 1);
+        assertThat(records(allowed)).singleElement().satisfies(r -> assertThat(r.toString()).contains("Echo page b"));
+        // another host: reached, but the source's API key was not sent there
+        assertThat(source().receivedKey("/echo-key/b")).isEmpty();
+
+        String same = collect("ssrf-same-origin");
+        assertThat(finishedSummary(same, "ssrf-same-origin")).containsEntry("items_ok", 1);
+        // the same origin: the key goes along
+        assertThat(source().receivedKey("/echo-key/c")).isEqualTo(SourceServer.PRIVATE_KEY);
     }
 
     @Test

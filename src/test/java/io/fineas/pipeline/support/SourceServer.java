@@ -24,6 +24,7 @@ public final class SourceServer implements AutoCloseable {
     private final HttpServer server;
     private final Map<String, AtomicInteger> hits = new ConcurrentHashMap<>();
     private final Map<String, String> documents = new ConcurrentHashMap<>();
+    private final Map<String, String> receivedKeys = new ConcurrentHashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger maxInFlight = new AtomicInteger();
     private final AtomicInteger served = new AtomicInteger();
@@ -39,6 +40,39 @@ public final class SourceServer implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         server.setExecutor(Executors.newFixedThreadPool(64));
+        // hostile sources: a redirect to wherever ?to= says (the X-Api-Key it was sent is remembered per path), an
+        // answer of ?bytes= bytes, and one that drips a byte every 200 ms for ?seconds=
+        server.createContext("/redirect/", ex -> {
+            hits.computeIfAbsent(ex.getRequestURI().getPath(), k -> new AtomicInteger()).incrementAndGet();
+            String to = java.net.URLDecoder.decode(ex.getRequestURI().getRawQuery().substring(3), StandardCharsets.UTF_8);
+            ex.getResponseHeaders().add("Location", to);
+            ex.sendResponseHeaders(302, -1);
+            ex.close();
+        });
+        server.createContext("/echo-key/", ex -> {
+            String key = ex.getRequestHeaders().getFirst("X-Api-Key");
+            receivedKeys.put(ex.getRequestURI().getPath(), key == null ? "" : key);
+            serve(ex, () -> new Answer(200, "text/plain", "Echo page " + last(ex) + " was reached."));
+        });
+        server.createContext("/big/", ex -> serve(ex, () -> new Answer(200, "text/plain",
+                "x".repeat(Integer.parseInt(ex.getRequestURI().getQuery().substring(6))))));
+        server.createContext("/drip/", ex -> {
+            hits.computeIfAbsent(ex.getRequestURI().getPath(), k -> new AtomicInteger()).incrementAndGet();
+            int seconds = Integer.parseInt(ex.getRequestURI().getQuery().substring(8));
+            ex.getResponseHeaders().add("Content-Type", "text/plain");
+            ex.sendResponseHeaders(200, 0);
+            try (var out = ex.getResponseBody()) {
+                for (int i = 0; i < seconds * 5; i++) {
+                    out.write('.');
+                    out.flush();
+                    sleep(200);
+                }
+            } catch (IOException clientLeft) {
+                // the capture gave up: what the test expects
+            } finally {
+                ex.close();
+            }
+        });
         server.createContext("/json/", ex -> serve(ex, () -> {
             String id = last(ex);
             // a quote changes from one request to the next, as prices do
@@ -156,6 +190,16 @@ public final class SourceServer implements AutoCloseable {
     /** Text documents served at /doc/{name}. */
     public void document(String name, String text) {
         documents.put(name, text);
+    }
+
+    /** The X-Api-Key an /echo-key/ path was requested with ("" for none), or null when it was never requested. */
+    public String receivedKey(String path) {
+        return receivedKeys.get(path);
+    }
+
+    /** The same server under another host name (localhost instead of 127.0.0.1): another origin. */
+    public String otherHostUrl() {
+        return "http://localhost:" + server.getAddress().getPort();
     }
 
     public String baseUrl() {
