@@ -98,9 +98,16 @@ final class GatewayHttpServer {
                 rc.next();
             }
         });
-        // reached only when no endpoint matched the path and method
-        router.route().order(Integer.MAX_VALUE - 1).handler(rc -> json(rc, 404, "not_found", "no endpoint "
-                + rc.request().method() + " " + rc.request().path()));
+        // reached when no endpoint matched: Vert.x tells what did not match (path, method, body type, answer type). Error
+        // handlers count on the root router only, which Camel 4.17 keeps to itself (VertxPlatformHttpServer.router)
+        Router root = rootRouter(router);
+        root.errorHandler(404, rc -> json(rc, 404, "not_found", "no endpoint " + rc.request().method() + " "
+                + rc.request().path()));
+        root.errorHandler(405, rc -> json(rc, 405, "method_not_allowed", "no endpoint " + rc.request().method()
+                + " " + rc.request().path()));
+        root.errorHandler(415, rc -> json(rc, 415, "unsupported_media_type", "the request body must be sent as "
+                + "Content-Type: application/json"));
+        root.errorHandler(406, rc -> json(rc, 406, "not_acceptable", "this endpoint answers application/json"));
     }
 
     private static final io.vertx.core.MultiMap SECURITY_HEADERS = io.vertx.core.MultiMap.caseInsensitiveMultiMap()
@@ -111,6 +118,20 @@ final class GatewayHttpServer {
             .add("Content-Security-Policy", "default-src 'self'; script-src 'self' 'unsafe-inline'; "
                     + "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
                     + "frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+
+    private static Router rootRouter(Router router) {
+        if (router instanceof org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter camelRouter) {
+            try {
+                java.lang.reflect.Field root = camelRouter.getServer().getClass().getDeclaredField("router");
+                root.setAccessible(true);
+                return (Router) root.get(camelRouter.getServer());
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                throw new IllegalStateException("the root router of the HTTP server is out of reach: the JSON "
+                        + "answers of unmatched requests need it (Camel's VertxPlatformHttpServer changed?)", e);
+            }
+        }
+        return router;
+    }
 
     private static boolean sameOrigin(RoutingContext rc) {
         String origin = rc.request().getHeader("Origin");

@@ -142,6 +142,13 @@ public class PipelineConfiguration implements CamelConfiguration {
         registry.bind("writeTopic", new ScopePolicy(apiKeys, ScopePolicy.Need.WRITE_TOPIC));
         registry.bind("admin", new ScopePolicy(apiKeys, ScopePolicy.Need.ADMIN));
         registry.bind("apiErrors", new ApiErrors());
+        // the REST bodies' parser: a duplicate key (which of two topics would be checked?) and deep nesting refused
+        registry.bind("strictJson", new com.fasterxml.jackson.databind.ObjectMapper(
+                com.fasterxml.jackson.core.JsonFactory.builder()
+                        .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                        .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
+                                .maxNestingDepth(16).build())
+                        .build()));
         registry.bind("processorStatus", processorStatus);
         registry.bind("platform-http-engine", GatewayHttpServer.engineOnPort(context, apiPort));
         // the HTTP server's router exists once the server has started

@@ -78,6 +78,8 @@ public class RagBeans {
     private String promptsDir;
     @PropertyInject("pipeline.chat.top-k")
     private int chatTopK;
+    @PropertyInject("pipeline.chat.session-ttl-minutes")
+    private long chatSessionTtlMinutes;
     @PropertyInject("pipeline.chat.history-turns")
     private int chatHistoryTurns;
 
@@ -116,7 +118,7 @@ public class RagBeans {
         registry.bind("llmCircuitBreaker", circuit.breaker());
         registry.bind("analysisService", new AnalysisService(prompts, modelName, shared.data(), shared.topics()::isLive));
         registry.bind("chatService", new ChatService(search, prompts, shared.system().getCollection("chat_sessions"),
-                modelName, chatTopK, chatHistoryTurns));
+                modelName, chatTopK, chatHistoryTurns, Duration.ofMinutes(chatSessionTtlMinutes)));
     }
 
     /** Pinecone when asked for, or when its API key is set and the store is "auto"; the embedded index otherwise. */

@@ -79,6 +79,10 @@ public final class ScopePolicy implements Policy {
         refuseKeyInQuery(message.getHeader(Exchange.HTTP_QUERY, String.class));
         Object headerKey = message.getHeader(HEADER);
         Object body = message.getBody();
+        if (body instanceof Map || body instanceof List) {
+            requireJsonContentType(message.getHeader(Exchange.CONTENT_TYPE, String.class));
+        }
+        requireValidText(body, 0);
         if (body instanceof List<?> entries) {
             ApiKeys.Caller first = null;
             for (Object entry : entries) {
@@ -118,6 +122,43 @@ public final class ScopePolicy implements Policy {
                 // the route answers only what the caller's scopes cover
             }
             default -> throw new IllegalStateException(need.name());
+        }
+    }
+
+    /**
+     * Every string of a parsed body is well-formed Unicode without NUL: a lone UTF-16 surrogate (JSON's "\\ud800")
+     * or a NUL would reach a tokenizer, a regex or MongoDB and fail there.
+     */
+    static void requireValidText(Object value, int depth) {
+        if (value instanceof String s) {
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                if (c == 0) {
+                    throw ApiException.badRequest("the request holds a NUL character");
+                }
+                if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    i++;
+                } else if (Character.isSurrogate(c)) {
+                    throw ApiException.badRequest("the request holds invalid Unicode (a lone UTF-16 surrogate)");
+                }
+            }
+        } else if (value instanceof Map<?, ?> map) {
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                requireValidText(e.getKey(), depth + 1);
+                requireValidText(e.getValue(), depth + 1);
+            }
+        } else if (value instanceof List<?> list) {
+            for (Object item : list) {
+                requireValidText(item, depth + 1);
+            }
+        }
+    }
+
+    private static void requireJsonContentType(String contentType) {
+        String type = contentType == null ? "" : contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+        if (!type.equals("application/json")) {
+            throw new ApiException(415, "unsupported_media_type", "the request body must be sent as "
+                    + "Content-Type: application/json");
         }
     }
 

@@ -50,8 +50,18 @@ public final class ChatService {
     private final int topK;
     private final int historyTurns;
 
+    private final java.time.Duration sessionTtl;
+
+    /**
+     * @param sessionTtl how long a session's turns are kept and used: a turn older than this is neither read nor kept
+     *                   (a TTL index removes it on MongoDB; every new turn also removes the expired ones)
+     */
     public ChatService(SemanticSearch search, Prompts prompts, MongoCollection<Document> sessions, String modelName,
-            int topK, int historyTurns) {
+            int topK, int historyTurns, java.time.Duration sessionTtl) {
+        this.sessionTtl = sessionTtl;
+        sessions.createIndex(com.mongodb.client.model.Indexes.ascending("session_id", "at"));
+        sessions.createIndex(com.mongodb.client.model.Indexes.ascending("expires_at"),
+                new com.mongodb.client.model.IndexOptions().expireAfter(0L, java.util.concurrent.TimeUnit.SECONDS));
         this.search = search;
         this.prompts = prompts;
         this.sessions = sessions;
@@ -76,8 +86,9 @@ public final class ChatService {
             return List.of();
         }
         List<Map<String, Object>> turns = new ArrayList<>();
-        for (Document d : sessions.find(Filters.eq("session_id", sessionId)).sort(Sorts.descending("at"))
-                .limit(historyTurns)) {
+        String cutoff = Instant.now().minus(sessionTtl).toString();
+        for (Document d : sessions.find(Filters.and(Filters.eq("session_id", sessionId), Filters.gt("at", cutoff)))
+                .sort(Sorts.descending("at")).limit(historyTurns)) {
             turns.add(d);
         }
         Collections.reverse(turns);
@@ -100,8 +111,11 @@ public final class ChatService {
         }
         Object sessionId = turn.request.get("session_id");
         if (sessionId != null) {
+            Instant now = Instant.now();
             sessions.insertOne(new Document("session_id", sessionId).append("question", turn.request.get("question"))
-                    .append("answer", answer).append("at", Instant.now().toString()));
+                    .append("answer", answer).append("at", now.toString())
+                    .append("expires_at", java.util.Date.from(now.plus(sessionTtl))));
+            sessions.deleteMany(Filters.lt("at", now.minus(sessionTtl).toString()));
         }
         Map<String, Object> reply = new LinkedHashMap<>();
         reply.put("correlation_id", turn.getCorrelationId());
