@@ -63,7 +63,11 @@ public class GatewayBeans {
                     properties.resolveProperty("pipeline.gateway.rate." + endpoint + ".burst").orElseThrow()));
         }
         if (!"memory".equalsIgnoreCase(rateLimitStore)) {
-            JedisPool pool = new JedisPool(new GenericObjectPoolConfig<>(), URI.create(redisUrl), 2000, 2000);
+            // as many connections as requests may be checked at once (Jedis's default of 8 queues them)
+            GenericObjectPoolConfig<redis.clients.jedis.Jedis> poolConfig = new GenericObjectPoolConfig<>();
+            poolConfig.setMaxTotal(64);
+            poolConfig.setMaxIdle(64);
+            JedisPool pool = new JedisPool(poolConfig, URI.create(redisUrl), 2000, 2000);
             boolean configured = System.getenv("REDIS_URL") != null && !System.getenv("REDIS_URL").isBlank();
             if ("redis".equalsIgnoreCase(rateLimitStore) || configured || answers(pool)) {
                 shared.closeOnStop(pool);

@@ -142,6 +142,8 @@ public class PipelineConfiguration implements CamelConfiguration {
         registry.bind("writeTopic", new ScopePolicy(apiKeys, ScopePolicy.Need.WRITE_TOPIC));
         registry.bind("admin", new ScopePolicy(apiKeys, ScopePolicy.Need.ADMIN));
         registry.bind("apiErrors", new ApiErrors());
+        // batching consumers (the RAG ingestion, the gateway's run records) commit each batch after its effect
+        registry.bind("kafkaBatch", new io.fineas.pipeline.util.KafkaBatch());
         // the REST bodies' parser: a duplicate key (which of two topics would be checked?) and deep nesting refused
         registry.bind("strictJson", new com.fasterxml.jackson.databind.ObjectMapper(
                 com.fasterxml.jackson.core.JsonFactory.builder()

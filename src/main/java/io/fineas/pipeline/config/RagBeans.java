@@ -11,7 +11,6 @@ import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2Quantize
 import dev.langchain4j.model.ollama.OllamaChatModel;
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import io.fineas.pipeline.rag.Ingestion;
-import io.fineas.pipeline.rag.KafkaBatch;
 import io.fineas.pipeline.rag.LuceneVectorStore;
 import io.fineas.pipeline.rag.PineconeVectorStore;
 import io.fineas.pipeline.rag.SemanticSearch;
@@ -101,7 +100,6 @@ public class RagBeans {
                 maxRecordChars, embeddingModel + "/recursive(" + chunkSize + "," + chunkOverlap + ")",
                 shared.topics()::isLive));
         registry.bind("semanticSearch", search);
-        registry.bind("kafkaBatch", new KafkaBatch());
         registry.bind("storeHealth", new StoreHealth());
 
         String modelName = switch (llmProvider) {

@@ -47,24 +47,36 @@ public final class CollectRequests {
                     }
                 }
             } else {
-                if (!topics.topicExists(topic)) {
-                    throw ApiException.notFound(where + "topic '" + topic + "' does not exist");
-                }
                 for (String segment : segments) {
-                    if (!topics.segmentExists(topic, segment)) {
+                    if (!topics.segmentExistsRecently(topic, segment)) {
+                        if (!topics.topicExists(topic)) {
+                            throw ApiException.notFound(where + "topic '" + topic + "' does not exist");
+                        }
                         throw ApiException.notFound(where + "segment '" + segment + "' does not exist under topic '"
                                 + topic + "'");
                     }
                 }
             }
             Map<String, Object> alert = new LinkedHashMap<>();
-            alert.put("run_id", UUID.randomUUID().toString());
+            alert.put("run_id", timeOrderedId());
             alert.put("topic", topic);
             alert.put("segment_targets", segments);
             alert.put("requested_at", Instant.now().toString());
             alerts.add(alert);
         }
         return alerts;
+    }
+
+    /**
+     * A run id in the layout of a version 7 UUID: 48 bits of milliseconds, then random bits. Runs are stored by id;
+     * ids that grow with time land next to each other in the store's index (the embedded store rewrites every index
+     * page a write touches, and random ids touch them all), and sort by when they were requested.
+     */
+    static String timeOrderedId() {
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        long high = (System.currentTimeMillis() << 16) | 0x7000L | (random.nextLong() & 0x0fffL);
+        long low = (random.nextLong() & 0x3fffffffffffffffL) | 0x8000000000000000L;
+        return new UUID(high, low).toString();
     }
 
     /** The 202 answer: the run ids, one per published alert. */

@@ -12,6 +12,7 @@ import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
 import io.github.bucket4j.distributed.proxy.ProxyManager;
+import io.github.bucket4j.distributed.proxy.optimization.Optimizations;
 import io.github.bucket4j.redis.jedis.Bucket4jJedis;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.util.Pool;
@@ -73,9 +74,17 @@ public final class RateLimits {
                 .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(
                         Duration.ofSeconds(10)))
                 .build();
-        return new RateLimits(limits, prefix, key -> proxy.builder().build(
-                (prefix + ":" + key).getBytes(StandardCharsets.UTF_8),
-                () -> limits.get(key.substring(0, key.indexOf(':'))).configuration()), inMemory(limits));
+        // one proxy per bucket, batching: concurrent requests of one key become one compare-and-swap in Redis instead
+        // of as many, which would conflict and be retried (measured: a third of /collect's throughput)
+        Map<String, Bucket> proxies = new ConcurrentHashMap<>();
+        return new RateLimits(limits, prefix, key -> {
+            if (proxies.size() > 100_000) {
+                proxies.clear();
+            }
+            return proxies.computeIfAbsent(key, k -> proxy.builder().withOptimization(Optimizations.batching())
+                    .build((prefix + ":" + k).getBytes(StandardCharsets.UTF_8),
+                            () -> limits.get(k.substring(0, k.indexOf(':'))).configuration()));
+        }, inMemory(limits));
     }
 
     /** Takes one request of the caller's budget for the endpoint, or refuses it with 429 and when to come back. */

@@ -24,13 +24,55 @@ public final class Runs {
         this.runs = runs;
     }
 
-    public void requested(List<Map<String, Object>> alerts) {
-        for (Map<String, Object> a : alerts) {
-            runs.updateOne(Filters.eq("_id", a.get("run_id")), Updates.combine(
+    /**
+     * Records the runs of a batch of alerts (their JSON, as on the alert topic) in one bulk write; a record that is
+     * not an alert with a run id is no run (the processors send it to the alert dead-letter topic).
+     */
+    public void requested(List<String> alertJsons) {
+        List<com.mongodb.client.model.WriteModel<Document>> writes = new java.util.ArrayList<>();
+        for (String json : alertJsons) {
+            Document a;
+            try {
+                a = json == null ? null : Document.parse(json);
+            } catch (RuntimeException notJson) {
+                continue;
+            }
+            if (a == null || !(a.get("run_id") instanceof String runId)) {
+                continue;
+            }
+            writes.add(new com.mongodb.client.model.UpdateOneModel<>(Filters.eq("_id", runId), Updates.combine(
                     Updates.set("topic", a.get("topic")), Updates.set("segment_targets", a.get("segment_targets")),
-                    Updates.set("requested_at", a.get("requested_at"))), new UpdateOptions().upsert(true));
+                    Updates.set("requested_at", a.get("requested_at"))), new UpdateOptions().upsert(true)));
+        }
+        if (!writes.isEmpty()) {
+            runs.bulkWrite(writes, new com.mongodb.client.model.BulkWriteOptions().ordered(false));
         }
     }
+
+    /**
+     * The alerts this instance accepted in the last minute: their runs are recorded from Kafka a moment later, and a
+     * client that asks for its run right after the 202 must not get a 404 meanwhile.
+     */
+    public void accepted(List<Map<String, Object>> alerts) {
+        long now = System.nanoTime();
+        if (lately.size() > 10_000) {
+            lately.values().removeIf(a -> now - a.at() > LATELY_NANOS);
+        }
+        for (Map<String, Object> a : alerts) {
+            lately.put((String) a.get("run_id"), new Accepted(a, now));
+        }
+    }
+
+    private Map<String, Object> acceptedLately(String runId) {
+        Accepted a = runId == null ? null : lately.get(runId);
+        return a == null || System.nanoTime() - a.at() > LATELY_NANOS ? null : a.alert();
+    }
+
+    private record Accepted(Map<String, Object> alert, long at) {
+    }
+
+    private static final long LATELY_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
+    private final Map<String, Accepted> lately = new java.util.concurrent.ConcurrentHashMap<>();
 
     public void processorFinished(Map<String, Object> summary) {
         Object runId = summary.get("run_id");
@@ -47,7 +89,19 @@ public final class Runs {
      * does not exist (a run id of another topic tells nothing).
      */
     public Map<String, Object> get(String runId, ApiKeys.Caller caller) {
-        Document d = runId == null ? null : runs.find(Filters.eq("_id", runId)).first();
+        Document stored = runId == null ? null : runs.find(Filters.eq("_id", runId)).first();
+        Document d = stored;
+        if (d == null || d.get("topic") == null) {
+            // accepted here a moment ago, its record not stored yet: the alert says what it is
+            Map<String, Object> alert = acceptedLately(runId);
+            if (alert != null) {
+                d = new Document(alert).append("_id", runId);
+                d.remove("run_id");
+                if (stored != null) {
+                    stored.forEach(d::putIfAbsent);
+                }
+            }
+        }
         String topic = d == null ? null : d.getString("topic");
         if (d == null || !caller.canRead(topic == null || AlertMatcher.ANY_TOPIC.equals(topic) ? null : topic)) {
             throw ApiException.notFound("no run with id '" + runId + "'");

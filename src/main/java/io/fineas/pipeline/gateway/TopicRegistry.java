@@ -138,6 +138,7 @@ public final class TopicRegistry {
         String topic = Names.require("topic", topicName);
         Document claimed = registry.findOneAndUpdate(Filters.and(Filters.eq("_id", topic), Filters.eq("status", ACTIVE)),
                 Updates.set("status", DELETING));
+        forgetRecent(topic, null);
         if (claimed == null) {
             if (registry.find(Filters.eq("_id", topic)).first() != null) {
                 throw ApiException.conflict("topic '" + topic + "' is being created or deleted; try again shortly");
@@ -197,6 +198,38 @@ public final class TopicRegistry {
         return segmentGeneration(topic, segment) != null;
     }
 
+    /** Segments found to exist lately, for /collect's check only: "topic/segment" to when the answer goes stale. */
+    private final Map<String, Long> recentlySeen = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final long RECENT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+
+    /**
+     * Whether the segment exists, as /collect asks it on every request: a segment seen in the last two seconds is
+     * not looked up again. Only existence is remembered (a segment created a moment ago is found at once); deleting
+     * it on this instance forgets it at once, on another instance within two seconds (an alert for a segment deleted
+     * meanwhile finds no segment at the processor and runs nothing). Liveness checks of records never use this.
+     */
+    public boolean segmentExistsRecently(String topic, String segment) {
+        String key = topic + "/" + segment;
+        Long until = recentlySeen.get(key);
+        long now = System.nanoTime();
+        if (until != null && until - now > 0) {
+            return true;
+        }
+        if (!segmentExists(topic, segment)) {
+            recentlySeen.remove(key);
+            return false;
+        }
+        if (recentlySeen.size() > 100_000) {
+            recentlySeen.clear();
+        }
+        recentlySeen.put(key, now + RECENT_NANOS);
+        return true;
+    }
+
+    private void forgetRecent(String topic, String segment) {
+        recentlySeen.keySet().removeIf(k -> segment == null ? k.startsWith(topic + "/") : k.equals(topic + "/" + segment));
+    }
+
     /**
      * The generation of a segment: a new one each time it is created (a segment deleted and created again, or one of
      * a topic deleted and created again, is another); "" for a segment created before generations existed; null when
@@ -254,6 +287,7 @@ public final class TopicRegistry {
         String topic = requireTopic(topicName);
         String segment = Names.require("segment", segmentName);
         MongoCollection<Document> collection = data.getCollection(topic);
+        forgetRecent(topic, segment);
         if (collection.deleteOne(Filters.eq("_id", segmentId(segment))).getDeletedCount() == 0) {
             throw ApiException.notFound("segment '" + segment + "' does not exist under topic '" + topic + "'");
         }

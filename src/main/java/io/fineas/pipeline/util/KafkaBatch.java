@@ -1,4 +1,4 @@
-package io.fineas.pipeline.rag;
+package io.fineas.pipeline.util;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,8 +9,8 @@ import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
 
 /**
- * camel-kafka's batching consumer delivers a list of exchanges: the ingestion takes their record values, and commits
- * the batch once it is stored. camel-kafka does not commit a batch on its own (with manual commits allowed it leaves
+ * camel-kafka's batching consumer delivers a list of exchanges: a route (the ingestion, the run records) takes their
+ * record values, and commits the batch once it is stored. camel-kafka does not commit a batch on its own (with manual commits allowed it leaves
  * the commit to the route, and the manual commit of the last exchange covers only its own partition), so each
  * partition's last record is committed here, on the consumer thread.
  */
