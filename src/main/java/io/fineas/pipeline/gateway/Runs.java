@@ -55,16 +55,18 @@ public final class Runs {
      */
     public void accepted(List<Map<String, Object>> alerts) {
         long now = System.nanoTime();
-        if (lately.size() > 10_000) {
-            lately.values().removeIf(a -> now - a.at() > LATELY_NANOS);
-        }
-        for (Map<String, Object> a : alerts) {
-            lately.put((String) a.get("run_id"), new Accepted(a, now));
+        synchronized (lately) {
+            for (Map<String, Object> a : alerts) {
+                lately.put((String) a.get("run_id"), new Accepted(a, now));
+            }
         }
     }
 
     private Map<String, Object> acceptedLately(String runId) {
-        Accepted a = runId == null ? null : lately.get(runId);
+        Accepted a;
+        synchronized (lately) {
+            a = runId == null ? null : lately.get(runId);
+        }
         return a == null || System.nanoTime() - a.at() > LATELY_NANOS ? null : a.alert();
     }
 
@@ -72,7 +74,13 @@ public final class Runs {
     }
 
     private static final long LATELY_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
-    private final Map<String, Accepted> lately = new java.util.concurrent.ConcurrentHashMap<>();
+    /** At most the last 10,000 (the oldest leave first), each for a minute. */
+    private final Map<String, Accepted> lately = new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Accepted> eldest) {
+            return size() > 10_000;
+        }
+    };
 
     public void processorFinished(Map<String, Object> summary) {
         Object runId = summary.get("run_id");
