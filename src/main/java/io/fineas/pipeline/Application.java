@@ -10,7 +10,25 @@ public final class Application {
 
     public static void main(String[] args) throws Exception {
         Main main = new Main(Application.class);
-        main.configure().withRoutesIncludePattern(PipelineRoles.fromEnvironment().routesIncludePattern());
-        main.run(args);
+        PipelineRoles roles = PipelineRoles.fromEnvironment();
+        main.configure().withRoutesIncludePattern(roles.routesIncludePattern());
+        if (!roles.servesApi()) {
+            // processors and infrastructure serve no API: only the management port (health, metrics) is open
+            main.addOverrideProperty("camel.server.enabled", "false");
+        }
+        int code;
+        try {
+            code = main.run(args);
+        } catch (Exception failed) {
+            Throwable cause = failed;
+            while (cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            System.err.println("Fineas pipeline failed to start: " + cause.getMessage());
+            failed.printStackTrace();
+            code = 1;
+        }
+        // a start that failed leaves the embedded servers' threads behind: the process ends with the failure's code
+        System.exit(code);
     }
 }

@@ -9,11 +9,14 @@ import java.util.Set;
 /**
  * Which stages this process runs: PIPELINE_ROLES=gateway,scheduler,processors,rag (or "all"). Each role is a folder
  * of routes under routes/; error configurations (routes/errors/) and what every role shares (routes/shared/:
- * the REST configuration) are always loaded.
+ * the REST configuration) are always loaded. The role "infra" runs no stage: only the embedded Kafka broker and
+ * MongoDB server, for the other roles' processes to share (the embedded default split into processes).
  */
 public record PipelineRoles(Set<String> roles) {
 
     public static final List<String> ALL = List.of("gateway", "scheduler", "processors", "rag");
+    /** The embedded infrastructure alone: no routes. */
+    public static final String INFRA = "infra";
 
     public static PipelineRoles fromEnvironment() {
         String value = System.getProperty("pipeline.roles", System.getenv("PIPELINE_ROLES"));
@@ -26,11 +29,11 @@ public record PipelineRoles(Set<String> roles) {
             String role = r.trim().toLowerCase();
             if (role.equals("all")) {
                 roles.addAll(ALL);
-            } else if (ALL.contains(role)) {
+            } else if (ALL.contains(role) || role.equals(INFRA)) {
                 roles.add(role);
             } else if (!role.isEmpty()) {
                 throw new IllegalArgumentException("Unknown role '" + role + "' in PIPELINE_ROLES; known roles: "
-                        + String.join(", ", ALL) + ", all");
+                        + String.join(", ", ALL) + ", " + INFRA + ", all");
             }
         }
         return new PipelineRoles(roles);
@@ -39,8 +42,13 @@ public record PipelineRoles(Set<String> roles) {
     public String routesIncludePattern() {
         List<String> patterns = new ArrayList<>(List.of("classpath:routes/errors/*.camel.yaml",
                 "classpath:routes/shared/*.camel.yaml"));
-        roles.forEach(r -> patterns.add("classpath:routes/" + r + "/*.camel.yaml"));
+        roles.stream().filter(r -> !r.equals(INFRA)).forEach(r -> patterns.add("classpath:routes/" + r + "/*.camel.yaml"));
         return String.join(",", patterns);
+    }
+
+    /** Whether this process serves HTTP on the API port: the gateway's API and the RAG service's /search. */
+    public boolean servesApi() {
+        return roles.contains("gateway") || roles.contains("rag");
     }
 
     @Override

@@ -53,6 +53,14 @@ class ApplicationBootIT {
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
                     .until(() -> status("http://127.0.0.1:" + env.get("MANAGEMENT_PORT") + "/observe/health/ready")
                             == 200);
+            // the management port (metrics name every topic) listens on loopback only, unless MANAGEMENT_HOST says
+            // otherwise; the API listens on every interface
+            String external = externalAddress();
+            if (external != null) {
+                assertThat(status("http://" + external + ":" + env.get("MANAGEMENT_PORT") + "/observe/health/ready"))
+                        .isEqualTo(-1);
+                assertThat(status("http://" + external + ":" + env.get("GATEWAY_PORT") + "/topics")).isEqualTo(200);
+            }
             assertThat(post(base + "/topics", "{\"topic\":\"kept\",\"topic_action\":\"create\"}")).isEqualTo(201);
             assertThat(post(base + "/segments", "{\"topic\":\"kept\",\"segment\":\"s1\",\"segment_action\":\"create\"}"))
                     .isEqualTo(201);
@@ -70,6 +78,44 @@ class ApplicationBootIT {
         } finally {
             stop(second);
         }
+    }
+
+    @Test
+    void aWeakConfiguredAdminKeyStopsTheStartWithAClearMessage(@TempDir Path dataDir) throws Exception {
+        Map<String, String> env = Map.of(
+                "PIPELINE_DATA_DIR", dataDir.toString(),
+                "PIPELINE_EMBEDDED_KAFKA_PORT", Integer.toString(freePort()),
+                "PIPELINE_EMBEDDED_MONGODB_PORT", Integer.toString(freePort()),
+                "GATEWAY_PORT", Integer.toString(freePort()),
+                "MANAGEMENT_PORT", Integer.toString(freePort()),
+                "PIPELINE_ADMIN_KEY", "change-me",
+                "PIPELINE_ROLES", "gateway");
+        Path log = LOGS.resolve("weak-key.log");
+        Process p = start(env, log);
+        try {
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("the start ends by itself; log: " + log).isTrue();
+            assertThat(p.exitValue()).isNotZero();
+            assertThat(java.nio.file.Files.readString(log)).contains("PIPELINE_ADMIN_KEY is too weak")
+                    .contains("openssl rand -hex 32");
+            assertThat(status("http://127.0.0.1:" + env.get("GATEWAY_PORT") + "/topics")).isEqualTo(-1);
+        } finally {
+            stop(p);
+        }
+    }
+
+    /** An address of this machine other than loopback, or null when it has none. */
+    private static String externalAddress() throws IOException {
+        for (java.net.NetworkInterface nic : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+            if (!nic.isUp() || nic.isLoopback()) {
+                continue;
+            }
+            for (java.net.InetAddress a : java.util.Collections.list(nic.getInetAddresses())) {
+                if (a instanceof java.net.Inet4Address && !a.isLoopbackAddress() && !a.isLinkLocalAddress()) {
+                    return a.getHostAddress();
+                }
+            }
+        }
+        return null;
     }
 
     private static Process start(Map<String, String> env, Path log) throws IOException {

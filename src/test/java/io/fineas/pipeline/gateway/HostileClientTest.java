@@ -83,6 +83,10 @@ class HostileClientTest extends PipelineTestSupport {
             Response collected = post("/collect", List.of(Map.of("topic", T, "segment_targets", List.of(S))),
                     "X-API-Key", ADMIN_KEY);
             runOfT = (String) ((List<Map<String, Object>>) collected.json().get("runs")).get(0).get("run_id");
+            // the run is recorded from its alert a moment later: before the first snapshot
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> mongo()
+                    .getDatabase(ids().systemDatabase()).getCollection("runs")
+                    .countDocuments(new Document("_id", runOfT)) == 1);
         }
         before = snapshot();
     }

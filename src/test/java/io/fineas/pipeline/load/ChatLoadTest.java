@@ -27,6 +27,7 @@ class ChatLoadTest extends PipelineTestSupport {
     protected void overrideProperties(Properties p) {
         p.put("pipeline.chat.timeout-ms", "8000");
         p.put("pipeline.chat.max-waiting-per-key", "40");
+        p.put("pipeline.gateway.request-timeout-ms", "9000");
         p.put("pipeline.kafka.chat-request-topic", "chat-requests-" + ids().suffix());
         p.put("pipeline.kafka.chat-reply-topic", "chat-replies-" + ids().suffix());
     }
@@ -71,6 +72,49 @@ class ChatLoadTest extends PipelineTestSupport {
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofSeconds(8));
         assertThat(waiting.waiting()).isZero();
         clients.shutdown();
+    }
+
+    @Test
+    void aSlowDripUploadIsAnsweredWhenItsTimeIsUpAndFreesItsWorker() throws Exception {
+        long started = System.nanoTime();
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", ids().port())) {
+            socket.setSoTimeout(30_000);
+            var out = socket.getOutputStream();
+            out.write(("POST /topics HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "X-API-Key: " + ADMIN_KEY + "\r\nContent-Length: 100000\r\n\r\n{\"topic\":\"")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.flush();
+            // a byte every 200 ms: never done, never idle
+            var answer = new java.io.ByteArrayOutputStream();
+            var in = socket.getInputStream();
+            Thread drip = new Thread(() -> {
+                try {
+                    for (int i = 0; i < 200; i++) {
+                        out.write('a');
+                        out.flush();
+                        Thread.sleep(200);
+                    }
+                } catch (Exception closed) {
+                    // the server answered and closed: what the test expects
+                }
+            });
+            drip.setDaemon(true);
+            drip.start();
+            byte[] buffer = new byte[4096];
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                answer.write(buffer, 0, n);
+                if (answer.toString().contains("}")) {
+                    break;
+                }
+            }
+            String response = answer.toString(java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(response).startsWith("HTTP/1.1 503").contains("\"error\":\"timeout\"")
+                    .contains("X-Content-Type-Options: nosniff");
+        }
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isBetween(Duration.ofSeconds(8),
+                Duration.ofSeconds(20));
+        assertThat(get("/topics", "X-API-Key", ADMIN_KEY).status()).isEqualTo(200);
     }
 
     private String key(String name, String scope) {

@@ -63,10 +63,11 @@ public final class PipelineProcess implements AutoCloseable {
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             ProcessBuilder pb = new ProcessBuilder(List.of(java, "-Xmx1g", "-jar",
                     Path.of("target", "fineas-pipeline.jar").toAbsolutePath().toString()));
-            pb.environment().putAll(env);
+            // nothing of this JVM's environment points the process elsewhere; what the test gives it does
             pb.environment().remove("KAFKA_BOOTSTRAP_SERVERS");
             pb.environment().remove("MONGODB_URI");
             pb.environment().remove("REDIS_URL");
+            pb.environment().putAll(env);
             Path log = logs.resolve("start-" + (++starts) + ".log");
             pb.redirectErrorStream(true).redirectOutput(log.toFile());
             process = pb.start();
@@ -111,6 +112,11 @@ public final class PipelineProcess implements AutoCloseable {
 
     public String mongoUri() {
         return "mongodb://127.0.0.1:" + env.get("PIPELINE_EMBEDDED_MONGODB_PORT");
+    }
+
+    /** The value of one of the process's environment variables (its ports among them). */
+    public String env(String name) {
+        return env.get(name);
     }
 
     public String url(String path) {

@@ -1,0 +1,181 @@
+package io.fineas.pipeline.deploy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+
+import io.fineas.pipeline.support.PipelineProcess;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The pipeline as the design deploys it: the packaged jar as separate operating-system processes, one per role
+ * (gateway and scheduler, processors, RAG), plus the embedded Kafka broker and MongoDB server in a process of their
+ * own (PIPELINE_ROLES=infra) on private ports. The README's walkthrough runs across them; processors scale to two
+ * processes and each alert still runs once; the RAG process killed with SIGKILL mid-work catches up after a restart,
+ * with exactly one inference per document.
+ */
+class ThreeProcessIT {
+
+    private static final Path LOGS = Path.of("target", "three-process");
+    private static final String TOPIC = "three";
+    private static final String SEGMENT = "notes";
+
+    @Test
+    void onePipelineInThreeProcesses(@TempDir Path dir) throws Exception {
+        Path processors = dir.resolve("processors-yaml");
+        Files.createDirectories(processors.resolve("docs"));
+        for (int i = 0; i < 20; i++) {
+            writeDoc(processors, i);
+        }
+        Files.writeString(processors.resolve("notes.yaml"), "topic: " + TOPIC + "\nsegment: " + SEGMENT
+                + "\ndata_list: notes.data.json\nsource:\n  kind: file\n  root: .\n");
+        Files.writeString(processors.resolve("notes.data.json"), "[{\"path\": \"docs\"}]");
+        Path schedule = dir.resolve("schedule.json");
+        Files.writeString(schedule, "[]");
+        String run = UUID.randomUUID().toString().substring(0, 8);
+
+        try (PipelineProcess infra = new PipelineProcess(dir.resolve("infra"), LOGS.resolve("infra"), Map.of(
+                "PIPELINE_ROLES", "infra", "PIPELINE_EMBEDDED_KAFKA", "true", "PIPELINE_EMBEDDED_MONGODB", "true"))
+                .start()) {
+            Map<String, String> shared = Map.of("KAFKA_BOOTSTRAP_SERVERS", infra.kafka(), "MONGODB_URI",
+                    infra.mongoUri(), "KAFKA_SESSION_TIMEOUT_MS", "10000");
+            try (PipelineProcess gateway = role(dir, "gateway", shared, Map.of("PIPELINE_ROLES", "gateway,scheduler",
+                    "SCHEDULE_FILE", schedule.toString(), "SCHEDULER_REDIS_PREFIX", "three:" + run,
+                    "GATEWAY_RATE_LIMIT_PREFIX", "three-rate:" + run)).start();
+                    PipelineProcess workers = role(dir, "processors-1", shared, Map.of("PIPELINE_ROLES", "processors",
+                            "PROCESSORS_DIR", processors.toString())).start();
+                    PipelineProcess rag = role(dir, "rag", shared, Map.of("PIPELINE_ROLES", "rag")).start()) {
+
+                // each role opens only the ports it serves: the processors no API port
+                assertThat(workers.status(workers.url("/topics"))).isEqualTo(-1);
+                assertThat(workers.status(workers.managementUrl("/observe/health/ready"))).isEqualTo(200);
+
+                // the walkthrough, across the processes
+                assertThat(gateway.call("POST", "/topics", Map.of("topic", TOPIC, "topic_action", "create")))
+                        .containsEntry("status", 201);
+                assertThat(gateway.call("POST", "/segments", Map.of("topic", TOPIC, "segment", SEGMENT,
+                        "segment_action", "create"))).containsEntry("status", 201);
+                String first = collect(gateway);
+                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(summary(gateway, first))
+                        .containsEntry("items_ok", 1).containsEntry("records", 20));
+                await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> assertThat(inferences(gateway))
+                        .isEqualTo(20));
+                Map<String, Object> found = rag.call("POST", "/search", Map.of("query", "harbour crane number 7",
+                        "topic", TOPIC, "k", 3));
+                assertThat(found).containsEntry("status", 200);
+                assertThat(found.toString()).contains("doc-7.txt");
+                Map<String, Object> chat = gateway.call("POST", "/chat", Map.of("question",
+                        "What does harbour crane number 12 lift?", "topic", TOPIC));
+                assertThat(chat).containsEntry("status", 200);
+                assertThat((List<?>) chat.get("sources")).isNotEmpty();
+                assertThat(chat.toString()).contains("doc-12.txt");
+
+                // two processor processes share the alerts: each runs once
+                try (PipelineProcess second = role(dir, "processors-2", shared, Map.of("PIPELINE_ROLES", "processors",
+                        "PROCESSORS_DIR", processors.toString())).start()) {
+                    await().atMost(Duration.ofSeconds(60)).until(() -> members(infra, "processor-notes") == 2);
+                    List<String> runs = List.of(collect(gateway), collect(gateway), collect(gateway),
+                            collect(gateway));
+                    for (String r : runs) {
+                        await().atMost(Duration.ofSeconds(60)).until(() -> summary(gateway, r) != null);
+                    }
+                    Map<String, Integer> summaries = runSummaries(infra);
+                    for (String r : runs) {
+                        assertThat(summaries.get(r)).as("run-status summaries of run " + r).isEqualTo(1);
+                    }
+                }
+
+                // the RAG process killed mid-work catches up after a restart: every new document searchable and
+                // analysed once
+                for (int i = 20; i < 60; i++) {
+                    writeDoc(processors, i);
+                }
+                collect(gateway);
+                await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100))
+                        .until(() -> inferences(gateway) > 21);
+                rag.kill();
+                long atKill = inferences(gateway);
+                rag.start();
+                await().atMost(Duration.ofSeconds(240)).untilAsserted(() -> assertThat(inferences(gateway))
+                        .isEqualTo(60));
+                System.out.printf("RAG killed with %d of 60 inferences stored; all 60 after its restart%n", atKill);
+                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(rag.call("POST", "/search",
+                        Map.of("query", "harbour crane number 59", "topic", TOPIC, "k", 3)).toString())
+                        .contains("doc-59.txt"));
+            }
+        }
+    }
+
+    private static PipelineProcess role(Path dir, String name, Map<String, String> shared, Map<String, String> own) {
+        Map<String, String> env = new HashMap<>(shared);
+        env.putAll(own);
+        return new PipelineProcess(dir.resolve(name), LOGS.resolve(name), env);
+    }
+
+    private static void writeDoc(Path processors, int i) throws Exception {
+        Files.writeString(processors.resolve("docs/doc-" + i + ".txt"), "Harbour crane number " + i + " lifts "
+                + (i * 7 + 3) + " containers an hour at berth " + (i % 5) + ". Its operator logged maintenance on "
+                + "the hoist after shift " + i + ".");
+    }
+
+    private static String collect(PipelineProcess gateway) {
+        Map<String, Object> accepted = gateway.call("POST", "/collect", List.of(Map.of("topic", TOPIC,
+                "segment_targets", List.of(SEGMENT))));
+        assertThat(accepted).containsEntry("status", 202);
+        return (String) ((List<Map<String, Object>>) accepted.get("runs")).get(0).get("run_id");
+    }
+
+    private static Map<String, Object> summary(PipelineProcess gateway, String runId) {
+        Map<String, Object> answer = gateway.call("GET", "/runs/" + runId, null);
+        Map<String, Object> processors = (Map<String, Object>) answer.get("processors");
+        return processors == null ? null : (Map<String, Object>) processors.get("notes");
+    }
+
+    private static long inferences(PipelineProcess gateway) {
+        Object total = gateway.call("GET", "/topics/" + TOPIC + "/segments/" + SEGMENT + "/inferences?size=1", null)
+                .get("total");
+        return total == null ? -1 : ((Number) total).longValue();
+    }
+
+    private static int members(PipelineProcess infra, String group) throws Exception {
+        try (var admin = infra.admin()) {
+            return admin.describeConsumerGroups(List.of(group)).all().get().get(group).members().size();
+        }
+    }
+
+    /** How many run summaries each run id has on the run-status topic. */
+    private static Map<String, Integer> runSummaries(PipelineProcess infra) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafka());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, "three-process-test-" + UUID.randomUUID());
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        Map<String, Integer> counts = new HashMap<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p)) {
+            consumer.subscribe(List.of("run-status"));
+            long quietSince = System.nanoTime();
+            while (System.nanoTime() - quietSince < Duration.ofSeconds(3).toNanos()) {
+                var records = consumer.poll(Duration.ofMillis(500));
+                for (ConsumerRecord<String, String> r : records) {
+                    counts.merge(r.key(), 1, Integer::sum);
+                    quietSince = System.nanoTime();
+                }
+            }
+        }
+        return counts;
+    }
+}
