@@ -53,7 +53,8 @@ final class GatewayHttpServer {
         return engine;
     }
 
-    static void customize(CamelContext context, List<String> allowedOrigins, long maxBodyBytes, long requestTimeoutMs) {
+    static void customize(CamelContext context, List<String> allowedOrigins, long maxBodyBytes, long requestTimeoutMs,
+            long idleTimeoutMs) {
         MainHttpServer server = context.hasService(MainHttpServer.class);
         if (server == null || server.getRouter() == null) {
             return;
@@ -68,6 +69,9 @@ final class GatewayHttpServer {
         // a request (its body included: a slow-drip upload) has this long to be answered; then 503 and the
         // connection's worker is free again
         router.route().order(-998).handler(TimeoutHandler.create(requestTimeoutMs, 503));
+        IdleConnections idle = new IdleConnections(idleTimeoutMs);
+        router.route().order(-997).handler(idle::track);
+        server.getRouter().vertx().setPeriodic(Math.max(100, idleTimeoutMs / 4), id -> idle.closeIdle());
         if (!allowedOrigins.isEmpty()) {
             CorsHandler cors = CorsHandler.create().addOrigins(allowedOrigins)
                     .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.DELETE, HttpMethod.OPTIONS))
@@ -118,6 +122,57 @@ final class GatewayHttpServer {
             .add("Content-Security-Policy", "default-src 'self'; script-src 'self' 'unsafe-inline'; "
                     + "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
                     + "frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+
+    /**
+     * Closes a kept-alive connection that has had no request in flight for the idle timeout (Camel 4.17 gives the
+     * Vert.x server no options, so its own idle timeout cannot be set): a client cannot hold connections open for
+     * free. A connection that never completes its first request's headers is not seen here; a proxy in front (the
+     * ingress of Akash or Kubernetes) bounds that.
+     */
+    static final class IdleConnections {
+        private static final class State {
+            int inFlight;
+            long lastActive = System.nanoTime();
+        }
+
+        private final long idleNanos;
+        private final Map<io.vertx.core.http.HttpConnection, State> open = new java.util.concurrent.ConcurrentHashMap<>();
+
+        IdleConnections(long idleMillis) {
+            this.idleNanos = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(idleMillis);
+        }
+
+        void track(RoutingContext rc) {
+            io.vertx.core.http.HttpConnection connection = rc.request().connection();
+            State state = open.computeIfAbsent(connection, c -> {
+                c.closeHandler(v -> open.remove(c));
+                return new State();
+            });
+            synchronized (state) {
+                state.inFlight++;
+                state.lastActive = System.nanoTime();
+            }
+            rc.addEndHandler(v -> {
+                synchronized (state) {
+                    state.inFlight--;
+                    state.lastActive = System.nanoTime();
+                }
+            });
+            rc.next();
+        }
+
+        void closeIdle() {
+            long now = System.nanoTime();
+            open.forEach((connection, state) -> {
+                synchronized (state) {
+                    if (state.inFlight == 0 && now - state.lastActive > idleNanos) {
+                        open.remove(connection);
+                        connection.close();
+                    }
+                }
+            });
+        }
+    }
 
     private static Router rootRouter(Router router) {
         if (router instanceof org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter camelRouter) {

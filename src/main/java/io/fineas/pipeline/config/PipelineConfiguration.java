@@ -73,6 +73,8 @@ public class PipelineConfiguration implements CamelConfiguration {
     private String corsOrigins;
     @PropertyInject("pipeline.gateway.request-timeout-ms")
     private long requestTimeoutMs;
+    @PropertyInject("pipeline.gateway.idle-timeout-ms")
+    private long idleTimeoutMs;
 
     @Override
     public void configure(CamelContext context) throws Exception {
@@ -155,7 +157,7 @@ public class PipelineConfiguration implements CamelConfiguration {
         registry.bind("platform-http-engine", GatewayHttpServer.engineOnPort(context, apiPort));
         // the HTTP server's router exists once the server has started
         context.addStartupListener((ctx, alreadyStarted) -> GatewayHttpServer.customize(ctx, csv(corsOrigins),
-                maxBodyBytes, requestTimeoutMs));
+                maxBodyBytes, requestTimeoutMs, idleTimeoutMs));
         return new SharedBeans(context, system, data, topicRegistry, processorStatus, Path.of(dataDir));
     }
 
