@@ -46,9 +46,9 @@ public record PipelineRoles(Set<String> roles) {
         return String.join(",", patterns);
     }
 
-    /** Whether this process serves HTTP on the API port: the gateway's API and the RAG service's /search. */
+    /** Whether this process serves HTTP on the API port: the gateway's API, the RAG service's /search, /schedule. */
     public boolean servesApi() {
-        return roles.contains("gateway") || roles.contains("rag");
+        return roles.contains("gateway") || roles.contains("rag") || roles.contains("scheduler");
     }
 
     @Override
