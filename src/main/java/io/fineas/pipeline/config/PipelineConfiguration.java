@@ -1,6 +1,7 @@
 package io.fineas.pipeline.config;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
@@ -71,6 +72,8 @@ public class PipelineConfiguration implements CamelConfiguration {
     private long maxBodyBytes;
     @PropertyInject("pipeline.gateway.cors-origins")
     private String corsOrigins;
+    @PropertyInject("pipeline.startup.max-wait-ms")
+    private long startupMaxWaitMs;
     @PropertyInject("pipeline.gateway.request-timeout-ms")
     private long requestTimeoutMs;
     @PropertyInject("pipeline.gateway.idle-timeout-ms")
@@ -121,6 +124,15 @@ public class PipelineConfiguration implements CamelConfiguration {
      */
     private SharedBeans shared(CamelContext context) throws Exception {
         Registry registry = context.getRegistry();
+        // containers start in any order: wait for MongoDB and Kafka rather than fail on the first refusal (the probe
+        // asks with a short server selection, the pipeline's client keeps the URI's own)
+        try (MongoClient probe = MongoClients.create(com.mongodb.MongoClientSettings.builder()
+                .applyConnectionString(new com.mongodb.ConnectionString(mongoUri))
+                .applyToClusterSettings(c -> c.serverSelectionTimeout(3, java.util.concurrent.TimeUnit.SECONDS))
+                .build())) {
+            io.fineas.pipeline.util.StartupWait.until("MongoDB (MONGODB_URI)", () -> pings(probe),
+                    Duration.ofMillis(startupMaxWaitMs));
+        }
         MongoClient mongoClient = MongoClients.create(mongoUri);
         context.addService(SharedBeans.closing(mongoClient), true, false);
         registry.bind("mongo", mongoClient);
@@ -129,6 +141,8 @@ public class PipelineConfiguration implements CamelConfiguration {
 
         KafkaTopicAdmin topicAdmin = new KafkaTopicAdmin(kafkaBrokers, partitions, replicationFactor);
         context.addService(SharedBeans.closing(topicAdmin), true, false);
+        io.fineas.pipeline.util.StartupWait.until("Kafka at " + kafkaBrokers,
+                () -> topicAdmin.reachable(Duration.ofSeconds(5)), Duration.ofMillis(startupMaxWaitMs));
         topicAdmin.ensure(csv(internalTopics));
 
         MongoDatabase data = mongoClient.getDatabase(mongoDatabase);
@@ -159,6 +173,15 @@ public class PipelineConfiguration implements CamelConfiguration {
         context.addStartupListener((ctx, alreadyStarted) -> GatewayHttpServer.customize(ctx, csv(corsOrigins),
                 maxBodyBytes, requestTimeoutMs, idleTimeoutMs));
         return new SharedBeans(context, system, data, topicRegistry, processorStatus, Path.of(dataDir));
+    }
+
+    private static boolean pings(MongoClient client) {
+        try {
+            client.getDatabase("admin").runCommand(new org.bson.Document("ping", 1));
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     /** "true"/"false", or "auto": embedded unless the named environment variable points at a real server. */

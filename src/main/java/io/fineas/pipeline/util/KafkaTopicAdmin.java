@@ -33,6 +33,19 @@ public final class KafkaTopicAdmin implements AutoCloseable {
         this.replicationFactor = replicationFactor;
     }
 
+    /** Whether a broker answers within the time given (the cluster's description). */
+    public boolean reachable(Duration within) {
+        try {
+            admin.describeCluster().nodes().get(within.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            return false;
+        }
+    }
+
     /** Creates the topic; returns false when it already existed. */
     public boolean create(String topic) {
         try {

@@ -33,6 +33,33 @@ class ThreeProcessIT {
     private static final String TOPIC = "three";
     private static final String SEGMENT = "notes";
 
+    /**
+     * A worker started before Kafka and MongoDB answer waits for them, saying so, and starts once they do (as
+     * containers that start in any order need).
+     */
+    @Test
+    void aWorkerStartedBeforeItsInfrastructureWaitsForIt(@TempDir Path dir) throws Exception {
+        int kafkaPort = PipelineProcess.freePort();
+        int mongoPort = PipelineProcess.freePort();
+        Path processors = dir.resolve("processors-yaml");
+        Files.createDirectories(processors);
+        try (PipelineProcess worker = new PipelineProcess(dir.resolve("worker"), LOGS.resolve("waiting-worker"), Map.of(
+                "PIPELINE_ROLES", "processors", "PROCESSORS_DIR", processors.toString(),
+                "KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + kafkaPort, "MONGODB_URI", "mongodb://127.0.0.1:" + mongoPort))
+                .launch()) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> worker.output().contains("Waiting for MongoDB"));
+            Thread.sleep(3000);
+            assertThat(worker.isAlive()).isTrue();
+            try (PipelineProcess infra = new PipelineProcess(dir.resolve("infra"), LOGS.resolve("late-infra"), Map.of(
+                    "PIPELINE_ROLES", "infra", "PIPELINE_EMBEDDED_KAFKA", "true", "PIPELINE_EMBEDDED_MONGODB", "true",
+                    "PIPELINE_EMBEDDED_KAFKA_PORT", Integer.toString(kafkaPort),
+                    "PIPELINE_EMBEDDED_MONGODB_PORT", Integer.toString(mongoPort))).start()) {
+                worker.awaitReady(Duration.ofSeconds(90));
+                assertThat(worker.output()).contains("MongoDB (MONGODB_URI) answers");
+            }
+        }
+    }
+
     @Test
     void onePipelineInThreeProcesses(@TempDir Path dir) throws Exception {
         Path processors = dir.resolve("processors-yaml");

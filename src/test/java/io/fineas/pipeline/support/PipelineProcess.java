@@ -58,6 +58,14 @@ public final class PipelineProcess implements AutoCloseable {
 
     /** Starts the jar and waits until it reports ready on its management port. */
     public PipelineProcess start() {
+        launch();
+        return awaitReady(Duration.ofSeconds(90));
+    }
+
+    private Path log;
+
+    /** Starts the jar without waiting for it. */
+    public PipelineProcess launch() {
         try {
             Files.createDirectories(logs);
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -68,21 +76,36 @@ public final class PipelineProcess implements AutoCloseable {
             pb.environment().remove("MONGODB_URI");
             pb.environment().remove("REDIS_URL");
             pb.environment().putAll(env);
-            Path log = logs.resolve("start-" + (++starts) + ".log");
+            log = logs.resolve("start-" + (++starts) + ".log");
             pb.redirectErrorStream(true).redirectOutput(log.toFile());
             process = pb.start();
-            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250))
-                    .alias("ready on the management port; log: " + log)
-                    .until(() -> {
-                        if (!process.isAlive()) {
-                            throw new IllegalStateException("the process exited; log: " + log);
-                        }
-                        return status(managementUrl("/observe/health/ready")) == 200;
-                    });
             return this;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Waits until the process reports ready on its management port (failing at once if it exits). */
+    public PipelineProcess awaitReady(Duration atMost) {
+        await().atMost(atMost).pollInterval(Duration.ofMillis(250))
+                .alias("ready on the management port; log: " + log)
+                .until(() -> {
+                    if (!process.isAlive()) {
+                        throw new IllegalStateException("the process exited; log: " + log);
+                    }
+                    return status(managementUrl("/observe/health/ready")) == 200;
+                });
+        return this;
+    }
+
+    /** Whether the process runs. */
+    public boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    /** What the process has written so far. */
+    public String output() throws IOException {
+        return log == null ? "" : Files.readString(log);
     }
 
     /** SIGKILL: no shutdown hook, no flush, no commit. */
