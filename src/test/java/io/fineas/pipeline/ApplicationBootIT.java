@@ -31,14 +31,7 @@ class ApplicationBootIT {
 
     @Test
     void embeddedDefaultServesTheApiQuicklyAndARestartKeepsTopics(@TempDir Path dataDir) throws Exception {
-        Map<String, String> env = Map.of(
-                "PIPELINE_DATA_DIR", dataDir.toString(),
-                "PIPELINE_EMBEDDED_KAFKA_PORT", Integer.toString(freePort()),
-                "PIPELINE_EMBEDDED_MONGODB_PORT", Integer.toString(freePort()),
-                "GATEWAY_PORT", Integer.toString(freePort()),
-                "MANAGEMENT_PORT", Integer.toString(freePort()),
-                "PIPELINE_ADMIN_KEY", "b00715e5f1a2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c",
-                "PIPELINE_ROLES", "gateway");
+        Map<String, String> env = gatewayEnv(dataDir, ADMIN_KEY);
         String base = "http://127.0.0.1:" + env.get("GATEWAY_PORT");
 
         Process first = start(env, LOGS.resolve("first.log"));
@@ -82,14 +75,7 @@ class ApplicationBootIT {
 
     @Test
     void aWeakConfiguredAdminKeyStopsTheStartWithAClearMessage(@TempDir Path dataDir) throws Exception {
-        Map<String, String> env = Map.of(
-                "PIPELINE_DATA_DIR", dataDir.toString(),
-                "PIPELINE_EMBEDDED_KAFKA_PORT", Integer.toString(freePort()),
-                "PIPELINE_EMBEDDED_MONGODB_PORT", Integer.toString(freePort()),
-                "GATEWAY_PORT", Integer.toString(freePort()),
-                "MANAGEMENT_PORT", Integer.toString(freePort()),
-                "PIPELINE_ADMIN_KEY", "change-me",
-                "PIPELINE_ROLES", "gateway");
+        Map<String, String> env = gatewayEnv(dataDir, "change-me");
         Path log = LOGS.resolve("weak-key.log");
         Process p = start(env, log);
         try {
@@ -101,6 +87,20 @@ class ApplicationBootIT {
         } finally {
             stop(p);
         }
+    }
+
+    private static final String ADMIN_KEY = "b00715e5f1a2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c";
+
+    /** The gateway role on the embedded default, on free ports and its own data directory. */
+    private static Map<String, String> gatewayEnv(Path dataDir, String adminKey) {
+        return Map.of(
+                "PIPELINE_DATA_DIR", dataDir.toString(),
+                "PIPELINE_EMBEDDED_KAFKA_PORT", Integer.toString(freePort()),
+                "PIPELINE_EMBEDDED_MONGODB_PORT", Integer.toString(freePort()),
+                "GATEWAY_PORT", Integer.toString(freePort()),
+                "MANAGEMENT_PORT", Integer.toString(freePort()),
+                "PIPELINE_ADMIN_KEY", adminKey,
+                "PIPELINE_ROLES", "gateway");
     }
 
     /** An address of this machine other than loopback, or null when it has none. */
@@ -158,7 +158,7 @@ class ApplicationBootIT {
     }
 
     private static HttpRequest.Builder request(String url) {
-        return HttpRequest.newBuilder(URI.create(url)).header("X-API-Key", "b00715e5f1a2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c")
+        return HttpRequest.newBuilder(URI.create(url)).header("X-API-Key", ADMIN_KEY)
                 .timeout(Duration.ofSeconds(30));
     }
 
