@@ -13,6 +13,13 @@ COPY src/main src/main
 COPY routes routes
 COPY processors-yaml processors-yaml
 RUN --mount=type=cache,target=/root/.m2 mvn -B -q -DskipTests package
+# ONNX Runtime ships its native library for six platforms (93 MB): keep the image's own (6 MB)
+ARG TARGETARCH
+RUN apt-get update && apt-get install -y --no-install-recommends zip && rm -rf /var/lib/apt/lists/* \
+    && keep=$([ "$TARGETARCH" = "arm64" ] && echo linux-aarch64 || echo linux-x64) \
+    && for d in linux-x64 linux-aarch64 osx-aarch64 osx-x64 win-x64 win-aarch64; do \
+         [ "$d" = "$keep" ] || zip -q -d target/lib/onnxruntime-*.jar "ai/onnxruntime/native/$d/*" || true; \
+       done
 
 FROM eclipse-temurin:17.0.15_6-jre-jammy
 # curl for the health probes (docker-compose.yml): GET :9876/observe/health/ready

@@ -63,6 +63,24 @@ function checkCompose(doc) {
   return errors;
 }
 
+// `docker-compose config` (Debian's docker-compose, no daemon needed) reads the file as Compose itself does: merge keys,
+// interpolation, env files; a dummy admin key stands in for the one the operator exports
+const { spawnSync } = require("child_process");
+function dockerComposeConfig(text) {
+  const file = path.join(root, ".compose-under-test.yml");
+  fs.writeFileSync(file, text);
+  try {
+    const r = spawnSync("docker-compose", ["-f", file, "--project-directory", root, "config", "-q"], {
+      env: { ...process.env, PIPELINE_ADMIN_KEY: "0".repeat(64) }, encoding: "utf8" });
+    if (r.error) {
+      return [`docker-compose could not run (${r.error.message}): .ci/run installs Debian's docker-compose`];
+    }
+    return r.status === 0 ? [] : [`docker-compose config: ${(r.stderr || r.stdout).trim().split("\n")[0]}`];
+  } finally {
+    fs.unlinkSync(file);
+  }
+}
+
 // ---- Akash
 function checkAkash(text) {
   try {
@@ -230,6 +248,10 @@ if (process.argv.includes("--self-test")) {
     ["compose: Kafka's log off its volume", () => {
       const d = compose(); delete d.services.kafka.environment.KAFKA_LOG_DIRS; return checkCompose(d);
     }],
+    ["compose: docker-compose config refuses an unknown option", () => dockerComposeConfig(
+      composeText.replace("    mem_limit: 256m", "    mem_limit: 256m\n    restart_always: true"))],
+    ["compose: docker-compose config refuses a bad condition", () => dockerComposeConfig(
+      composeText.replace("      redis: {condition: service_healthy}", "      redis: {condition: when_ready}"))],
     ["akash: a service without an image", () => checkAkash(akashText.replace(/  mongo:\n    image: [^\n]+\n/, "  mongo:\n"))],
     ["akash: a volume the profile does not have", () => checkAkash(akashText.replace("        data:\n          mount: /data/db", "        journal:\n          mount: /data/db"))],
     ["akash: an admin key in the file", () => checkAkash(akashText.replace("      - PIPELINE_ROLES=gateway,scheduler", "      - PIPELINE_ROLES=gateway,scheduler\n      - PIPELINE_ADMIN_KEY=change-me"))],
@@ -268,7 +290,7 @@ if (process.argv.includes("--self-test")) {
   console.log("self-test: every broken copy refused");
 } else {
   const results = [
-    ["docker-compose.yml", checkCompose(yaml.load(composeText))],
+    ["docker-compose.yml", checkCompose(yaml.load(composeText)).concat(dockerComposeConfig(composeText))],
     ["akash.sdl", checkAkash(akashText)],
     ["k8s/", checkK8s(k8sFiles)],
   ];

@@ -135,10 +135,18 @@ class ThreeProcessIT {
                         .until(() -> inferences(gateway) > 21);
                 rag.kill();
                 long atKill = inferences(gateway);
+                long killed = System.nanoTime();
                 rag.start();
+                long ready = System.nanoTime();
+                // how long the restarted process waits for the dead member's partitions (the session timeout)
+                await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100))
+                        .until(() -> inferences(gateway) > atKill);
+                long resumed = System.nanoTime();
                 await().atMost(Duration.ofSeconds(240)).untilAsserted(() -> assertThat(inferences(gateway))
                         .isEqualTo(60));
-                System.out.printf("RAG killed with %d of 60 inferences stored; all 60 after its restart%n", atKill);
+                System.out.printf("RAG killed with %d of 60 inferences stored; ready again %d ms after the kill, its "
+                        + "first new inference %d ms after ready (KAFKA_SESSION_TIMEOUT_MS 10000); all 60 after its "
+                        + "restart%n", atKill, (ready - killed) / 1_000_000, (resumed - ready) / 1_000_000);
                 await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(rag.call("POST", "/search",
                         Map.of("query", "harbour crane number 59", "topic", TOPIC, "k", 3)).toString())
                         .contains("doc-59.txt"));
