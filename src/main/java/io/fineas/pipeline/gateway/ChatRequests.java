@@ -122,13 +122,6 @@ public final class ChatRequests {
         return pending.size();
     }
 
-    /** A question that could not be sent: it waits no more. */
-    public void abandon(Map<String, Object> request) {
-        if (request != null) {
-            forget(String.valueOf(request.get("correlation_id")));
-        }
-    }
-
     private void forget(String id) {
         Pending gone = pending.remove(id);
         if (gone != null) {

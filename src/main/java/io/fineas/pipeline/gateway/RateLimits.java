@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 import io.fineas.pipeline.util.ApiException;
+import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
@@ -34,29 +35,20 @@ public final class RateLimits {
             return new Limit(Long.parseLong(perMinute.strip()), Long.parseLong(burst.strip()));
         }
 
-        Bucket localBucket() {
-            return Bucket.builder()
-                    .addLimit(limit -> limit.capacity(burst).refillGreedy(perMinute, Duration.ofMinutes(1)))
-                    .build();
-        }
-
-        BucketConfiguration configuration() {
-            return BucketConfiguration.builder()
-                    .addLimit(limit -> limit.capacity(burst).refillGreedy(perMinute, Duration.ofMinutes(1)))
-                    .build();
+        /** The one definition of the budget, for buckets in this process and in Redis alike. */
+        Bandwidth bandwidth() {
+            return Bandwidth.builder().capacity(burst).refillGreedy(perMinute, Duration.ofMinutes(1)).build();
         }
     }
 
     private final Map<String, Limit> limits;
     private final Function<String, Bucket> buckets;
-    private final String prefix;
     /** Redis buckets fall back to these while Redis does not answer (the limit holds per replica meanwhile). */
     private final RateLimits fallback;
 
-    private RateLimits(Map<String, Limit> limits, String prefix, Function<String, Bucket> buckets,
+    private RateLimits(Map<String, Limit> limits, Function<String, Bucket> buckets,
             RateLimits fallback) {
         this.limits = Map.copyOf(limits);
-        this.prefix = prefix;
         this.buckets = buckets;
         this.fallback = fallback;
     }
@@ -64,8 +56,8 @@ public final class RateLimits {
     /** Buckets in this process (one gateway replica, or no Redis). */
     public static RateLimits inMemory(Map<String, Limit> limits) {
         Map<String, Bucket> local = new ConcurrentHashMap<>();
-        return new RateLimits(limits, "", key -> local.computeIfAbsent(key,
-                k -> limits.get(k.substring(0, k.indexOf(':'))).localBucket()), null);
+        return new RateLimits(limits, key -> local.computeIfAbsent(key,
+                k -> Bucket.builder().addLimit(limits.get(k.substring(0, k.indexOf(':'))).bandwidth()).build()), null);
     }
 
     /** Buckets in Redis under {@code prefix}, shared by every gateway replica. */
@@ -77,13 +69,14 @@ public final class RateLimits {
         // one proxy per bucket, batching: concurrent requests of one key become one compare-and-swap in Redis instead
         // of as many, which would conflict and be retried (measured: a third of /collect's throughput)
         Map<String, Bucket> proxies = new ConcurrentHashMap<>();
-        return new RateLimits(limits, prefix, key -> {
+        return new RateLimits(limits, key -> {
             if (proxies.size() > 100_000) {
                 proxies.clear();
             }
             return proxies.computeIfAbsent(key, k -> proxy.builder().withOptimization(Optimizations.batching())
                     .build((prefix + ":" + k).getBytes(StandardCharsets.UTF_8),
-                            () -> limits.get(k.substring(0, k.indexOf(':'))).configuration()));
+                            () -> BucketConfiguration.builder()
+                                    .addLimit(limits.get(k.substring(0, k.indexOf(':'))).bandwidth()).build()));
         }, inMemory(limits));
     }
 
@@ -107,13 +100,5 @@ public final class RateLimits {
                     + " (GATEWAY_RATE_" + endpoint.toUpperCase(java.util.Locale.ROOT) + "_PER_MINUTE)",
                     Duration.ofNanos(probe.getNanosToWaitForRefill()));
         }
-    }
-
-    Map<String, Limit> limits() {
-        return limits;
-    }
-
-    String prefix() {
-        return prefix;
     }
 }

@@ -82,7 +82,7 @@ public final class ScopePolicy implements Policy {
         if (body instanceof Map || body instanceof List) {
             requireJsonContentType(message.getHeader(Exchange.CONTENT_TYPE, String.class));
         }
-        requireValidText(body, 0);
+        requireValidText(body);
         if (body instanceof List<?> entries) {
             ApiKeys.Caller first = null;
             for (Object entry : entries) {
@@ -129,7 +129,7 @@ public final class ScopePolicy implements Policy {
      * Every string of a parsed body is well-formed Unicode without NUL: a lone UTF-16 surrogate (JSON's "\\ud800")
      * or a NUL would reach a tokenizer, a regex or MongoDB and fail there.
      */
-    static void requireValidText(Object value, int depth) {
+    static void requireValidText(Object value) {
         if (value instanceof String s) {
             for (int i = 0; i < s.length(); i++) {
                 char c = s.charAt(i);
@@ -144,12 +144,12 @@ public final class ScopePolicy implements Policy {
             }
         } else if (value instanceof Map<?, ?> map) {
             for (Map.Entry<?, ?> e : map.entrySet()) {
-                requireValidText(e.getKey(), depth + 1);
-                requireValidText(e.getValue(), depth + 1);
+                requireValidText(e.getKey());
+                requireValidText(e.getValue());
             }
         } else if (value instanceof List<?> list) {
             for (Object item : list) {
-                requireValidText(item, depth + 1);
+                requireValidText(item);
             }
         }
     }

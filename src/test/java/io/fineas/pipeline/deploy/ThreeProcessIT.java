@@ -6,14 +6,11 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 
+import io.fineas.pipeline.support.KafkaRecords;
 import io.fineas.pipeline.support.PipelineProcess;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -193,23 +190,10 @@ class ThreeProcessIT {
 
     /** How many run summaries each run id has on the run-status topic. */
     private static Map<String, Integer> runSummaries(PipelineProcess infra) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafka());
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, "three-process-test-" + UUID.randomUUID());
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         Map<String, Integer> counts = new HashMap<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p)) {
-            consumer.subscribe(List.of("run-status"));
-            long quietSince = System.nanoTime();
-            while (System.nanoTime() - quietSince < Duration.ofSeconds(3).toNanos()) {
-                var records = consumer.poll(Duration.ofMillis(500));
-                for (ConsumerRecord<String, String> r : records) {
-                    counts.merge(r.key(), 1, Integer::sum);
-                    quietSince = System.nanoTime();
-                }
-            }
+        for (ConsumerRecord<String, String> r : KafkaRecords.readAll(infra.kafka(), "run-status",
+                Duration.ofSeconds(3))) {
+            counts.merge(r.key(), 1, Integer::sum);
         }
         return counts;
     }

@@ -15,8 +15,6 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 import io.fineas.pipeline.support.PipelineTestSupport;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.common.TopicPartition;
 import org.bson.Document;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -362,10 +360,7 @@ class HostileClientTest extends PipelineTestSupport {
 
     private long endOffsets(String topic) {
         try {
-            var partitions = admin().describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions();
-            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            partitions.forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
-            return admin().listOffsets(latest).all().get().values().stream().mapToLong(o -> o.offset()).sum();
+            return io.fineas.pipeline.support.KafkaRecords.endOffset(admin(), topic);
         } catch (Exception e) {
             return -1;
         }

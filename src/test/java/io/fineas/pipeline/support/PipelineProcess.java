@@ -167,13 +167,7 @@ public final class PipelineProcess implements AutoCloseable {
     /** The number of records in a topic (sum of its partitions' end offsets; 0 when it does not exist). */
     public long records(String topic) throws Exception {
         try (Admin admin = admin()) {
-            if (!admin.listTopics().names().get().contains(topic)) {
-                return 0;
-            }
-            var partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions();
-            Map<TopicPartition, OffsetSpec> specs = new LinkedHashMap<>();
-            partitions.forEach(p -> specs.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
-            return admin.listOffsets(specs).all().get().values().stream().mapToLong(o -> o.offset()).sum();
+            return KafkaRecords.endOffset(admin, topic);
         }
     }
 
