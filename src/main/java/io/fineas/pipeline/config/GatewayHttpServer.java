@@ -4,6 +4,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import io.vertx.core.http.HttpConnection;
 
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
@@ -54,7 +58,7 @@ final class GatewayHttpServer {
     }
 
     static void customize(CamelContext context, List<String> allowedOrigins, long maxBodyBytes, long requestTimeoutMs,
-            long idleTimeoutMs) {
+            Connections connections) {
         MainHttpServer server = context.hasService(MainHttpServer.class);
         if (server == null || server.getRouter() == null) {
             return;
@@ -69,9 +73,7 @@ final class GatewayHttpServer {
         // a request (its body included: a slow-drip upload) has this long to be answered; then 503 and the
         // connection's worker is free again
         router.route().order(-998).handler(TimeoutHandler.create(requestTimeoutMs, 503));
-        IdleConnections idle = new IdleConnections(idleTimeoutMs);
-        router.route().order(-997).handler(idle::track);
-        server.getRouter().vertx().setPeriodic(Math.max(100, idleTimeoutMs / 4), id -> idle.closeIdle());
+        router.route().order(-997).handler(connections::track);
         if (!allowedOrigins.isEmpty()) {
             CorsHandler cors = CorsHandler.create().addOrigins(allowedOrigins)
                     .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.DELETE, HttpMethod.OPTIONS))
@@ -124,32 +126,44 @@ final class GatewayHttpServer {
                     + "frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
 
     /**
-     * Closes a kept-alive connection that has had no request in flight for the idle timeout (Camel 4.17 gives the
-     * Vert.x server no options, so its own idle timeout cannot be set): a client cannot hold connections open for
-     * free. A connection that never completes its first request's headers is not seen here; a proxy in front (the
-     * ingress of Akash or Kubernetes) bounds that.
+     * The connections of the HTTP servers and their time limits, which Camel 4.17 gives Vert.x no options for. A new
+     * connection has the header timeout to get its first request's headers in (a client dripping them byte by byte,
+     * or sending nothing, holds a connection no longer); a kept-alive one with no request in flight is closed after
+     * the idle timeout (the same bound on the next request's headers). A request in flight is bounded by the request
+     * timeout instead (the TimeoutHandler), so a chat waiting for its answer is not cut.
      */
-    static final class IdleConnections {
+    static final class Connections {
         private static final class State {
             int inFlight;
+            boolean served;
             long lastActive = System.nanoTime();
         }
 
-        private final long idleNanos;
-        private final Map<io.vertx.core.http.HttpConnection, State> open = new java.util.concurrent.ConcurrentHashMap<>();
+        private volatile long headerNanos = TimeUnit.SECONDS.toNanos(10);
+        private volatile long idleNanos = TimeUnit.SECONDS.toNanos(30);
+        private final Map<HttpConnection, State> open = new ConcurrentHashMap<>();
 
-        IdleConnections(long idleMillis) {
-            this.idleNanos = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(idleMillis);
+        void limits(long headerMillis, long idleMillis) {
+            this.headerNanos = TimeUnit.MILLISECONDS.toNanos(headerMillis);
+            this.idleNanos = TimeUnit.MILLISECONDS.toNanos(idleMillis);
         }
 
+        /** How often to look for expired connections: a quarter of the shorter limit. */
+        long sweepMillis() {
+            return Math.max(100, TimeUnit.NANOSECONDS.toMillis(Math.min(headerNanos, idleNanos)) / 4);
+        }
+
+        /** A new connection: its clock runs from now. */
+        void opened(HttpConnection connection) {
+            state(connection);
+        }
+
+        /** A request whose headers have arrived: the connection is in use until its answer ends. */
         void track(RoutingContext rc) {
-            io.vertx.core.http.HttpConnection connection = rc.request().connection();
-            State state = open.computeIfAbsent(connection, c -> {
-                c.closeHandler(v -> open.remove(c));
-                return new State();
-            });
+            State state = state(rc.request().connection());
             synchronized (state) {
                 state.inFlight++;
+                state.served = true;
                 state.lastActive = System.nanoTime();
             }
             rc.addEndHandler(v -> {
@@ -161,15 +175,22 @@ final class GatewayHttpServer {
             rc.next();
         }
 
-        void closeIdle() {
+        void closeExpired() {
             long now = System.nanoTime();
             open.forEach((connection, state) -> {
                 synchronized (state) {
-                    if (state.inFlight == 0 && now - state.lastActive > idleNanos) {
+                    if (state.inFlight == 0 && now - state.lastActive > (state.served ? idleNanos : headerNanos)) {
                         open.remove(connection);
                         connection.close();
                     }
                 }
+            });
+        }
+
+        private State state(HttpConnection connection) {
+            return open.computeIfAbsent(connection, c -> {
+                c.closeHandler(v -> open.remove(c));
+                return new State();
             });
         }
     }

@@ -78,6 +78,8 @@ public class PipelineConfiguration implements CamelConfiguration {
     private long requestTimeoutMs;
     @PropertyInject("pipeline.gateway.idle-timeout-ms")
     private long idleTimeoutMs;
+    @PropertyInject("pipeline.gateway.header-timeout-ms")
+    private long headerTimeoutMs;
 
     @Override
     public void configure(CamelContext context) throws Exception {
@@ -169,9 +171,15 @@ public class PipelineConfiguration implements CamelConfiguration {
                         .build()));
         registry.bind("processorStatus", processorStatus);
         registry.bind("platform-http-engine", GatewayHttpServer.engineOnPort(context, apiPort));
+        // the HTTP servers' connections, with their header and idle timeouts, through the Vert.x they were created by
+        // (camel.beans.vertx: bound before Camel Main creates the servers); closed after them
+        PipelineVertx vertx = registry.lookupByNameAndType("vertx", PipelineVertx.class);
+        vertx.limits(headerTimeoutMs, idleTimeoutMs);
+        context.addService(SharedBeans.closing(() -> vertx.close().toCompletionStage().toCompletableFuture()
+                .get(10, java.util.concurrent.TimeUnit.SECONDS)), true, false);
         // the HTTP server's router exists once the server has started
         context.addStartupListener((ctx, alreadyStarted) -> GatewayHttpServer.customize(ctx, csv(corsOrigins),
-                maxBodyBytes, requestTimeoutMs, idleTimeoutMs));
+                maxBodyBytes, requestTimeoutMs, vertx.connections()));
         return new SharedBeans(context, system, data, topicRegistry, processorStatus, Path.of(dataDir));
     }
 

@@ -14,12 +14,45 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** A kept-alive connection without a request for the idle timeout is closed; one in use is not. */
+/**
+ * A kept-alive connection without a request for the idle timeout is closed, one in use is not; a new connection that
+ * does not get its first request's headers in within the header timeout (silent, or dripping them) is closed.
+ */
 class IdleConnectionTest extends PipelineTestSupport {
 
     @Override
     protected void overrideProperties(Properties p) {
         p.put("pipeline.gateway.idle-timeout-ms", "1000");
+        p.put("pipeline.gateway.header-timeout-ms", "1500");
+    }
+
+    @Test
+    void aConnectionDrippingItsHeadersIsClosedAfterTheHeaderTimeout() throws Exception {
+        try (Socket silent = new Socket("127.0.0.1", ids().port());
+                Socket dripping = new Socket("127.0.0.1", ids().port())) {
+            silent.setSoTimeout(10_000);
+            long opened = System.nanoTime();
+            byte[] request = ("GET /topics HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: " + ADMIN_KEY + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII);
+            // one byte every 200 ms: well within the idle timeout between bytes, never a whole request in 1.5 s
+            OutputStream out = dripping.getOutputStream();
+            boolean closed = false;
+            for (int i = 0; i < request.length - 2 && !closed; i++) {
+                try {
+                    out.write(request[i]);
+                    out.flush();
+                    Thread.sleep(200);
+                } catch (IOException e) {
+                    closed = true;
+                }
+            }
+            long drippedFor = System.nanoTime() - opened;
+            assertThat(closed).as("the server closed the dripping connection").isTrue();
+            assertThat(Duration.ofNanos(drippedFor)).isBetween(Duration.ofMillis(1400), Duration.ofSeconds(5));
+            // the silent one is closed too: reading ends (no answer) rather than timing out
+            assertThat(silent.getInputStream().read()).isEqualTo(-1);
+            assertThat(Duration.ofNanos(System.nanoTime() - opened)).isLessThan(Duration.ofSeconds(5));
+        }
     }
 
     @Test
