@@ -6,11 +6,10 @@ import java.time.Duration;
 import dev.langchain4j.data.document.splitter.DocumentSplitters;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.embedding.EmbeddingModel;
-import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
-import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2QuantizedEmbeddingModel;
 import dev.langchain4j.model.ollama.OllamaChatModel;
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import io.fineas.pipeline.rag.Ingestion;
+import io.fineas.pipeline.rag.LocalEmbeddings;
 import io.fineas.pipeline.rag.LuceneVectorStore;
 import io.fineas.pipeline.rag.PineconeVectorStore;
 import io.fineas.pipeline.rag.SemanticSearch;
@@ -46,6 +45,12 @@ public class RagBeans {
     private int maxRecordChars;
     @PropertyInject("pipeline.rag.embedding-model")
     private String embeddingModel;
+    @PropertyInject("pipeline.rag.model-workers")
+    private int modelWorkers;
+    @PropertyInject("pipeline.rag.model-intra-op-threads")
+    private int modelIntraOpThreads;
+    @PropertyInject("pipeline.rag.embedding-cache-entries")
+    private long embeddingCacheEntries;
     @PropertyInject("pipeline.rag.vector-store")
     private String vectorStoreKind;
     @PropertyInject("pipeline.rag.pinecone.api-key")
@@ -83,20 +88,23 @@ public class RagBeans {
     private int chatHistoryTurns;
 
     public void bind(SharedBeans shared) throws Exception {
-        EmbeddingModel model = switch (embeddingModel) {
-            case "all-minilm-l6-v2" -> new AllMiniLmL6V2EmbeddingModel();
-            case "all-minilm-l6-v2-q" -> new AllMiniLmL6V2QuantizedEmbeddingModel();
-            default -> throw new IllegalArgumentException("Unknown EMBEDDING_MODEL '" + embeddingModel
-                    + "': use all-minilm-l6-v2 or all-minilm-l6-v2-q");
-        };
+        // one model for every use: sized for the cores, questions before chunks before analyses, a shared cache
+        LocalEmbeddings embeddings = new LocalEmbeddings(embeddingModel, modelWorkers, modelIntraOpThreads,
+                embeddingCacheEntries);
+        shared.closeOnStop(embeddings);
         VectorStore store = vectorStore(shared);
         shared.closeOnStop(store);
-        LOG.info("Vector store: {}; embedding model: {}", store.describe(), embeddingModel);
+        LOG.info("Vector store: {}; embedding model: {} ({} inferences at once, {} thread(s) each, cache {} vectors)",
+                store.describe(), embeddingModel, modelWorkers > 0 ? modelWorkers
+                        : Runtime.getRuntime().availableProcessors(), modelIntraOpThreads, embeddingCacheEntries);
         Registry registry = shared.context().getRegistry();
-        SemanticSearch search = new SemanticSearch(model, store, shared.topics()::isLive);
-        registry.bind("embeddingModel", model);
+        EmbeddingModel interactive = embeddings.model(LocalEmbeddings.Use.INTERACTIVE);
+        SemanticSearch search = new SemanticSearch(interactive, store, shared.topics()::isLive);
+        registry.bind("localEmbeddings", embeddings);
+        registry.bind("embeddingModel", interactive);
         registry.bind("vectorStore", store);
-        registry.bind("ingestion", new Ingestion(model, DocumentSplitters.recursive(chunkSize, chunkOverlap), store,
+        registry.bind("ingestion", new Ingestion(embeddings.model(LocalEmbeddings.Use.INGESTION),
+                DocumentSplitters.recursive(chunkSize, chunkOverlap), store,
                 maxRecordChars, embeddingModel + "/recursive(" + chunkSize + "," + chunkOverlap + ")",
                 shared.topics()::isLive));
         registry.bind("semanticSearch", search);
@@ -109,7 +117,11 @@ public class RagBeans {
         };
         LOG.info("LLM provider: {} (model {})", llmProvider, modelName);
         Prompts prompts = new Prompts(Path.of(promptsDir), 4000);
-        registry.bind("chatModel", chatModel(model));
+        // the extractive model embeds sentences: a question's at the interactive priority, an analysis's at the lowest
+        ChatModel chat = chatModel(interactive);
+        registry.bind("chatModel", chat);
+        registry.bind("analysisModel", "extractive".equals(llmProvider)
+                ? chatModel(embeddings.model(LocalEmbeddings.Use.ANALYSIS)) : chat);
         LlmCircuit circuit = new LlmCircuit(Duration.ofMillis(openStateMs));
         registry.bind("llmRetryPolicy", new LlmRetryPolicy(llmRetries, circuit));
         registry.bind("llmCircuit", circuit);
