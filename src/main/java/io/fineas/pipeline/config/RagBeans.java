@@ -9,6 +9,7 @@ import dev.langchain4j.model.embedding.EmbeddingModel;
 import dev.langchain4j.model.ollama.OllamaChatModel;
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import io.fineas.pipeline.rag.Ingestion;
+import io.fineas.pipeline.rag.LiveSegments;
 import io.fineas.pipeline.rag.LocalEmbeddings;
 import io.fineas.pipeline.rag.LuceneVectorStore;
 import io.fineas.pipeline.rag.PineconeVectorStore;
@@ -76,6 +77,8 @@ public class RagBeans {
     private long openStateMs;
     @PropertyInject("pipeline.llm.retries")
     private int llmRetries;
+    @PropertyInject("pipeline.llm.parallel")
+    private int llmParallel;
     @PropertyInject("pipeline.llm.extractive-sentences")
     private int extractiveSentences;
     @PropertyInject("pipeline.prompts.dir")
@@ -101,6 +104,21 @@ public class RagBeans {
         EmbeddingModel interactive = embeddings.model(LocalEmbeddings.Use.INTERACTIVE);
         SemanticSearch search = new SemanticSearch(interactive, store, shared.topics()::isLive);
         registry.bind("localEmbeddings", embeddings);
+        // texts embedded by the model and answered from the cache, per use (the registry exists once Camel started)
+        shared.context().addStartupListener((context, alreadyStarted) -> {
+            io.micrometer.core.instrument.MeterRegistry meters = context.getRegistry()
+                    .findSingleByType(io.micrometer.core.instrument.MeterRegistry.class);
+            if (meters == null) {
+                return;
+            }
+            for (LocalEmbeddings.Use use : LocalEmbeddings.Use.values()) {
+                String name = use.name().toLowerCase(java.util.Locale.ROOT);
+                io.micrometer.core.instrument.FunctionCounter.builder("pipeline.embeddings", embeddings,
+                        e -> e.computed(use)).tag("use", name).tag("from", "model").register(meters);
+                io.micrometer.core.instrument.FunctionCounter.builder("pipeline.embeddings", embeddings,
+                        e -> e.cached(use)).tag("use", name).tag("from", "cache").register(meters);
+            }
+        });
         registry.bind("embeddingModel", interactive);
         registry.bind("vectorStore", store);
         registry.bind("ingestion", new Ingestion(embeddings.model(LocalEmbeddings.Use.INGESTION),
@@ -122,11 +140,21 @@ public class RagBeans {
         registry.bind("chatModel", chat);
         registry.bind("analysisModel", "extractive".equals(llmProvider)
                 ? chatModel(embeddings.model(LocalEmbeddings.Use.ANALYSIS)) : chat);
+        // the threads the model calls run on under their time limit (routes/rag/llm-chat: call-llm), shut down by Camel
+        registry.bind("llmCallThreads", shared.context().getExecutorServiceManager()
+                .newCachedThreadPool(this, "llm-call"));
+        registry.bind("llmAnalysisThreads", shared.context().getExecutorServiceManager()
+                .newFixedThreadPool(this, "llm-analysis", llmParallel));
         LlmCircuit circuit = new LlmCircuit(Duration.ofMillis(openStateMs));
         registry.bind("llmRetryPolicy", new LlmRetryPolicy(llmRetries, circuit));
         registry.bind("llmCircuit", circuit);
         registry.bind("llmCircuitBreaker", circuit.breaker());
-        registry.bind("analysisService", new AnalysisService(prompts, modelName, shared.data(), shared.topics()::isLive));
+        registry.bind("inferenceStore", new io.fineas.pipeline.rag.llm.InferenceStore(shared.data(),
+                shared.topics()::isLive));
+        // a record whose segment was deleted in the last second may still be analysed; its inference is not stored
+        // (InferenceStore asks again, per batch)
+        registry.bind("analysisService", new AnalysisService(prompts, modelName, shared.data(),
+                LiveSegments.of(shared.topics()::isLive).cachedFor(Duration.ofSeconds(1))));
         registry.bind("chatService", new ChatService(search, prompts, shared.system().getCollection("chat_sessions"),
                 modelName, chatTopK, chatHistoryTurns, Duration.ofMinutes(chatSessionTtlMinutes)));
     }

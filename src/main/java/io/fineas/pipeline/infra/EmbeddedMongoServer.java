@@ -29,7 +29,7 @@ public final class EmbeddedMongoServer implements AutoCloseable {
      * The MongoDB Java driver 5.x refuses servers below wire version 8 (MongoDB 4.2); mongo-java-server 1.46 speaks
      * OP_MSG like 4.2 does but reports 4.0. (1.47 reports more but moved to Netty 4.2, which Vert.x 4.5 is not on.)
      */
-    private static final MongoVersion DRIVER_COMPATIBLE = new MongoVersion() {
+    public static final MongoVersion DRIVER_COMPATIBLE = new MongoVersion() {
         @Override
         public List<Integer> getVersionArray() {
             return List.of(4, 2, 0);

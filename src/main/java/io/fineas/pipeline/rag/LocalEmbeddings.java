@@ -55,6 +55,7 @@ public final class LocalEmbeddings implements AutoCloseable {
     private final Cache<String, float[]> cache;
     private final AtomicLong sequence = new AtomicLong();
     private final AtomicLong threadNumber = new AtomicLong();
+    private final AtomicLong busyNanos = new AtomicLong();
     private final AtomicLong[] computed = counters();
     private final AtomicLong[] cached = counters();
     private final EmbeddingModel[] views = new EmbeddingModel[Use.values().length];
@@ -198,14 +199,25 @@ public final class LocalEmbeddings implements AutoCloseable {
     }
 
     private Executor prioritised(Use use) {
-        return task -> workers.execute(new Prioritised(use.ordinal(), sequence.incrementAndGet(), task));
+        return task -> workers.execute(new Prioritised(use.ordinal(), sequence.incrementAndGet(), task, busyNanos));
+    }
+
+    /** Time the workers have spent embedding, all together (seconds): how busy the model kept the cores. */
+    public double busySeconds() {
+        return busyNanos.get() / 1e9;
     }
 
     /** A queued text: by its use's priority, then first come first served. */
-    private record Prioritised(int priority, long order, Runnable task) implements Runnable, Comparable<Prioritised> {
+    private record Prioritised(int priority, long order, Runnable task, AtomicLong busy)
+            implements Runnable, Comparable<Prioritised> {
         @Override
         public void run() {
-            task.run();
+            long start = System.nanoTime();
+            try {
+                task.run();
+            } finally {
+                busy.addAndGet(System.nanoTime() - start);
+            }
         }
 
         @Override

@@ -20,6 +20,16 @@ public final class KafkaBatch {
         return batch.stream().map(e -> e.getMessage().getBody(String.class)).toList();
     }
 
+    /**
+     * A record of the batch, as the exchange a route splits the batch into: its value and its Kafka headers (topic,
+     * partition, key), so each record goes on as if it had been consumed alone.
+     */
+    public void unwrap(Exchange part) {
+        Exchange record = part.getMessage().getBody(Exchange.class);
+        part.getMessage().setHeaders(new java.util.HashMap<>(record.getMessage().getHeaders()));
+        part.getMessage().setBody(record.getMessage().getBody());
+    }
+
     /** Commits, synchronously, the offset after the last record of each partition in the batch. */
     public void commit(List<Exchange> batch) {
         Map<String, KafkaManualCommit> lastPerPartition = new LinkedHashMap<>();

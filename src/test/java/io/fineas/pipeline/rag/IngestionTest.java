@@ -147,6 +147,37 @@ class IngestionTest extends PipelineTestSupport {
     }
 
     @Test
+    void sentencesTheAnalysisEmbeddedAreNotEmbeddedAgainWhenChatSelectsFromThem() {
+        String topic = uniqueName("cache");
+        createTopic(topic);
+        createSegment(topic, "s");
+        publish(dataTopic(topic), "c", record(topic, "s", "http://x/cache", "Quillon Dynamics opened a plant in "
+                + "Tampere this spring. The plant employs four hundred people. Its output goes to shipyards in the "
+                + "Baltic region.", "text/plain"));
+        await().atMost(Duration.ofSeconds(60)).until(() -> ((Number) get("/topics/" + topic
+                + "/segments/s/inferences", "X-API-Key", ADMIN_KEY).json().get("total")).intValue() == 1);
+        double computed = embeddings("interactive", "model");
+        double cached = embeddings("interactive", "cache");
+
+        Response answer = post("/chat", Map.of("question", "Where did Quillon Dynamics open a plant?", "topic", topic),
+                "X-API-Key", ADMIN_KEY);
+
+        assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+        assertThat((String) answer.json().get("answer")).contains("Tampere");
+        // the question is the model's only new work: the context's three sentences come from the analysis's vectors
+        assertThat(embeddings("interactive", "model") - computed).isEqualTo(1);
+        assertThat(embeddings("interactive", "cache") - cached).isGreaterThanOrEqualTo(3);
+    }
+
+    /** pipeline_embeddings_total for one use and origin, as the management port exports it. */
+    private double embeddings(String use, String from) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("pipeline_embeddings_total\\{(?=[^}]*from=\""
+                + from + "\")(?=[^}]*use=\"" + use + "\")[^}]*} ([0-9.E]+)").matcher(metrics());
+        assertThat(m.find()).as("pipeline_embeddings_total{use=%s, from=%s}", use, from).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+
+    @Test
     void deletingATopicOrSegmentDeletesItsVectors() {
         String topic = uniqueName("gone");
         createTopic(topic);

@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import dev.langchain4j.data.embedding.Embedding;
 import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
+import dev.langchain4j.store.embedding.CosineSimilarity;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,7 +43,7 @@ class LocalEmbeddingsTest {
         List<Embedding> ours = embeddings.model(LocalEmbeddings.Use.INGESTION).embedAll(texts).content();
         List<Embedding> stock = new AllMiniLmL6V2EmbeddingModel().embedAll(texts).content();
         for (int i = 0; i < texts.size(); i++) {
-            assertThat(cosine(ours.get(i).vector(), stock.get(i).vector())).isGreaterThan(0.9999);
+            assertThat(CosineSimilarity.between(ours.get(i), stock.get(i))).isGreaterThan(0.9999);
         }
         assertThat(embeddings.model(LocalEmbeddings.Use.INTERACTIVE).dimension()).isEqualTo(384);
     }
@@ -68,7 +69,7 @@ class LocalEmbeddingsTest {
         assertThat(embeddings.computed(LocalEmbeddings.Use.INGESTION) - ingestComputed).isEqualTo(1);
         assertThat(m.get(0)).isEqualTo(first.get(2));
         assertThat(m.get(2)).isEqualTo(first.get(0));
-        assertThat(cosine(m.get(1).vector(), first.get(0).vector())).isLessThan(0.99);
+        assertThat(CosineSimilarity.between(m.get(1), first.get(0))).isLessThan(0.99);
     }
 
     @Test
@@ -90,17 +91,5 @@ class LocalEmbeddingsTest {
 
     private static int embeddingsQueued() {
         return embeddings.queued();
-    }
-
-    private static double cosine(float[] a, float[] b) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
     }
 }

@@ -1,0 +1,109 @@
+package io.fineas.pipeline.rag.llm;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.mongodb.MongoBulkWriteException;
+import com.mongodb.bulk.BulkWriteError;
+import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.BulkWriteOptions;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.ReplaceOneModel;
+import com.mongodb.client.model.ReplaceOptions;
+import io.fineas.pipeline.rag.LiveSegments;
+import org.bson.BsonMaximumSizeExceededException;
+import org.bson.Document;
+import org.bson.json.JsonParseException;
+
+/**
+ * Stores a batch of inferences in their segments: one document each in its topic's collection, saved by its {@code _id}
+ * (one per source, template and model), so a replay stores nothing twice and a new version of a source replaces its
+ * inference; an inference of a topic or segment deleted (or created anew) since its record was captured is dropped.
+ * One bulk write per topic per batch. An inference that is not JSON, or that MongoDB refuses, is a failure of its own
+ * (for the dead-letter topic) and the others are stored; MongoDB unreachable is thrown, for a retry of the batch.
+ */
+public final class InferenceStore {
+
+    /** @param failures each {record, reason} */
+    public record Result(int stored, int stale, List<Map<String, Object>> failures) {
+    }
+
+    private record Pending(String raw, Document inference) {
+    }
+
+    private final MongoDatabase data;
+    private final LiveSegments live;
+
+    public InferenceStore(MongoDatabase data, LiveSegments live) {
+        this.data = data;
+        this.live = live;
+    }
+
+    public Result storeAll(List<String> inferences) {
+        LiveSegments liveness = live.memoized();
+        Map<String, Map<Object, Pending>> byTopic = new LinkedHashMap<>();
+        List<Map<String, Object>> failures = new ArrayList<>();
+        int stale = 0;
+        for (String raw : inferences) {
+            Document inference;
+            try {
+                inference = Document.parse(raw);
+            } catch (JsonParseException | IllegalArgumentException | NullPointerException e) {
+                failures.add(failure(raw, "not a JSON inference: " + e.getMessage()));
+                continue;
+            }
+            if (!(inference.get("topic") instanceof String topic) || inference.get("_id") == null) {
+                failures.add(failure(raw, "not an inference: _id and topic are required"));
+                continue;
+            }
+            if (!liveness.isLive(topic, inference.getString("segment"), inference.getString("generation"))) {
+                stale++;
+                continue;
+            }
+            // the latest of the batch for an _id is the one that counts
+            Map<Object, Pending> writes = byTopic.computeIfAbsent(topic, t -> new LinkedHashMap<>());
+            writes.remove(inference.get("_id"));
+            writes.put(inference.get("_id"), new Pending(raw, inference));
+        }
+        int stored = 0;
+        for (var topic : byTopic.entrySet()) {
+            stored += write(topic.getKey(), new ArrayList<>(topic.getValue().values()), failures);
+        }
+        return new Result(stored, stale, failures);
+    }
+
+    private int write(String topic, List<Pending> pending, List<Map<String, Object>> failures) {
+        try {
+            data.getCollection(topic).bulkWrite(pending.stream().map(p -> new ReplaceOneModel<>(
+                    Filters.eq("_id", p.inference().get("_id")), p.inference(), new ReplaceOptions().upsert(true)))
+                    .toList(), new BulkWriteOptions().ordered(false));
+            return pending.size();
+        } catch (MongoBulkWriteException e) {
+            // the others were written (unordered); the refused ones go with MongoDB's reason
+            for (BulkWriteError error : e.getWriteErrors()) {
+                failures.add(failure(pending.get(error.getIndex()).raw(), "MongoDB refused it: " + error.getMessage()));
+            }
+            return pending.size() - e.getWriteErrors().size();
+        } catch (BsonMaximumSizeExceededException e) {
+            // one document over the size limit fails the whole bulk before it is sent: one by one
+            if (pending.size() == 1) {
+                failures.add(failure(pending.get(0).raw(), "MongoDB refused it: " + e.getMessage()));
+                return 0;
+            }
+            int stored = 0;
+            for (Pending p : pending) {
+                stored += write(topic, List.of(p), failures);
+            }
+            return stored;
+        }
+    }
+
+    private static Map<String, Object> failure(String record, String reason) {
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("record", record);
+        f.put("reason", reason);
+        return f;
+    }
+}
