@@ -10,15 +10,15 @@ import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoDatabase;
 import io.fineas.pipeline.PipelineRoles;
+import io.fineas.pipeline.catalog.KafkaTopicAdmin;
+import io.fineas.pipeline.catalog.TopicRegistry;
 import io.fineas.pipeline.gateway.ApiErrors;
 import io.fineas.pipeline.gateway.ApiKeys;
 import io.fineas.pipeline.gateway.ScopePolicy;
-import io.fineas.pipeline.gateway.TopicRegistry;
 import io.fineas.pipeline.infra.EmbeddedKafkaBroker;
 import io.fineas.pipeline.infra.EmbeddedMongoServer;
+import io.fineas.pipeline.infra.PingHealthCheck;
 import io.fineas.pipeline.processors.ProcessorStatus;
-import io.fineas.pipeline.util.KafkaTopicAdmin;
-import io.fineas.pipeline.util.PingHealthCheck;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.PropertyInject;
@@ -132,7 +132,7 @@ public class PipelineConfiguration implements CamelConfiguration {
                 .applyConnectionString(new com.mongodb.ConnectionString(mongoUri))
                 .applyToClusterSettings(c -> c.serverSelectionTimeout(3, java.util.concurrent.TimeUnit.SECONDS))
                 .build())) {
-            io.fineas.pipeline.util.StartupWait.until("MongoDB (MONGODB_URI)", () -> pings(probe),
+            io.fineas.pipeline.infra.StartupWait.until("MongoDB (MONGODB_URI)", () -> pings(probe),
                     Duration.ofMillis(startupMaxWaitMs));
         }
         MongoClient mongoClient = MongoClients.create(mongoUri);
@@ -143,7 +143,7 @@ public class PipelineConfiguration implements CamelConfiguration {
 
         KafkaTopicAdmin topicAdmin = new KafkaTopicAdmin(kafkaBrokers, partitions, replicationFactor);
         context.addService(SharedBeans.closing(topicAdmin), true, false);
-        io.fineas.pipeline.util.StartupWait.until("Kafka at " + kafkaBrokers,
+        io.fineas.pipeline.infra.StartupWait.until("Kafka at " + kafkaBrokers,
                 () -> topicAdmin.reachable(Duration.ofSeconds(5)), Duration.ofMillis(startupMaxWaitMs));
         topicAdmin.ensure(csv(internalTopics));
 
@@ -161,7 +161,7 @@ public class PipelineConfiguration implements CamelConfiguration {
         registry.bind("admin", new ScopePolicy(apiKeys, ScopePolicy.Need.ADMIN));
         registry.bind("apiErrors", new ApiErrors());
         // batching consumers (the RAG ingestion, the gateway's run records) commit each batch after its effect
-        registry.bind("kafkaBatch", new io.fineas.pipeline.util.KafkaBatch());
+        registry.bind("kafkaBatch", new io.fineas.pipeline.common.KafkaBatch());
         // the REST bodies' parser: a duplicate key (which of two topics would be checked?) and deep nesting refused
         registry.bind("strictJson", new com.fasterxml.jackson.databind.ObjectMapper(
                 com.fasterxml.jackson.core.JsonFactory.builder()

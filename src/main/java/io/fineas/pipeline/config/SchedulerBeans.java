@@ -4,11 +4,11 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 
+import io.fineas.pipeline.infra.PingHealthCheck;
 import io.fineas.pipeline.scheduler.InMemorySchedulerState;
 import io.fineas.pipeline.scheduler.RedisSchedulerState;
 import io.fineas.pipeline.scheduler.ScheduleBook;
 import io.fineas.pipeline.scheduler.SchedulerState;
-import io.fineas.pipeline.util.PingHealthCheck;
 import org.apache.camel.PropertyInject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

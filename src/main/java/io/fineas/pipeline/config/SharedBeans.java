@@ -3,7 +3,7 @@ package io.fineas.pipeline.config;
 import java.nio.file.Path;
 
 import com.mongodb.client.MongoDatabase;
-import io.fineas.pipeline.gateway.TopicRegistry;
+import io.fineas.pipeline.catalog.TopicRegistry;
 import io.fineas.pipeline.processors.ProcessorStatus;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Service;

@@ -4,7 +4,7 @@ import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.networknt.schema.ValidationMessage;
-import io.fineas.pipeline.util.ApiException;
+import io.fineas.pipeline.common.ApiException;
 import org.apache.camel.component.jsonvalidator.JsonValidationException;
 import org.apache.camel.component.jsonvalidator.NoJsonBodyValidationException;
 import org.slf4j.Logger;

@@ -18,8 +18,8 @@ import com.mongodb.client.model.IndexOptions;
 import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.ReplaceOptions;
 import com.mongodb.client.model.Updates;
-import io.fineas.pipeline.util.ApiException;
-import io.fineas.pipeline.util.Hashes;
+import io.fineas.pipeline.common.ApiException;
+import io.fineas.pipeline.common.Hashes;
 import org.bson.Document;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,8 +65,13 @@ public final class ApiKeys {
         keys.createIndex(Indexes.ascending("hash"), new IndexOptions().unique(true));
     }
 
-    /** The caller behind a request, resolved from a valid, unrevoked key. */
-    public record Caller(String id, String name, List<String> scopes) {
+    /** The caller behind a request, resolved from a valid, unrevoked key; as a predicate, the topics it may read. */
+    public record Caller(String id, String name, List<String> scopes) implements java.util.function.Predicate<String> {
+
+        @Override
+        public boolean test(String topic) {
+            return canRead(topic);
+        }
 
         public boolean isAdmin() {
             return scopes.contains("admin");

@@ -7,9 +7,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import io.fineas.pipeline.util.AlertMatcher;
-import io.fineas.pipeline.util.ApiException;
-import io.fineas.pipeline.util.Names;
+import io.fineas.pipeline.catalog.AlertMatcher;
+import io.fineas.pipeline.catalog.Names;
+import io.fineas.pipeline.catalog.TopicRegistry;
+import io.fineas.pipeline.common.ApiException;
 
 /**
  * Turns a Data Collection JSON (an array of {api_key, topic, segment_targets}) into alerts: every entry is checked

@@ -8,8 +8,8 @@ import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
-import io.fineas.pipeline.util.AlertMatcher;
-import io.fineas.pipeline.util.ApiException;
+import io.fineas.pipeline.catalog.AlertMatcher;
+import io.fineas.pipeline.common.ApiException;
 import org.bson.Document;
 
 /**

@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-import io.fineas.pipeline.util.AlertMatcher;
-import io.fineas.pipeline.util.ApiException;
+import io.fineas.pipeline.catalog.AlertMatcher;
+import io.fineas.pipeline.common.ApiException;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;

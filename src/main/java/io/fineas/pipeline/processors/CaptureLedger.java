@@ -12,7 +12,7 @@ import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Projections;
 import com.mongodb.client.model.ReplaceOneModel;
 import com.mongodb.client.model.ReplaceOptions;
-import io.fineas.pipeline.util.Hashes;
+import io.fineas.pipeline.common.Hashes;
 import org.bson.Document;
 
 /**

@@ -3,7 +3,7 @@ package io.fineas.pipeline.processors;
 import java.net.SocketTimeoutException;
 import java.net.http.HttpTimeoutException;
 
-import io.fineas.pipeline.util.StageFaults;
+import io.fineas.pipeline.common.StageFaults;
 import org.apache.camel.http.base.HttpOperationFailedException;
 
 /**

@@ -18,7 +18,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.fineas.pipeline.util.Names;
+import io.fineas.pipeline.catalog.Names;
 
 /**
  * Loads every processor config of a folder ({@code *.yaml}, {@code *.yml}, {@code *.json}; JSON is YAML too, so the

@@ -23,9 +23,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.rometools.rome.feed.synd.SyndContent;
 import com.rometools.rome.feed.synd.SyndEntry;
 import com.rometools.rome.feed.synd.SyndFeed;
-import io.fineas.pipeline.gateway.TopicRegistry;
-import io.fineas.pipeline.util.AlertMatcher;
-import io.fineas.pipeline.util.Hashes;
+import io.fineas.pipeline.catalog.AlertMatcher;
+import io.fineas.pipeline.catalog.TopicRegistry;
+import io.fineas.pipeline.common.Hashes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

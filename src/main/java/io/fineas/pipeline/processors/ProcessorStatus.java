@@ -11,7 +11,7 @@ import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
-import io.fineas.pipeline.gateway.TopicRegistry;
+import io.fineas.pipeline.catalog.TopicRegistry;
 import org.bson.Document;
 import org.bson.conversions.Bson;
 

@@ -2,7 +2,7 @@ package io.fineas.pipeline.rag;
 
 import java.util.Map;
 
-import io.fineas.pipeline.util.Hashes;
+import io.fineas.pipeline.common.Hashes;
 
 /**
  * One chunk of one source's text, with the metadata stored beside its vector. Its id is derived from topic, segment,

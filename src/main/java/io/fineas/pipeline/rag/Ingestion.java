@@ -10,7 +10,7 @@ import dev.langchain4j.data.document.DocumentSplitter;
 import dev.langchain4j.data.embedding.Embedding;
 import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.embedding.EmbeddingModel;
-import io.fineas.pipeline.util.Hashes;
+import io.fineas.pipeline.common.Hashes;
 
 /**
  * Turns a batch of captured records into stored chunks: text extraction, langchain4j's recursive splitter, one

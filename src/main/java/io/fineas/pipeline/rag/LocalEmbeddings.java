@@ -23,7 +23,7 @@ import dev.langchain4j.model.embedding.onnx.AbstractInProcessEmbeddingModel;
 import dev.langchain4j.model.embedding.onnx.OnnxBertBiEncoder;
 import dev.langchain4j.model.embedding.onnx.PoolingMode;
 import dev.langchain4j.model.output.Response;
-import io.fineas.pipeline.util.Hashes;
+import io.fineas.pipeline.common.Hashes;
 
 /**
  * The in-process embedding model (all-MiniLM-L6-v2, full or quantized, from langchain4j's jars), shared by everything

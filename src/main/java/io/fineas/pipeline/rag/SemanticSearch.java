@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Map;
 
 import dev.langchain4j.model.embedding.EmbeddingModel;
-import io.fineas.pipeline.util.ApiException;
-import io.fineas.pipeline.util.Names;
+import io.fineas.pipeline.catalog.Names;
+import io.fineas.pipeline.common.ApiException;
 
 /** POST /search {"query", "topic"?, "segment"?, "k"?}: the stored chunks nearest to the query, with scores. */
 public final class SemanticSearch {

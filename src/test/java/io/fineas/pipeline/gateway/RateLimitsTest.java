@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import io.fineas.pipeline.util.ApiException;
+import io.fineas.pipeline.common.ApiException;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.JedisPool;
 

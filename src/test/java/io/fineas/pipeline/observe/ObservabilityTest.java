@@ -17,9 +17,9 @@ import com.mongodb.MongoClientSettings;
 import com.mongodb.ServerAddress;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
+import io.fineas.pipeline.infra.PingHealthCheck;
 import io.fineas.pipeline.scheduler.RedisSchedulerState;
 import io.fineas.pipeline.support.PipelineTestSupport;
-import io.fineas.pipeline.util.PingHealthCheck;
 import org.apache.camel.health.HealthCheck;
 import org.junit.jupiter.api.Test;
 

@@ -155,7 +155,8 @@ class IngestionTest extends PipelineTestSupport {
                 + "Tampere this spring. The plant employs four hundred people. Its output goes to shipyards in the "
                 + "Baltic region.", "text/plain"));
         await().atMost(Duration.ofSeconds(60)).until(() -> ((Number) get("/topics/" + topic
-                + "/segments/s/inferences", "X-API-Key", ADMIN_KEY).json().get("total")).intValue() == 1);
+                + "/segments/s/inferences", "X-API-Key", ADMIN_KEY).json().get("total")).intValue() == 1
+                && !chunksOf(topic, "http://x/cache").isEmpty());
         double computed = embeddings("interactive", "model");
         double cached = embeddings("interactive", "cache");
 

@@ -9,9 +9,9 @@ import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Projections;
 import dev.langchain4j.data.message.ChatMessage;
+import io.fineas.pipeline.common.Hashes;
 import io.fineas.pipeline.rag.CapturedRecord;
 import io.fineas.pipeline.rag.LiveSegments;
-import io.fineas.pipeline.util.Hashes;
 import org.bson.Document;
 
 /**

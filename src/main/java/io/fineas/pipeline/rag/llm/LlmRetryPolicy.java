@@ -1,7 +1,7 @@
 package io.fineas.pipeline.rag.llm;
 
 import dev.langchain4j.exception.RetriableException;
-import io.fineas.pipeline.util.StageFaults;
+import io.fineas.pipeline.common.StageFaults;
 
 /**
  * Which model call failures are worth another try: what langchain4j reports as retriable (429 rate limits, 5xx,

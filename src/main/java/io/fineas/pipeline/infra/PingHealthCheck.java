@@ -1,4 +1,4 @@
-package io.fineas.pipeline.util;
+package io.fineas.pipeline.infra;
 
 import java.util.Map;
 import java.util.function.BooleanSupplier;

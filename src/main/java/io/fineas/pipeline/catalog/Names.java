@@ -1,6 +1,8 @@
-package io.fineas.pipeline.util;
+package io.fineas.pipeline.catalog;
 
 import java.util.regex.Pattern;
+
+import io.fineas.pipeline.common.ApiException;
 
 /**
  * The one rule for names used as a Kafka topic and as a MongoDB collection (topics) or as a stored key (segments):

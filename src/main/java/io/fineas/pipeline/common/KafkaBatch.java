@@ -1,4 +1,4 @@
-package io.fineas.pipeline.util;
+package io.fineas.pipeline.common;
 
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.fineas.pipeline.util;
+package io.fineas.pipeline.catalog;
 
 import java.util.List;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package io.fineas.pipeline.util;
+package io.fineas.pipeline.infra;
 
 import java.time.Duration;
 import java.util.function.BooleanSupplier;

@@ -1,4 +1,4 @@
-package io.fineas.pipeline.util;
+package io.fineas.pipeline.common;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -1,4 +1,4 @@
-package io.fineas.pipeline.gateway;
+package io.fineas.pipeline.catalog;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -14,9 +14,9 @@ import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.Updates;
-import io.fineas.pipeline.util.ApiException;
-import io.fineas.pipeline.util.KafkaTopicAdmin;
-import io.fineas.pipeline.util.Names;
+import io.fineas.pipeline.catalog.KafkaTopicAdmin;
+import io.fineas.pipeline.catalog.Names;
+import io.fineas.pipeline.common.ApiException;
 import org.bson.Document;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -169,11 +169,12 @@ public final class TopicRegistry {
         data.getCollection(topic).drop();
     }
 
-    public Map<String, Object> listTopics(ApiKeys.Caller caller) {
+    /** @param mayRead the topics to list (the caller's readable ones); null for all */
+    public Map<String, Object> listTopics(java.util.function.Predicate<String> mayRead) {
         List<Map<String, Object>> out = new ArrayList<>();
         for (Document d : registry.find(Filters.eq("status", ACTIVE)).sort(Sorts.ascending("_id"))) {
             String topic = d.getString("_id");
-            if (caller == null || caller.canRead(topic)) {
+            if (mayRead == null || mayRead.test(topic)) {
                 Map<String, Object> t = describeTopic(topic, false);
                 t.put("created_at", d.getString("created_at"));
                 t.put("segments", data.getCollection(topic).countDocuments(Filters.eq("kind", "segment")));
