@@ -76,7 +76,7 @@ public class ProcessorBeans {
             @Override
             public void onCamelContextFullyStarted(CamelContext ctx, boolean alreadyStarted) throws Exception {
                 for (ProcessorConfig c : catalog.configs()) {
-                    TemplatedRouteBuilder.builder(ctx, "processor").routeId("processor-" + c.id())
+                    TemplatedRouteBuilder.builder(ctx, "processor").routeId("processors-" + c.id())
                             .parameter("processorId", c.id()).parameter("batchSize", c.batchSize())
                             .parameter("workers", c.workers())
                             .parameter("unlimited", c.rateLimit() == 0)

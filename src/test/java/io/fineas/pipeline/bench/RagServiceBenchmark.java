@@ -263,7 +263,7 @@ class RagServiceBenchmark extends PipelineTestSupport {
             context.getRouteController().stopRoute("rag-vector-ingest");
         }
         if (!analyse) {
-            context.getRouteController().stopRoute("llm-analysis");
+            context.getRouteController().stopRoute("rag-analysis");
         }
         // a first record makes the consumers find the new data topic (its discovery is not the figure)
         Map<String, Object> first = parse(records.get(0));
@@ -301,7 +301,7 @@ class RagServiceBenchmark extends PipelineTestSupport {
         assertThat(post("/topics", Map.of("api_key", ADMIN_KEY, "topic", topic, "topic_action", "delete")).status())
                 .isEqualTo(200);
         context.getRouteController().startRoute("rag-vector-ingest");
-        context.getRouteController().startRoute("llm-analysis");
+        context.getRouteController().startRoute("rag-analysis");
         await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(200)).until(this::drained);
         return run;
     }

@@ -73,7 +73,7 @@ class ObservabilityTest extends PipelineTestSupport {
                 .contains("{\"name\":\"mongodb\",\"status\":\"UP\"}")
                 .contains("{\"name\":\"scheduler-redis\",\"status\":\"UP\"}")
                 // the processor's Kafka consumer on the alert topic, and a REST route
-                .contains("{\"name\":\"consumer:processor-notes\",\"status\":\"UP\"}")
+                .contains("{\"name\":\"consumer:processors-notes\",\"status\":\"UP\"}")
                 .contains("{\"name\":\"route:gateway-topic-request\",\"status\":\"UP\"}");
         assertThat(management("/observe/health/live").statusCode()).isEqualTo(200);
     }
@@ -115,14 +115,14 @@ class ObservabilityTest extends PipelineTestSupport {
 
     @Test
     void aStoppedConsumerMakesTheInstanceUnreadyUntilItRunsAgain() throws Exception {
-        context.getRouteController().stopRoute("processor-notes");
+        context.getRouteController().stopRoute("processors-notes");
         try {
             HttpResponse<String> down = management("/observe/health/ready");
             assertThat(down.statusCode()).isEqualTo(503);
-            assertThat(down.body()).contains("\"status\":\"DOWN\"").contains("route:processor-notes")
+            assertThat(down.body()).contains("\"status\":\"DOWN\"").contains("route:processors-notes")
                     .doesNotContain("route:gateway-topic-request"); // the default exposure names what is down only
         } finally {
-            context.getRouteController().startRoute("processor-notes");
+            context.getRouteController().startRoute("processors-notes");
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> management("/observe/health/ready").statusCode() == 200);
     }

@@ -445,8 +445,8 @@ class ProcessorTest extends PipelineTestSupport {
         assertThat((String) statuses.get("file:escape.yaml").get("reason")).contains("outside the processors folder");
         assertThat((String) statuses.get("file:broken.yaml").get("reason")).contains("not valid YAML");
         assertThat(statuses.get("quotes").get("status")).isIn("ready", "running");
-        assertThat(context.getRoute("processor-quotes")).isNotNull();
-        assertThat(context.getRoute("processor-ftp")).isNull();
+        assertThat(context.getRoute("processors-quotes")).isNotNull();
+        assertThat(context.getRoute("processors-ftp")).isNull();
     }
 
     @Test
