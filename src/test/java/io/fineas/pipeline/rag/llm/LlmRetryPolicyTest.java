@@ -1,0 +1,51 @@
+package io.fineas.pipeline.rag.llm;
+
+import java.time.Duration;
+
+import com.mongodb.MongoTimeoutException;
+import dev.langchain4j.exception.InvalidRequestException;
+import dev.langchain4j.exception.RateLimitException;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Which failed model calls are tried again, for a record and for a question. */
+class LlmRetryPolicyTest {
+
+    private final LlmCircuit circuit = new LlmCircuit(Duration.ofSeconds(30));
+    private final LlmRetryPolicy policy = new LlmRetryPolicy(4, circuit);
+
+    @Test
+    void aRateLimitOrTimeoutIsTriedUpToTheRetriesAndARefusalOfTheInputNever() {
+        RuntimeException limited = new RuntimeException("call failed", new RateLimitException("429"));
+        assertThat(policy.shouldRetry(limited, 1, null)).isTrue();
+        assertThat(policy.shouldRetry(limited, 4, null)).isTrue();
+        assertThat(policy.shouldRetry(limited, 5, null)).isFalse();
+        assertThat(policy.shouldRetry(new java.util.concurrent.TimeoutException(), 2, "a question")).isTrue();
+        assertThat(policy.shouldRetry(new InvalidRequestException("400: too long"), 1, null)).isFalse();
+        assertThat(policy.shouldRetry(new IllegalStateException("bug"), 1, "a question")).isFalse();
+    }
+
+    @Test
+    void aRecordWaitsWhileTheProviderIsDownForEveryoneButAQuestionDoesNot() {
+        circuit.breaker().transitionToOpenState();
+        try {
+            RuntimeException refused = new IllegalStateException("circuit open");
+            // a record: tried again however many tries it has had, so it is never dead-lettered for an outage
+            assertThat(policy.shouldRetry(refused, 1, null)).isTrue();
+            assertThat(policy.shouldRetry(refused, 50, null)).isTrue();
+            // a question is answered with an error at once
+            assertThat(policy.shouldRetry(refused, 1, "a question")).isFalse();
+        } finally {
+            circuit.breaker().transitionToClosedState();
+        }
+        assertThat(policy.shouldRetry(new IllegalStateException("circuit open"), 1, null)).isFalse();
+    }
+
+    @Test
+    void aRecordWaitsWhileThePipelinesOwnMongoDbIsUnreachable() {
+        MongoTimeoutException down = new MongoTimeoutException("no server selected");
+        assertThat(policy.shouldRetry(new RuntimeException(down), 99, null)).isTrue();
+        assertThat(policy.shouldRetry(down, 1, "a question")).isFalse();
+    }
+}
