@@ -1,8 +1,8 @@
 // Validates the deployment files offline: docker-compose.yml against the Compose Specification's JSON schema plus
 // the rules this project keeps (health-gated start, no empty variables, RAG not scaled), akash.sdl with Akash's own
 // SDL parser (akashjs, beta3), and every Kubernetes object under k8s/ against its schema (kubernetes-models, KEDA's
-// included) with the kustomizations' references. `--self-test` breaks a copy of each file in ways that must be
-// caught, and fails if one is not.
+// included) with the kustomizations' references, and docs/asyncapi.yaml against the AsyncAPI 3.0 schema with its
+// references resolved. `--self-test` breaks a copy of each file in ways that must be caught, and fails if one is not.
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -227,10 +227,40 @@ function readTree(dir) {
   return out;
 }
 
+// ---- AsyncAPI
+const AjvDraft7 = require("ajv").default;
+// the AsyncAPI schema carries its own copy of the draft-07 meta-schema: Ajv's is left out (meta: false)
+const ajv7 = new AjvDraft7({ strict: false, allErrors: true, logger: false, validateFormats: false, meta: false,
+  validateSchema: false });
+const asyncapiValid = ajv7.compile(require("@asyncapi/specs").schemas["3.0.0"]);
+
+function checkAsyncApi(doc) {
+  const errors = [];
+  if (!asyncapiValid(doc)) {
+    errors.push(...asyncapiValid.errors.map(e => `${e.instancePath} ${e.message}`));
+  }
+  // every local reference names something in the document, every file reference a file beside it
+  (function refs(node, where) {
+    if (node && typeof node === "object") {
+      if (typeof node.$ref === "string") {
+        if (node.$ref.startsWith("#/")) {
+          const target = node.$ref.slice(2).split("/").reduce((n, k) => (n == null ? n : n[k]), doc);
+          if (target === undefined) errors.push(`${where}: $ref ${node.$ref} names nothing`);
+        } else if (!fs.existsSync(path.resolve(root, "docs", node.$ref))) {
+          errors.push(`${where}: $ref ${node.$ref} is not a file`);
+        }
+      }
+      Object.entries(node).forEach(([k, v]) => refs(v, `${where}/${k}`));
+    }
+  })(doc, "");
+  return errors;
+}
+
 // ---- run
 const composeText = fs.readFileSync(path.join(root, "docker-compose.yml"), "utf8");
 const akashText = fs.readFileSync(path.join(root, "akash.sdl"), "utf8");
 const k8sFiles = readTree(path.join(root, "k8s"));
+const asyncapiText = fs.readFileSync(path.join(root, "docs", "asyncapi.yaml"), "utf8");
 
 if (process.argv.includes("--self-test")) {
   // each broken copy must be refused
@@ -276,6 +306,13 @@ if (process.argv.includes("--self-test")) {
       const f = Object.keys(k8sFiles).find(p => p.endsWith(path.join("base", "kustomization.yaml")));
       return checkK8s({ ...k8sFiles, [f]: k8sFiles[f].replace("  - rag.yaml", "  - rag.yaml\n  - redis.yaml") });
     }],
+    ["asyncapi: an operation without its action", () => {
+      const d = yaml.load(asyncapiText); delete d.operations.sendInference.action; return checkAsyncApi(d);
+    }],
+    ["asyncapi: a channel reference to no channel", () => checkAsyncApi(yaml.load(
+      asyncapiText.replace("$ref: '#/channels/inference'", "$ref: '#/channels/inferences'")))],
+    ["asyncapi: a payload schema file that is not there", () => checkAsyncApi(yaml.load(
+      asyncapiText.replace("messages/inference.schema.json", "messages/inferences.schema.json")))],
   ];
   let missed = 0;
   for (const [name, run] of broken) {
@@ -293,6 +330,7 @@ if (process.argv.includes("--self-test")) {
     ["docker-compose.yml", checkCompose(yaml.load(composeText)).concat(dockerComposeConfig(composeText))],
     ["akash.sdl", checkAkash(akashText)],
     ["k8s/", checkK8s(k8sFiles)],
+    ["docs/asyncapi.yaml", checkAsyncApi(yaml.load(asyncapiText))],
   ];
   let failed = 0;
   for (const [name, errors] of results) {

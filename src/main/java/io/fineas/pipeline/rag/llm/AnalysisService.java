@@ -10,6 +10,7 @@ import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Projections;
 import dev.langchain4j.data.message.ChatMessage;
 import io.fineas.pipeline.common.Hashes;
+import io.fineas.pipeline.messages.Inference;
 import io.fineas.pipeline.rag.CapturedRecord;
 import io.fineas.pipeline.rag.LiveSegments;
 import org.bson.Document;
@@ -92,17 +93,15 @@ public final class AnalysisService {
         return new Job(record, prompt, id, contentHash, unchanged, false);
     }
 
-    public Map<String, Object> inference(Job job, String answer) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("_id", job.id);
-        out.put("kind", "inference");
-        out.putAll(job.record.provenance());
-        out.put("content_hash", job.contentHash);
-        out.put("model", modelName);
-        out.put("prompt_template", job.prompt.templateId());
-        out.put("latency_ms", (System.nanoTime() - job.startedNanos) / 1_000_000);
-        out.put("inference", answer);
-        out.put("created_at", Instant.now().toString());
-        return out;
+    public Inference inference(Job job, String answer) {
+        CapturedRecord r = job.record;
+        return new Inference(job.id, Inference.KIND, r.topic(), r.segment(), r.sourceId(), text(r, "processor_id"),
+                text(r, "run_id"), text(r, "captured_at"), job.contentHash, text(r, "title"), r.generation(), modelName,
+                job.prompt.templateId(), (System.nanoTime() - job.startedNanos) / 1_000_000, answer,
+                Instant.now().toString());
+    }
+
+    private static String text(CapturedRecord record, String field) {
+        return record.get(field) instanceof String s ? s : null;
     }
 }

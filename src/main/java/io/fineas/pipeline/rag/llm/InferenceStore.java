@@ -5,6 +5,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.mongodb.MongoBulkWriteException;
 import com.mongodb.bulk.BulkWriteError;
 import com.mongodb.client.MongoDatabase;
@@ -12,10 +15,10 @@ import com.mongodb.client.model.BulkWriteOptions;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.ReplaceOneModel;
 import com.mongodb.client.model.ReplaceOptions;
+import io.fineas.pipeline.messages.Inference;
 import io.fineas.pipeline.rag.LiveSegments;
 import org.bson.BsonMaximumSizeExceededException;
 import org.bson.Document;
-import org.bson.json.JsonParseException;
 
 /**
  * Stores a batch of inferences in their segments: one document each in its topic's collection, saved by its {@code _id}
@@ -33,6 +36,10 @@ public final class InferenceStore {
     private record Pending(String raw, Document inference) {
     }
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {
+    };
+
     private final MongoDatabase data;
     private final LiveSegments live;
 
@@ -47,18 +54,23 @@ public final class InferenceStore {
         List<Map<String, Object>> failures = new ArrayList<>();
         int stale = 0;
         for (String raw : inferences) {
-            Document inference;
+            Inference message;
             try {
-                inference = Document.parse(raw);
-            } catch (JsonParseException | IllegalArgumentException | NullPointerException e) {
+                message = JSON.readValue(raw, Inference.class);
+            } catch (JsonProcessingException e) {
+                failures.add(failure(raw, "not a JSON inference: " + e.getOriginalMessage()));
+                continue;
+            } catch (IllegalArgumentException e) {
                 failures.add(failure(raw, "not a JSON inference: " + e.getMessage()));
                 continue;
             }
-            if (!(inference.get("topic") instanceof String topic) || inference.get("_id") == null) {
+            if (message == null || message.topic() == null || message.id() == null) {
                 failures.add(failure(raw, "not an inference: _id and topic are required"));
                 continue;
             }
-            if (!liveness.isLive(topic, inference.getString("segment"), inference.getString("generation"))) {
+            String topic = message.topic();
+            Document inference = new Document(JSON.convertValue(message, MAP));
+            if (!liveness.isLive(topic, message.segment(), message.generation())) {
                 stale++;
                 continue;
             }

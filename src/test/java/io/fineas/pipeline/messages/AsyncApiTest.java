@@ -1,0 +1,117 @@
+package io.fineas.pipeline.messages;
+
+import java.io.InputStream;
+import java.lang.reflect.RecordComponent;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SpecVersion;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * docs/asyncapi.yaml and the code agree: every Kafka topic the configuration names is a channel of the document, and
+ * every message that names its Java record has a payload schema with exactly the record's fields, which a message
+ * the record makes passes.
+ */
+class AsyncApiTest {
+
+    private static final Path DOCS = Path.of("docs");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static JsonNode document() throws Exception {
+        return new ObjectMapper(new YAMLFactory()).readTree(DOCS.resolve("asyncapi.yaml").toFile());
+    }
+
+    @Test
+    void everyConfiguredTopicIsAChannel() throws Exception {
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(Path.of("src/main/resources/application.properties"))) {
+            p.load(in);
+        }
+        List<String> topics = new ArrayList<>();
+        for (String topic : resolve(p, p.getProperty("pipeline.kafka.internal-topics")).split(",")) {
+            topics.add(topic.trim());
+        }
+        topics.add(resolve(p, p.getProperty("pipeline.kafka.data-topic-prefix")) + "{topic}");
+        Set<String> addresses = new HashSet<>();
+        document().get("channels").forEach(c -> addresses.add(c.get("address").asText()));
+        assertThat(addresses).containsAll(topics);
+        // and every operation says which role sends or receives it
+        document().get("operations").forEach(o -> assertThat(o.get("x-roles")).isNotEmpty());
+    }
+
+    @Test
+    void everyTypedMessageHasTheFieldsOfItsRecordAndItsMessagesPassItsSchema() throws Exception {
+        List<String> checked = new ArrayList<>();
+        var messages = document().get("components").get("messages").fields();
+        while (messages.hasNext()) {
+            var message = messages.next();
+            JsonNode javaType = message.getValue().get("x-java-type");
+            if (javaType == null) {
+                continue;
+            }
+            Class<?> type = Class.forName(javaType.asText());
+            assertThat(type.isRecord()).as(javaType.asText()).isTrue();
+            Path schemaFile = DOCS.resolve(message.getValue().get("payload").get("$ref").asText()).normalize();
+            JsonNode schema = JSON.readTree(schemaFile.toFile());
+            Set<String> fields = new HashSet<>();
+            for (RecordComponent c : type.getRecordComponents()) {
+                JsonProperty name = c.getAccessor().getAnnotation(JsonProperty.class);
+                fields.add(name != null ? name.value() : c.getName());
+            }
+            Set<String> properties = new HashSet<>();
+            schema.get("properties").fieldNames().forEachRemaining(properties::add);
+            assertThat(properties).as("%s: the schema's properties are the record's fields", message.getKey())
+                    .isEqualTo(fields);
+            schema.get("required").forEach(r -> assertThat(properties).contains(r.asText()));
+            // the schema is also on the class path, where the code finds it
+            assertThat(AsyncApiTest.class.getResource("/schemas/messages/" + schemaFile.getFileName())).isNotNull();
+            checked.add(message.getKey());
+        }
+        assertThat(checked).contains("Inference");
+    }
+
+    @Test
+    void anInferenceAsTheAnalysisPublishesItPassesItsSchema() throws Exception {
+        JsonSchema schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(
+                Files.readString(Path.of("src/main/resources/schemas/messages/inference.schema.json")));
+        Inference inference = new Inference("inference:0123456789abcdef0123456789abcdef", Inference.KIND, "finance",
+                "news", "http://example.org/1", "news", "run-1", "2026-11-26T00:00:00Z", "ab12", null, "g1",
+                "extractive-minilm", "analysis/default", 12, "Key points: ... [1]", "2026-11-26T00:00:01Z");
+        JsonNode json = JSON.valueToTree(inference);
+        assertThat(schema.validate(json)).isEmpty();
+        assertThat(JSON.treeToValue(json, Inference.class)).isEqualTo(inference);
+        // a field the schema does not know, or a required one missing, is caught
+        ((com.fasterxml.jackson.databind.node.ObjectNode) json).put("surprise", 1);
+        assertThat(schema.validate(json)).isNotEmpty();
+        ((com.fasterxml.jackson.databind.node.ObjectNode) json).remove("surprise");
+        ((com.fasterxml.jackson.databind.node.ObjectNode) json).remove("model");
+        assertThat(schema.validate(json)).isNotEmpty();
+    }
+
+    /** {{name}} placeholders of application.properties, resolved from the same file. */
+    private static String resolve(Properties p, String value) {
+        Matcher m = Pattern.compile("\\{\\{([^}:]+)}}").matcher(value);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            m.appendReplacement(out, Matcher.quoteReplacement(resolve(p, p.getProperty(m.group(1)))));
+        }
+        m.appendTail(out);
+        return out.toString().trim();
+    }
+}
