@@ -17,6 +17,7 @@ import com.mongodb.client.model.Updates;
 import io.fineas.pipeline.catalog.KafkaTopicAdmin;
 import io.fineas.pipeline.catalog.Names;
 import io.fineas.pipeline.common.ApiException;
+import io.fineas.pipeline.messages.DeletionEvent;
 import org.bson.Document;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,17 +57,10 @@ public final class TopicRegistry {
         return dataTopicPrefix + topic;
     }
 
-    /** The event other stages act on after a delete answer: {event, topic, segment?}. */
-    public Map<String, Object> deletionEvent(Map<String, Object> deleteAnswer) {
-        Map<String, Object> event = new LinkedHashMap<>();
-        boolean segment = deleteAnswer.containsKey("segment");
-        event.put("event", segment ? "segment_deleted" : "topic_deleted");
-        event.put("topic", deleteAnswer.get("topic"));
-        if (segment) {
-            event.put("segment", deleteAnswer.get("segment"));
-        }
-        event.put("deleted_at", Instant.now().toString());
-        return event;
+    /** The event other stages act on after a delete answer ({topic, segment?}). */
+    public DeletionEvent deletionEvent(Map<String, Object> deleteAnswer) {
+        return DeletionEvent.of((String) deleteAnswer.get("topic"), (String) deleteAnswer.get("segment"),
+                Instant.now().toString());
     }
 
     /**

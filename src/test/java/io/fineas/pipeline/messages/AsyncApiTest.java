@@ -83,7 +83,7 @@ class AsyncApiTest {
             assertThat(AsyncApiTest.class.getResource("/schemas/messages/" + schemaFile.getFileName())).isNotNull();
             checked.add(message.getKey());
         }
-        assertThat(checked).contains("Inference");
+        assertThat(checked).contains("Inference", "DeletionEvent");
     }
 
     @Test
@@ -102,6 +102,21 @@ class AsyncApiTest {
         ((com.fasterxml.jackson.databind.node.ObjectNode) json).remove("surprise");
         ((com.fasterxml.jackson.databind.node.ObjectNode) json).remove("model");
         assertThat(schema.validate(json)).isNotEmpty();
+    }
+
+    @Test
+    void deletionEventsAsTheGatewayPublishesThemPassTheirSchema() throws Exception {
+        JsonSchema schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(
+                Files.readString(Path.of("src/main/resources/schemas/messages/deletion-event.schema.json")));
+        JsonNode topic = JSON.valueToTree(DeletionEvent.of("finance", null, "2026-11-26T00:00:00Z"));
+        JsonNode segment = JSON.valueToTree(DeletionEvent.of("finance", "news", "2026-11-26T00:00:00Z"));
+        assertThat(schema.validate(topic)).isEmpty();
+        assertThat(topic.has("segment")).isFalse();
+        assertThat(schema.validate(segment)).isEmpty();
+        assertThat(JSON.treeToValue(segment, DeletionEvent.class).event()).isEqualTo(DeletionEvent.SEGMENT_DELETED);
+        // an event of a kind this version does not know is read, and passed over
+        assertThat(JSON.readValue("{\"event\":\"topic_renamed\",\"topic\":\"finance\",\"to\":\"fin\"}",
+                DeletionEvent.class).isDeletion()).isFalse();
     }
 
     /** {{name}} placeholders of application.properties, resolved from the same file. */
