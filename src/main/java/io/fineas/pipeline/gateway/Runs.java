@@ -10,6 +10,7 @@ import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
 import io.fineas.pipeline.catalog.AlertMatcher;
 import io.fineas.pipeline.common.ApiException;
+import io.fineas.pipeline.messages.RunSummary;
 import org.bson.Document;
 
 /**
@@ -82,13 +83,13 @@ public final class Runs {
         }
     };
 
-    public void processorFinished(Map<String, Object> summary) {
-        Object runId = summary.get("run_id");
-        Object processor = summary.get("processor_id");
-        if (!(runId instanceof String) || !(processor instanceof String p) || p.contains(".") || p.startsWith("$")) {
+    public void processorFinished(RunSummary summary) {
+        String runId = summary.runId();
+        String p = summary.processorId();
+        if (runId == null || p == null || p.contains(".") || p.startsWith("$")) {
             throw new IllegalArgumentException("not a run-status event: " + summary);
         }
-        runs.updateOne(Filters.eq("_id", runId), Updates.set("processors." + p, new Document(summary)),
+        runs.updateOne(Filters.eq("_id", runId), Updates.set("processors." + p, new Document(summary.fields())),
                 new UpdateOptions().upsert(true));
     }
 

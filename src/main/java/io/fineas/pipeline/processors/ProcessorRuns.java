@@ -26,6 +26,7 @@ import com.rometools.rome.feed.synd.SyndFeed;
 import io.fineas.pipeline.catalog.AlertMatcher;
 import io.fineas.pipeline.catalog.TopicRegistry;
 import io.fineas.pipeline.common.Hashes;
+import io.fineas.pipeline.messages.RunSummary;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -234,21 +235,11 @@ public final class ProcessorRuns {
     }
 
     /** The run-status event of a finished run (items ok and failed, records, duration). */
-    public Map<String, Object> finish(ProcessorRun run) {
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("run_id", run.getRunId());
-        s.put("processor_id", run.getProcessorId());
-        s.put("topic", run.getConfig().topic());
-        s.put("segment", run.getConfig().segment());
-        s.put("status", run.failedCount() == 0 ? "succeeded" : run.capturedCount() == 0 ? "failed" : "partial");
-        s.put("items", run.getItems().size());
-        s.put("items_ok", run.capturedCount());
-        s.put("items_failed", run.failedCount());
-        s.put("records", run.recordCount());
-        s.put("records_unchanged", run.unchangedCount());
-        s.put("started_at", run.getStartedAt());
-        s.put("finished_at", Instant.now().toString());
-        s.put("duration_ms", run.elapsedMillis());
+    public RunSummary finish(ProcessorRun run) {
+        RunSummary s = new RunSummary(run.getRunId(), run.getProcessorId(), run.getConfig().topic(),
+                run.getConfig().segment(), RunSummary.status(run.capturedCount(), run.failedCount()),
+                run.getItems().size(), run.capturedCount(), run.failedCount(), run.recordCount(), run.unchangedCount(),
+                run.getStartedAt(), Instant.now().toString(), run.elapsedMillis());
         status.finished(run.getProcessorId(), s);
         LOG.info("Processor {} finished run {}: {} ok, {} failed, {} records in {} ms", run.getProcessorId(),
                 run.getRunId(), run.capturedCount(), run.failedCount(), run.recordCount(), run.elapsedMillis());

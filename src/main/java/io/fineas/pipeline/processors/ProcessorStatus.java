@@ -12,6 +12,7 @@ import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
 import io.fineas.pipeline.catalog.TopicRegistry;
+import io.fineas.pipeline.messages.RunSummary;
 import org.bson.Document;
 import org.bson.conversions.Bson;
 
@@ -59,8 +60,8 @@ public final class ProcessorStatus {
         set(id, Updates.combine(Updates.set("status", "running"), Updates.set("run_id", runId), Updates.unset("reason")));
     }
 
-    public void finished(String id, Map<String, Object> summary) {
-        set(id, Updates.combine(Updates.set("status", "ready"), Updates.set("last_run", new Document(summary)),
+    public void finished(String id, RunSummary summary) {
+        set(id, Updates.combine(Updates.set("status", "ready"), Updates.set("last_run", new Document(summary.fields())),
                 Updates.inc("runs", 1)));
     }
 

@@ -83,7 +83,7 @@ class AsyncApiTest {
             assertThat(AsyncApiTest.class.getResource("/schemas/messages/" + schemaFile.getFileName())).isNotNull();
             checked.add(message.getKey());
         }
-        assertThat(checked).contains("Inference", "DeletionEvent");
+        assertThat(checked).contains("Inference", "DeletionEvent", "RunSummary");
     }
 
     @Test
@@ -117,6 +117,19 @@ class AsyncApiTest {
         // an event of a kind this version does not know is read, and passed over
         assertThat(JSON.readValue("{\"event\":\"topic_renamed\",\"topic\":\"finance\",\"to\":\"fin\"}",
                 DeletionEvent.class).isDeletion()).isFalse();
+    }
+
+    @Test
+    void aRunSummaryAsAProcessorPublishesItPassesItsSchema() throws Exception {
+        JsonSchema schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(
+                Files.readString(Path.of("src/main/resources/schemas/messages/run-summary.schema.json")));
+        RunSummary summary = new RunSummary("run-1", "news", "finance", "news", RunSummary.status(9, 1), 10, 9, 1, 9, 3,
+                "2026-11-26T00:00:00Z", "2026-11-26T00:00:02Z", 2000);
+        JsonNode json = JSON.valueToTree(summary);
+        assertThat(schema.validate(json)).isEmpty();
+        assertThat(summary.status()).isEqualTo("partial");
+        assertThat(summary.fields()).containsEntry("items_ok", 9).containsKeys("run_id", "duration_ms").hasSize(13);
+        assertThat(JSON.treeToValue(json, RunSummary.class)).isEqualTo(summary);
     }
 
     /** {{name}} placeholders of application.properties, resolved from the same file. */
