@@ -3,6 +3,7 @@ package io.fineas.pipeline.catalog;
 import java.util.regex.Pattern;
 
 import io.fineas.pipeline.common.ApiException;
+import io.fineas.pipeline.messages.Alert;
 
 /**
  * The one rule for names used as a Kafka topic and as a MongoDB collection (topics) or as a stored key (segments):
@@ -14,7 +15,7 @@ public final class Names {
     public static final Pattern PATTERN = Pattern.compile("^[a-z][a-z0-9_-]*$");
     public static final int MAX_LENGTH = 100;
     /** Names no topic may take: {@code alert} means "any topic" in /collect, {@code null} reads as no topic. */
-    public static final java.util.Set<String> RESERVED_TOPICS = java.util.Set.of(AlertMatcher.ANY_TOPIC, "null");
+    public static final java.util.Set<String> RESERVED_TOPICS = java.util.Set.of(Alert.ANY_TOPIC, "null");
 
     private Names() {
     }

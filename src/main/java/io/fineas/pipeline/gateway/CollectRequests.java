@@ -2,15 +2,14 @@ package io.fineas.pipeline.gateway;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import io.fineas.pipeline.catalog.AlertMatcher;
 import io.fineas.pipeline.catalog.Names;
 import io.fineas.pipeline.catalog.TopicRegistry;
 import io.fineas.pipeline.common.ApiException;
+import io.fineas.pipeline.messages.Alert;
 
 /**
  * Turns a Data Collection JSON (an array of {api_key, topic, segment_targets}) into alerts: every entry is checked
@@ -29,8 +28,8 @@ public final class CollectRequests {
     }
 
     /** The entries' keys and scopes are checked before (the route's writeTopic policy); here, what they target. */
-    public List<Map<String, Object>> toAlerts(List<Map<String, Object>> entries) {
-        List<Map<String, Object>> alerts = new ArrayList<>();
+    public List<Alert> toAlerts(List<Map<String, Object>> entries) {
+        List<Alert> alerts = new ArrayList<>();
         for (int i = 0; i < entries.size(); i++) {
             Map<String, Object> entry = entries.get(i);
             String where = "entry " + i + ": ";
@@ -41,7 +40,7 @@ public final class CollectRequests {
             for (Object t : targets) {
                 segments.add(Names.require("segment_targets[]", t));
             }
-            if (AlertMatcher.ANY_TOPIC.equals(topic)) {
+            if (Alert.ANY_TOPIC.equals(topic)) {
                 for (String segment : segments) {
                     if (topics.topicsWithSegment(segment).isEmpty()) {
                         throw ApiException.notFound(where + "no topic has a segment '" + segment + "'");
@@ -58,12 +57,7 @@ public final class CollectRequests {
                     }
                 }
             }
-            Map<String, Object> alert = new LinkedHashMap<>();
-            alert.put("run_id", timeOrderedId());
-            alert.put("topic", topic);
-            alert.put("segment_targets", segments);
-            alert.put("requested_at", Instant.now().toString());
-            alerts.add(alert);
+            alerts.add(new Alert(timeOrderedId(), topic, segments, Instant.now().toString()));
         }
         return alerts;
     }
@@ -81,7 +75,7 @@ public final class CollectRequests {
     }
 
     /** The 202 answer: the run ids, one per published alert. */
-    public Map<String, Object> accepted(List<Map<String, Object>> alerts) {
+    public Map<String, Object> accepted(List<Alert> alerts) {
         return Map.of("accepted", alerts.size(), "runs", alerts);
     }
 }

@@ -8,8 +8,8 @@ import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
-import io.fineas.pipeline.catalog.AlertMatcher;
 import io.fineas.pipeline.common.ApiException;
+import io.fineas.pipeline.messages.Alert;
 import io.fineas.pipeline.messages.RunSummary;
 import org.bson.Document;
 
@@ -32,18 +32,15 @@ public final class Runs {
     public void requested(List<String> alertJsons) {
         List<com.mongodb.client.model.WriteModel<Document>> writes = new java.util.ArrayList<>();
         for (String json : alertJsons) {
-            Document a;
+            Alert a;
             try {
-                a = json == null ? null : Document.parse(json);
-            } catch (RuntimeException notJson) {
+                a = Alert.parse(json);
+            } catch (IllegalArgumentException notAnAlert) {
                 continue;
             }
-            if (a == null || !(a.get("run_id") instanceof String runId)) {
-                continue;
-            }
-            writes.add(new com.mongodb.client.model.UpdateOneModel<>(Filters.eq("_id", runId), Updates.combine(
-                    Updates.set("topic", a.get("topic")), Updates.set("segment_targets", a.get("segment_targets")),
-                    Updates.set("requested_at", a.get("requested_at"))), new UpdateOptions().upsert(true)));
+            writes.add(new com.mongodb.client.model.UpdateOneModel<>(Filters.eq("_id", a.runId()), Updates.combine(
+                    Updates.set("topic", a.topic()), Updates.set("segment_targets", a.segmentTargets()),
+                    Updates.set("requested_at", a.requestedAt())), new UpdateOptions().upsert(true)));
         }
         if (!writes.isEmpty()) {
             runs.bulkWrite(writes, new com.mongodb.client.model.BulkWriteOptions().ordered(false));
@@ -54,16 +51,16 @@ public final class Runs {
      * The alerts this instance accepted in the last minute: their runs are recorded from Kafka a moment later, and a
      * client that asks for its run right after the 202 must not get a 404 meanwhile.
      */
-    public void accepted(List<Map<String, Object>> alerts) {
+    public void accepted(List<Alert> alerts) {
         long now = System.nanoTime();
         synchronized (lately) {
-            for (Map<String, Object> a : alerts) {
-                lately.put((String) a.get("run_id"), new Accepted(a, now));
+            for (Alert a : alerts) {
+                lately.put(a.runId(), new Accepted(a, now));
             }
         }
     }
 
-    private Map<String, Object> acceptedLately(String runId) {
+    private Alert acceptedLately(String runId) {
         Accepted a;
         synchronized (lately) {
             a = runId == null ? null : lately.get(runId);
@@ -71,7 +68,7 @@ public final class Runs {
         return a == null || System.nanoTime() - a.at() > LATELY_NANOS ? null : a.alert();
     }
 
-    private record Accepted(Map<String, Object> alert, long at) {
+    private record Accepted(Alert alert, long at) {
     }
 
     private static final long LATELY_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
@@ -102,17 +99,17 @@ public final class Runs {
         Document d = stored;
         if (d == null || d.get("topic") == null) {
             // accepted here a moment ago, its record not stored yet: the alert says what it is
-            Map<String, Object> alert = acceptedLately(runId);
+            Alert alert = acceptedLately(runId);
             if (alert != null) {
-                d = new Document(alert).append("_id", runId);
-                d.remove("run_id");
+                d = new Document("_id", runId).append("topic", alert.topic())
+                        .append("segment_targets", alert.segmentTargets()).append("requested_at", alert.requestedAt());
                 if (stored != null) {
                     stored.forEach(d::putIfAbsent);
                 }
             }
         }
         String topic = d == null ? null : d.getString("topic");
-        if (d == null || !caller.canRead(topic == null || AlertMatcher.ANY_TOPIC.equals(topic) ? null : topic)) {
+        if (d == null || !caller.canRead(topic == null || Alert.ANY_TOPIC.equals(topic) ? null : topic)) {
             throw ApiException.notFound("no run with id '" + runId + "'");
         }
         Map<String, Object> out = new LinkedHashMap<>();

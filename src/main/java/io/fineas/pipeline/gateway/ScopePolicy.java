@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-import io.fineas.pipeline.catalog.AlertMatcher;
+import io.fineas.pipeline.messages.Alert;
 import io.fineas.pipeline.common.ApiException;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.Exchange;
@@ -90,7 +90,7 @@ public final class ScopePolicy implements Policy {
                 ApiKeys.Caller caller = keys.authenticate(fields.containsKey("api_key") ? fields.get("api_key")
                         : headerKey);
                 Object topic = fields.get("topic");
-                authorize(caller, AlertMatcher.ANY_TOPIC.equals(topic) ? "*" : topic);
+                authorize(caller, Alert.ANY_TOPIC.equals(topic) ? "*" : topic);
                 first = first == null ? caller : first;
             }
             if (first == null) {

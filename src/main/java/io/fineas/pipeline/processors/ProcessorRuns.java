@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,14 +17,13 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.rometools.rome.feed.synd.SyndContent;
 import com.rometools.rome.feed.synd.SyndEntry;
 import com.rometools.rome.feed.synd.SyndFeed;
-import io.fineas.pipeline.catalog.AlertMatcher;
 import io.fineas.pipeline.catalog.TopicRegistry;
 import io.fineas.pipeline.common.Hashes;
+import io.fineas.pipeline.messages.Alert;
 import io.fineas.pipeline.messages.RunSummary;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,13 +60,13 @@ public final class ProcessorRuns {
      */
     public ProcessorRun accept(String processorId, String alertJson) {
         ProcessorConfig config = configs.get(processorId);
-        Map<String, Object> alert = parseAlert(alertJson);
-        if (!AlertMatcher.matches(config.topic(), config.segment(), alert)) {
+        Alert alert = parseAlert(alertJson);
+        if (!alert.targets(config.topic(), config.segment())) {
             status.ignored(processorId);
             return null;
         }
-        String runId = (String) alert.get("run_id");
-        Instant requested = Instant.parse((String) alert.get("requested_at"));
+        String runId = alert.runId();
+        Instant requested = alert.requested();
         if (requested.isBefore(Instant.now().minus(maxAlertAge))) {
             LOG.info("Processor {} skips run {}: the alert is older than {}", processorId, runId, maxAlertAge);
             status.ignored(processorId);
@@ -93,25 +91,12 @@ public final class ProcessorRuns {
                 generation.isEmpty() ? null : generation);
     }
 
-    private static Map<String, Object> parseAlert(String json) {
-        Map<String, Object> alert;
+    private static Alert parseAlert(String json) {
         try {
-            alert = JSON.readValue(json, new TypeReference<>() {
-            });
-        } catch (IOException | IllegalArgumentException e) {
-            throw new MalformedAlertException("the alert is not a JSON object: " + e.getMessage());
+            return Alert.parse(json);
+        } catch (IllegalArgumentException e) {
+            throw new MalformedAlertException(e.getMessage());
         }
-        if (alert == null || !(alert.get("run_id") instanceof String) || !(alert.get("topic") instanceof String)
-                || !(alert.get("segment_targets") instanceof List<?>)
-                || !(alert.get("requested_at") instanceof String requestedAt)) {
-            throw new MalformedAlertException("the alert lacks run_id, topic, segment_targets or requested_at");
-        }
-        try {
-            Instant.parse(requestedAt);
-        } catch (DateTimeParseException e) {
-            throw new MalformedAlertException("the alert's requested_at is not an ISO instant");
-        }
-        return alert;
     }
 
     /** The item's URL: the source's template with {name} replaced by the item's URL-encoded values. */

@@ -83,7 +83,7 @@ class AsyncApiTest {
             assertThat(AsyncApiTest.class.getResource("/schemas/messages/" + schemaFile.getFileName())).isNotNull();
             checked.add(message.getKey());
         }
-        assertThat(checked).contains("Inference", "DeletionEvent", "RunSummary");
+        assertThat(checked).contains("Alert", "Inference", "DeletionEvent", "RunSummary");
     }
 
     @Test
@@ -130,6 +130,28 @@ class AsyncApiTest {
         assertThat(summary.status()).isEqualTo("partial");
         assertThat(summary.fields()).containsEntry("items_ok", 9).containsKeys("run_id", "duration_ms").hasSize(13);
         assertThat(JSON.treeToValue(json, RunSummary.class)).isEqualTo(summary);
+    }
+
+    @Test
+    void anAlertAsTheGatewayPublishesItPassesItsSchemaAndABrokenOneIsRefusedWithTheReason() throws Exception {
+        JsonSchema schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(
+                Files.readString(Path.of("src/main/resources/schemas/messages/alert.schema.json")));
+        Alert alert = new Alert("0193a1b2-0000-7000-8000-000000000001", "finance", List.of("news", "notes"),
+                "2026-11-26T00:00:00Z");
+        String json = JSON.writeValueAsString(alert);
+        assertThat(schema.validate(JSON.readTree(json))).isEmpty();
+        assertThat(Alert.parse(json)).isEqualTo(alert);
+        assertThat(alert.targets("finance", "news")).isTrue();
+        assertThat(alert.targets("finance", "other")).isFalse();
+        assertThat(alert.targets("energy", "news")).isFalse();
+        assertThat(new Alert("r", Alert.ANY_TOPIC, List.of("news"), "2026-11-26T00:00:00Z").targets("energy", "news"))
+                .isTrue();
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> Alert.parse("{\"run_id\":\"r\"}")))
+                .hasMessageContaining("lacks run_id, topic, segment_targets or requested_at");
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> Alert.parse(json.replace("2026-11-26T00:00:00Z",
+                "yesterday")))).hasMessageContaining("not an ISO instant");
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> Alert.parse("[1,2]")))
+                .hasMessageContaining("not a JSON object");
     }
 
     /** {{name}} placeholders of application.properties, resolved from the same file. */

@@ -1,9 +1,7 @@
 package io.fineas.pipeline.rag.llm;
 
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
