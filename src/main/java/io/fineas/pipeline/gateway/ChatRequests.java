@@ -11,6 +11,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.fineas.pipeline.common.ApiException;
+import io.fineas.pipeline.messages.ChatQuestion;
+import io.fineas.pipeline.messages.ChatReply;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.AsyncProcessor;
 import org.apache.camel.Exchange;
@@ -25,7 +27,7 @@ import org.apache.camel.support.AsyncProcessorSupport;
  */
 public final class ChatRequests {
 
-    private record Pending(String callerId, CompletableFuture<Map<String, Object>> reply, long deadlineNanos) {
+    private record Pending(String callerId, CompletableFuture<ChatReply> reply, long deadlineNanos) {
     }
 
     private final Map<String, Pending> pending = new ConcurrentHashMap<>();
@@ -41,7 +43,7 @@ public final class ChatRequests {
     }
 
     /** The question as it goes to the chat service; refused when too many of this key's or all questions wait. */
-    public Map<String, Object> request(Map<String, Object> body, ApiKeys.Caller caller) {
+    public ChatQuestion request(Map<String, Object> body, ApiKeys.Caller caller) {
         // a question whose publish failed never reached awaitAnswer: it stops counting once its time is up
         long now = System.nanoTime();
         pending.forEach((id, p) -> {
@@ -59,15 +61,12 @@ public final class ChatRequests {
             throw new ApiException(429, "too_many_questions", "this API key has " + maxPerKey
                     + " questions waiting for an answer already (CHAT_MAX_WAITING_PER_KEY)", Duration.ofSeconds(5));
         }
-        Map<String, Object> request = new LinkedHashMap<>();
         String id = UUID.randomUUID().toString();
-        request.put("correlation_id", id);
-        request.put("question", body.get("question"));
-        request.put("topic", body.get("topic"));
-        request.put("segment", body.get("segment"));
-        request.put("session_id", body.get("session_id") == null ? null : caller.id() + ":" + body.get("session_id"));
+        ChatQuestion question = new ChatQuestion(id, text(body.get("question")), text(body.get("topic")),
+                text(body.get("segment")), body.get("session_id") == null ? null
+                        : caller.id() + ":" + body.get("session_id"));
         pending.put(id, new Pending(caller.id(), new CompletableFuture<>(), now + timeout.toNanos() * 2));
-        return request;
+        return question;
     }
 
     /**
@@ -78,8 +77,7 @@ public final class ChatRequests {
         return new AsyncProcessorSupport() {
             @Override
             public boolean process(Exchange exchange, AsyncCallback callback) {
-                @SuppressWarnings("unchecked")
-                String id = (String) exchange.getVariable("request", Map.class).get("correlation_id");
+                String id = exchange.getVariable("request", ChatQuestion.class).correlationId();
                 Pending waiting = pending.get(id);
                 if (waiting == null) {
                     exchange.setException(new IllegalStateException("no question waits with id " + id));
@@ -93,13 +91,16 @@ public final class ChatRequests {
                                 ? new ApiException(504, "timeout", "no answer within " + timeout.toSeconds()
                                         + " s; the chat service may be busy or down")
                                 : error);
-                    } else if (reply.get("error") != null) {
+                    } else if (reply.error() != null) {
                         // the chat service's reason is in its log, not in the answer
                         exchange.setException(new ApiException(503, "llm_unavailable", "the language model cannot "
                                 + "be reached now; try again later", Duration.ofSeconds(30)));
                     } else {
-                        Map<String, Object> answer = new LinkedHashMap<>(reply);
-                        answer.remove("correlation_id");
+                        Map<String, Object> answer = new LinkedHashMap<>();
+                        answer.put("answer", reply.answer());
+                        answer.put("sources", reply.sources());
+                        answer.put("model", reply.model());
+                        answer.put("latency_ms", reply.latencyMs());
                         exchange.getMessage().setBody(answer);
                     }
                     callback.done(false);
@@ -110,11 +111,15 @@ public final class ChatRequests {
     }
 
     /** A reply from the chat service; replies for other gateway instances are ignored. */
-    public void complete(Map<String, Object> reply) {
-        Pending waiting = pending.get(String.valueOf(reply.get("correlation_id")));
+    public void complete(ChatReply reply) {
+        Pending waiting = reply.correlationId() == null ? null : pending.get(reply.correlationId());
         if (waiting != null) {
             waiting.reply().complete(reply);
         }
+    }
+
+    private static String text(Object value) {
+        return value instanceof String s ? s : null;
     }
 
     /** Questions waiting for an answer on this instance. */

@@ -83,7 +83,7 @@ class AsyncApiTest {
             assertThat(AsyncApiTest.class.getResource("/schemas/messages/" + schemaFile.getFileName())).isNotNull();
             checked.add(message.getKey());
         }
-        assertThat(checked).contains("Alert", "Inference", "DeletionEvent", "RunSummary");
+        assertThat(checked).contains("Alert", "RunSummary", "DeletionEvent", "Inference", "ChatQuestion", "ChatReply");
     }
 
     @Test
@@ -152,6 +152,26 @@ class AsyncApiTest {
                 "yesterday")))).hasMessageContaining("not an ISO instant");
         assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> Alert.parse("[1,2]")))
                 .hasMessageContaining("not a JSON object");
+    }
+
+    @Test
+    void chatQuestionsAndBothKindsOfRepliesPassTheirSchemas() throws Exception {
+        JsonSchemaFactory factory = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
+        JsonSchema questions = factory.getSchema(Files.readString(
+                Path.of("src/main/resources/schemas/messages/chat-question.schema.json")));
+        JsonSchema replies = factory.getSchema(Files.readString(
+                Path.of("src/main/resources/schemas/messages/chat-reply.schema.json")));
+        assertThat(questions.validate(JSON.valueToTree(new ChatQuestion("c1", "Who shipped?", "finance", null,
+                "key-1:s1")))).isEmpty();
+        ChatReply answered = ChatReply.answered("c1", "Acme shipped [1]", List.of(new ChatReply.Source(1, "finance",
+                "news", "http://x/1", null, "Acme shipped 10 units.", 0.82)), "extractive-minilm", 40);
+        ChatReply failed = ChatReply.failed("c1", "llm_unavailable", "circuit open");
+        assertThat(replies.validate(JSON.valueToTree(answered))).isEmpty();
+        assertThat(replies.validate(JSON.valueToTree(failed))).isEmpty();
+        assertThat(JSON.valueToTree(failed).has("answer")).isFalse();
+        // neither an answer nor an error: refused
+        assertThat(replies.validate(JSON.readTree("{\"correlation_id\":\"c1\"}"))).isNotEmpty();
+        assertThat(JSON.treeToValue(JSON.valueToTree(answered), ChatReply.class)).isEqualTo(answered);
     }
 
     /** {{name}} placeholders of application.properties, resolved from the same file. */

@@ -3,7 +3,6 @@ package io.fineas.pipeline.rag.llm;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -11,6 +10,8 @@ import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Sorts;
 import dev.langchain4j.data.message.ChatMessage;
+import io.fineas.pipeline.messages.ChatQuestion;
+import io.fineas.pipeline.messages.ChatReply;
 import io.fineas.pipeline.rag.SearchHit;
 import io.fineas.pipeline.rag.SemanticSearch;
 import org.bson.Document;
@@ -23,12 +24,12 @@ public final class ChatService {
 
     /** One question on its way through the model. */
     public static final class Turn {
-        private final Map<String, Object> request;
+        private final ChatQuestion request;
         private final List<SearchHit> hits;
         private final List<ChatMessage> messages;
         private final long startedNanos = System.nanoTime();
 
-        Turn(Map<String, Object> request, List<SearchHit> hits, List<ChatMessage> messages) {
+        Turn(ChatQuestion request, List<SearchHit> hits, List<ChatMessage> messages) {
             this.request = request;
             this.hits = hits;
             this.messages = messages;
@@ -38,8 +39,8 @@ public final class ChatService {
             return messages;
         }
 
-        public Object getCorrelationId() {
-            return request.get("correlation_id");
+        public String getCorrelationId() {
+            return request.correlationId();
         }
     }
 
@@ -70,14 +71,14 @@ public final class ChatService {
         this.historyTurns = historyTurns;
     }
 
-    public Turn prepare(Map<String, Object> request) {
-        String question = (String) request.get("question");
-        if (question == null || question.isBlank() || request.get("correlation_id") == null) {
+    public Turn prepare(ChatQuestion request) {
+        String question = request.question();
+        if (question == null || question.isBlank() || request.correlationId() == null) {
             throw new IllegalArgumentException("not a chat request: question and correlation_id are required");
         }
-        List<SearchHit> hits = search.hits(question, (String) request.get("topic"), (String) request.get("segment"),
+        List<SearchHit> hits = search.hits(question, request.topic(), request.segment(),
                 topK);
-        return new Turn(request, hits, prompts.chat(question, hits, history((String) request.get("session_id")))
+        return new Turn(request, hits, prompts.chat(question, hits, history(request.sessionId()))
                 .messages());
     }
 
@@ -95,43 +96,31 @@ public final class ChatService {
         return turns;
     }
 
-    public Map<String, Object> reply(Turn turn, String answer) {
-        List<Map<String, Object>> sources = new ArrayList<>();
+    public ChatReply reply(Turn turn, String answer) {
+        List<ChatReply.Source> sources = new ArrayList<>();
         for (int i = 0; i < turn.hits.size(); i++) {
             SearchHit h = turn.hits.get(i);
-            Map<String, Object> s = new LinkedHashMap<>();
-            s.put("n", i + 1);
-            s.put("topic", h.metadata().get("topic"));
-            s.put("segment", h.metadata().get("segment"));
-            s.put("source", h.metadata().get("source"));
-            s.put("title", h.metadata().get("title"));
-            s.put("chunk", h.text());
-            s.put("score", h.score());
-            sources.add(s);
+            sources.add(new ChatReply.Source(i + 1, text(h.metadata().get("topic")), text(h.metadata().get("segment")),
+                    text(h.metadata().get("source")), text(h.metadata().get("title")), h.text(), h.score()));
         }
-        Object sessionId = turn.request.get("session_id");
+        String sessionId = turn.request.sessionId();
         if (sessionId != null) {
             Instant now = Instant.now();
-            sessions.insertOne(new Document("session_id", sessionId).append("question", turn.request.get("question"))
+            sessions.insertOne(new Document("session_id", sessionId).append("question", turn.request.question())
                     .append("answer", answer).append("at", now.toString())
                     .append("expires_at", java.util.Date.from(now.plus(sessionTtl))));
             sessions.deleteMany(Filters.lt("at", now.minus(sessionTtl).toString()));
         }
-        Map<String, Object> reply = new LinkedHashMap<>();
-        reply.put("correlation_id", turn.getCorrelationId());
-        reply.put("answer", answer);
-        reply.put("sources", sources);
-        reply.put("model", modelName);
-        reply.put("latency_ms", (System.nanoTime() - turn.startedNanos) / 1_000_000);
-        return reply;
+        return ChatReply.answered(turn.getCorrelationId(), answer, sources, modelName,
+                (System.nanoTime() - turn.startedNanos) / 1_000_000);
     }
 
     /** The reply when the model cannot be reached (circuit open, retries spent): the client gets a 503, not a wait. */
-    public Map<String, Object> failed(Map<String, Object> request, String reason) {
-        Map<String, Object> reply = new LinkedHashMap<>();
-        reply.put("correlation_id", request == null ? null : request.get("correlation_id"));
-        reply.put("error", "llm_unavailable");
-        reply.put("detail", reason);
-        return reply;
+    public ChatReply failed(ChatQuestion request, String reason) {
+        return ChatReply.failed(request == null ? null : request.correlationId(), "llm_unavailable", reason);
+    }
+
+    private static String text(Object value) {
+        return value == null ? null : String.valueOf(value);
     }
 }

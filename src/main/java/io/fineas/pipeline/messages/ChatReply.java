@@ -1,0 +1,47 @@
+package io.fineas.pipeline.messages;
+
+import java.util.List;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/**
+ * The answer to a {@link ChatQuestion}, or why there is none, on the Kafka topic {@code chatbot-replies}: published by
+ * the RAG role, read by every gateway instance (the one that asked answers its client). Schema:
+ * schemas/messages/chat-reply.schema.json.
+ *
+ * @param error set (with {@code detail}) when the model could not be reached; then there is no answer
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ChatReply(
+        @JsonProperty("correlation_id") String correlationId,
+        @JsonProperty("answer") String answer,
+        @JsonProperty("sources") List<Source> sources,
+        @JsonProperty("model") String model,
+        @JsonProperty("latency_ms") Long latencyMs,
+        @JsonProperty("error") String error,
+        @JsonProperty("detail") String detail) {
+
+    /** A passage the answer was given from, cited as [n]. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Source(
+            @JsonProperty("n") int n,
+            @JsonProperty("topic") String topic,
+            @JsonProperty("segment") String segment,
+            @JsonProperty("source") String source,
+            @JsonProperty("title") String title,
+            @JsonProperty("chunk") String chunk,
+            @JsonProperty("score") double score) {
+    }
+
+    public static ChatReply answered(String correlationId, String answer, List<Source> sources, String model,
+            long latencyMs) {
+        return new ChatReply(correlationId, answer, sources, model, latencyMs, null, null);
+    }
+
+    public static ChatReply failed(String correlationId, String error, String detail) {
+        return new ChatReply(correlationId, null, null, null, null, error, detail);
+    }
+}
