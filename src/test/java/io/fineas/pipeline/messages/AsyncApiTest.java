@@ -88,8 +88,7 @@ class AsyncApiTest {
 
     @Test
     void anInferenceAsTheAnalysisPublishesItPassesItsSchema() throws Exception {
-        JsonSchema schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(
-                Files.readString(Path.of("src/main/resources/schemas/messages/inference.schema.json")));
+        JsonSchema schema = schema("inference");
         Inference inference = new Inference("inference:0123456789abcdef0123456789abcdef", Inference.KIND, "finance",
                 "news", "http://example.org/1", "news", "run-1", "2026-11-26T00:00:00Z", "ab12", null, "g1",
                 "extractive-minilm", "analysis/default", 12, "Key points: ... [1]", "2026-11-26T00:00:01Z");
@@ -106,8 +105,7 @@ class AsyncApiTest {
 
     @Test
     void deletionEventsAsTheGatewayPublishesThemPassTheirSchema() throws Exception {
-        JsonSchema schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(
-                Files.readString(Path.of("src/main/resources/schemas/messages/deletion-event.schema.json")));
+        JsonSchema schema = schema("deletion-event");
         JsonNode topic = JSON.valueToTree(DeletionEvent.of("finance", null, "2026-11-26T00:00:00Z"));
         JsonNode segment = JSON.valueToTree(DeletionEvent.of("finance", "news", "2026-11-26T00:00:00Z"));
         assertThat(schema.validate(topic)).isEmpty();
@@ -121,8 +119,7 @@ class AsyncApiTest {
 
     @Test
     void aRunSummaryAsAProcessorPublishesItPassesItsSchema() throws Exception {
-        JsonSchema schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(
-                Files.readString(Path.of("src/main/resources/schemas/messages/run-summary.schema.json")));
+        JsonSchema schema = schema("run-summary");
         RunSummary summary = new RunSummary("run-1", "news", "finance", "news", RunSummary.status(9, 1), 10, 9, 1, 9, 3,
                 "2026-11-26T00:00:00Z", "2026-11-26T00:00:02Z", 2000);
         JsonNode json = JSON.valueToTree(summary);
@@ -134,8 +131,7 @@ class AsyncApiTest {
 
     @Test
     void anAlertAsTheGatewayPublishesItPassesItsSchemaAndABrokenOneIsRefusedWithTheReason() throws Exception {
-        JsonSchema schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(
-                Files.readString(Path.of("src/main/resources/schemas/messages/alert.schema.json")));
+        JsonSchema schema = schema("alert");
         Alert alert = new Alert("0193a1b2-0000-7000-8000-000000000001", "finance", List.of("news", "notes"),
                 "2026-11-26T00:00:00Z");
         String json = JSON.writeValueAsString(alert);
@@ -156,11 +152,8 @@ class AsyncApiTest {
 
     @Test
     void chatQuestionsAndBothKindsOfRepliesPassTheirSchemas() throws Exception {
-        JsonSchemaFactory factory = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
-        JsonSchema questions = factory.getSchema(Files.readString(
-                Path.of("src/main/resources/schemas/messages/chat-question.schema.json")));
-        JsonSchema replies = factory.getSchema(Files.readString(
-                Path.of("src/main/resources/schemas/messages/chat-reply.schema.json")));
+        JsonSchema questions = schema("chat-question");
+        JsonSchema replies = schema("chat-reply");
         assertThat(questions.validate(JSON.valueToTree(new ChatQuestion("c1", "Who shipped?", "finance", null,
                 "key-1:s1")))).isEmpty();
         ChatReply answered = ChatReply.answered("c1", "Acme shipped [1]", List.of(new ChatReply.Source(1, "finance",
@@ -172,6 +165,12 @@ class AsyncApiTest {
         // neither an answer nor an error: refused
         assertThat(replies.validate(JSON.readTree("{\"correlation_id\":\"c1\"}"))).isNotEmpty();
         assertThat(JSON.treeToValue(JSON.valueToTree(answered), ChatReply.class)).isEqualTo(answered);
+    }
+
+    /** A message's JSON Schema, as shipped. */
+    private static JsonSchema schema(String name) throws java.io.IOException {
+        return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(
+                Files.readString(Path.of("src/main/resources/schemas/messages/" + name + ".schema.json")));
     }
 
     /** {{name}} placeholders of application.properties, resolved from the same file. */
