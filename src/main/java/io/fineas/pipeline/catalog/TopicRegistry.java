@@ -14,8 +14,6 @@ import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.Updates;
-import io.fineas.pipeline.catalog.KafkaTopicAdmin;
-import io.fineas.pipeline.catalog.Names;
 import io.fineas.pipeline.common.ApiException;
 import io.fineas.pipeline.messages.DeletionEvent;
 import org.bson.Document;

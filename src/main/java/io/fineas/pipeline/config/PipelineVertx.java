@@ -17,15 +17,10 @@ import io.vertx.core.impl.VertxWrapper;
  */
 public class PipelineVertx extends VertxWrapper {
 
-    private final GatewayHttpServer.Connections connections;
+    private final GatewayHttpServer.Connections connections = new GatewayHttpServer.Connections();
 
     public PipelineVertx() {
-        this(new GatewayHttpServer.Connections());
-    }
-
-    private PipelineVertx(GatewayHttpServer.Connections connections) {
         super((VertxInternal) Vertx.vertx(new VertxOptions().setWorkerPoolSize(40)));
-        this.connections = connections;
         sweep();
     }
 

@@ -19,10 +19,13 @@ import io.fineas.pipeline.rag.VectorStore;
 import io.fineas.pipeline.rag.llm.AnalysisService;
 import io.fineas.pipeline.rag.llm.ChatService;
 import io.fineas.pipeline.rag.llm.ExtractiveChatModel;
+import io.fineas.pipeline.rag.llm.InferenceStore;
 import io.fineas.pipeline.rag.llm.LlmCircuit;
 import io.fineas.pipeline.rag.llm.LlmRetryPolicy;
 import io.fineas.pipeline.rag.llm.Prompts;
 import io.fineas.pipeline.rag.llm.RetryAfterHttpClientBuilder;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.PropertyInject;
 import org.apache.camel.spi.Registry;
 import org.slf4j.Logger;
@@ -98,33 +101,31 @@ public class RagBeans {
         VectorStore store = vectorStore(shared);
         shared.closeOnStop(store);
         LOG.info("Vector store: {}; embedding model: {} ({} inferences at once, {} thread(s) each, cache {} vectors)",
-                store.describe(), embeddingModel, modelWorkers > 0 ? modelWorkers
-                        : Runtime.getRuntime().availableProcessors(), modelIntraOpThreads, embeddingCacheEntries);
+                store.describe(), embeddingModel, embeddings.workers(), modelIntraOpThreads, embeddingCacheEntries);
+        LiveSegments live = shared.topics()::isLive;
         Registry registry = shared.context().getRegistry();
         EmbeddingModel interactive = embeddings.model(LocalEmbeddings.Use.INTERACTIVE);
-        SemanticSearch search = new SemanticSearch(interactive, store, shared.topics()::isLive);
+        SemanticSearch search = new SemanticSearch(interactive, store, live);
         registry.bind("localEmbeddings", embeddings);
         // texts embedded by the model and answered from the cache, per use (the registry exists once Camel started)
         shared.context().addStartupListener((context, alreadyStarted) -> {
-            io.micrometer.core.instrument.MeterRegistry meters = context.getRegistry()
-                    .findSingleByType(io.micrometer.core.instrument.MeterRegistry.class);
+            MeterRegistry meters = context.getRegistry().findSingleByType(MeterRegistry.class);
             if (meters == null) {
                 return;
             }
             for (LocalEmbeddings.Use use : LocalEmbeddings.Use.values()) {
                 String name = use.name().toLowerCase(java.util.Locale.ROOT);
-                io.micrometer.core.instrument.FunctionCounter.builder("pipeline.embeddings", embeddings,
-                        e -> e.computed(use)).tag("use", name).tag("from", "model").register(meters);
-                io.micrometer.core.instrument.FunctionCounter.builder("pipeline.embeddings", embeddings,
-                        e -> e.cached(use)).tag("use", name).tag("from", "cache").register(meters);
+                FunctionCounter.builder("pipeline.embeddings", embeddings, e -> e.computed(use)).tag("use", name)
+                        .tag("from", "model").register(meters);
+                FunctionCounter.builder("pipeline.embeddings", embeddings, e -> e.cached(use)).tag("use", name)
+                        .tag("from", "cache").register(meters);
             }
         });
         registry.bind("embeddingModel", interactive);
         registry.bind("vectorStore", store);
         registry.bind("ingestion", new Ingestion(embeddings.model(LocalEmbeddings.Use.INGESTION),
                 DocumentSplitters.recursive(chunkSize, chunkOverlap), store,
-                maxRecordChars, embeddingModel + "/recursive(" + chunkSize + "," + chunkOverlap + ")",
-                shared.topics()::isLive));
+                maxRecordChars, embeddingModel + "/recursive(" + chunkSize + "," + chunkOverlap + ")", live));
         registry.bind("semanticSearch", search);
         registry.bind("storeHealth", new StoreHealth());
 
@@ -149,12 +150,11 @@ public class RagBeans {
         registry.bind("llmRetryPolicy", new LlmRetryPolicy(llmRetries, circuit));
         registry.bind("llmCircuit", circuit);
         registry.bind("llmCircuitBreaker", circuit.breaker());
-        registry.bind("inferenceStore", new io.fineas.pipeline.rag.llm.InferenceStore(shared.data(),
-                shared.topics()::isLive));
+        registry.bind("inferenceStore", new InferenceStore(shared.data(), live));
         // a record whose segment was deleted in the last second may still be analysed; its inference is not stored
         // (InferenceStore asks again, per batch)
         registry.bind("analysisService", new AnalysisService(prompts, modelName, shared.data(),
-                LiveSegments.of(shared.topics()::isLive).cachedFor(Duration.ofSeconds(1))));
+                live.cachedFor(Duration.ofSeconds(1))));
         registry.bind("chatService", new ChatService(search, prompts, shared.system().getCollection("chat_sessions"),
                 modelName, chatTopK, chatHistoryTurns, Duration.ofMinutes(chatSessionTtlMinutes)));
     }

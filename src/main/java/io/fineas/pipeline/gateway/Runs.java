@@ -38,9 +38,8 @@ public final class Runs {
             } catch (IllegalArgumentException notAnAlert) {
                 continue;
             }
-            writes.add(new com.mongodb.client.model.UpdateOneModel<>(Filters.eq("_id", a.runId()), Updates.combine(
-                    Updates.set("topic", a.topic()), Updates.set("segment_targets", a.segmentTargets()),
-                    Updates.set("requested_at", a.requestedAt())), new UpdateOptions().upsert(true)));
+            writes.add(new com.mongodb.client.model.UpdateOneModel<>(Filters.eq("_id", a.runId()),
+                    new Document("$set", requestedFields(a)), new UpdateOptions().upsert(true)));
         }
         if (!writes.isEmpty()) {
             runs.bulkWrite(writes, new com.mongodb.client.model.BulkWriteOptions().ordered(false));
@@ -66,6 +65,12 @@ public final class Runs {
             a = runId == null ? null : lately.get(runId);
         }
         return a == null || System.nanoTime() - a.at() > LATELY_NANOS ? null : a.alert();
+    }
+
+    /** What a run's document says of its request: the alert's fields but its id (the document's _id). */
+    private static Document requestedFields(Alert alert) {
+        return new Document("topic", alert.topic()).append("segment_targets", alert.segmentTargets())
+                .append("requested_at", alert.requestedAt());
     }
 
     private record Accepted(Alert alert, long at) {
@@ -101,8 +106,8 @@ public final class Runs {
             // accepted here a moment ago, its record not stored yet: the alert says what it is
             Alert alert = acceptedLately(runId);
             if (alert != null) {
-                d = new Document("_id", runId).append("topic", alert.topic())
-                        .append("segment_targets", alert.segmentTargets()).append("requested_at", alert.requestedAt());
+                d = new Document("_id", runId);
+                d.putAll(requestedFields(alert));
                 if (stored != null) {
                     stored.forEach(d::putIfAbsent);
                 }

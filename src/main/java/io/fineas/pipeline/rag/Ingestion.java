@@ -32,7 +32,7 @@ import io.fineas.pipeline.common.Hashes;
 public final class Ingestion {
 
     /** What a batch came to: records and chunks stored, records already stored as they are, and those refused. */
-    public record Result(int records, int chunks, int unchanged, int stale, List<Map<String, Object>> failures) {
+    public record Result(int records, int chunks, int unchanged, int stale, List<Refusal> failures) {
     }
 
     /** One source of the batch, split into chunks (compared by identity: a map key while it is embedded). */
@@ -93,7 +93,7 @@ public final class Ingestion {
 
     public Result ingest(List<String> records) {
         Map<String, Prepared> bySource = new LinkedHashMap<>();
-        List<Map<String, Object>> failures = new ArrayList<>();
+        List<Refusal> failures = new ArrayList<>();
         LiveSegments liveness = live.memoized();
         int stale = 0;
         for (String raw : records) {
@@ -107,7 +107,7 @@ public final class Ingestion {
                 bySource.remove(p.chunks().get(0).id());
                 bySource.put(p.chunks().get(0).id(), p);
             } catch (IllegalArgumentException e) {
-                failures.add(failure(raw, e.getMessage()));
+                failures.add(new Refusal(raw, e.getMessage()));
             }
         }
         int unchanged = dropUnchanged(bySource);
@@ -135,7 +135,7 @@ public final class Ingestion {
      * One embedAll over the whole batch; if it fails, record by record, so that one record the model cannot take is
      * refused alone. If every record fails the model itself is down, which is thrown to be retried.
      */
-    private Map<Prepared, List<float[]>> embed(Map<String, Prepared> bySource, List<Map<String, Object>> failures) {
+    private Map<Prepared, List<float[]>> embed(Map<String, Prepared> bySource, List<Refusal> failures) {
         Map<Prepared, List<float[]>> out = new LinkedHashMap<>();
         if (bySource.isEmpty()) {
             return out;
@@ -155,7 +155,7 @@ public final class Ingestion {
                 try {
                     out.put(p, embed(p.chunks()));
                 } catch (RuntimeException e) {
-                    failures.add(failure(p.raw(), "embedding failed: " + e.getMessage()));
+                    failures.add(new Refusal(p.raw(), "embedding failed: " + e.getMessage()));
                 }
             }
             if (out.isEmpty()) {
@@ -170,7 +170,7 @@ public final class Ingestion {
      * source by source, so that the one it refuses goes to the failures and the others are stored. Any other failure
      * (store unreachable, disk) is thrown, for a retry of the whole batch. The number of chunks stored.
      */
-    private int store(Map<Prepared, List<float[]>> embedded, List<Map<String, Object>> failures) {
+    private int store(Map<Prepared, List<float[]>> embedded, List<Refusal> failures) {
         if (embedded.isEmpty()) {
             return 0;
         }
@@ -184,7 +184,7 @@ public final class Ingestion {
                     chunks += write(Map.of(e.getKey(), e.getValue()));
                 } catch (IllegalArgumentException refused) {
                     it.remove();
-                    failures.add(failure(e.getKey().raw(), "the vector store refused it: " + refused.getMessage()));
+                    failures.add(new Refusal(e.getKey().raw(), "the vector store refused it: " + refused.getMessage()));
                 }
             }
             return chunks;
@@ -213,12 +213,6 @@ public final class Ingestion {
         return first.size() + rest.size();
     }
 
-    private static Map<String, Object> failure(String record, String reason) {
-        Map<String, Object> f = new LinkedHashMap<>();
-        f.put("record", record);
-        f.put("reason", reason);
-        return f;
-    }
 
     private List<float[]> embed(List<Chunk> chunks) {
         return model.embedAll(chunks.stream().map(c -> TextSegment.from(c.text())).toList()).content().stream()

@@ -22,31 +22,14 @@ public interface LiveSegments {
                 topic + '\u0000' + segment + '\u0000' + generation, k -> isLive(topic, segment, generation));
     }
 
-    static LiveSegments of(LiveSegments answers) {
-        return answers;
-    }
-
     /**
      * The same answers, each kept for {@code ttl}: for a stage that asks per record and whose result is checked again
      * before it is stored (the analysis: its inference is dropped at storage if the segment went meanwhile).
      */
     default LiveSegments cachedFor(java.time.Duration ttl) {
-        long ttlNanos = ttl.toNanos();
-        record Answer(boolean live, long at) {
-        }
-        java.util.Map<String, Answer> answers = new java.util.concurrent.ConcurrentHashMap<>();
-        return (topic, segment, generation) -> {
-            String key = topic + '\u0000' + segment + '\u0000' + generation;
-            long now = System.nanoTime();
-            Answer a = answers.get(key);
-            if (a == null || now - a.at() > ttlNanos) {
-                if (answers.size() > 10_000) {
-                    answers.clear();
-                }
-                a = new Answer(isLive(topic, segment, generation), now);
-                answers.put(key, a);
-            }
-            return a.live();
-        };
+        com.github.benmanes.caffeine.cache.Cache<String, Boolean> answers = com.github.benmanes.caffeine.cache.Caffeine
+                .newBuilder().expireAfterWrite(ttl).maximumSize(10_000).build();
+        return (topic, segment, generation) -> answers.get(topic + '\u0000' + segment + '\u0000' + generation,
+                k -> isLive(topic, segment, generation));
     }
 }

@@ -117,6 +117,11 @@ public final class LocalEmbeddings implements AutoCloseable {
         return cached[use.ordinal()].get();
     }
 
+    /** Texts embedded at once. */
+    public int workers() {
+        return workers.getMaximumPoolSize();
+    }
+
     /** Texts waiting for a worker. */
     public int queued() {
         return workers.getQueue().size();

@@ -59,8 +59,8 @@ class IngestionFailureTest {
 
             assertThat(result.records()).isEqualTo(2);
             assertThat(result.failures()).hasSize(1);
-            assertThat((String) result.failures().get(0).get("reason")).contains("embedding failed");
-            assertThat((String) result.failures().get(0).get("record")).contains("UNEMBEDDABLE");
+            assertThat(result.failures().get(0).reason()).contains("embedding failed");
+            assertThat(result.failures().get(0).record()).contains("UNEMBEDDABLE");
             assertThat(store.count()).isEqualTo(2);
         }
     }
@@ -154,8 +154,8 @@ class IngestionFailureTest {
 
             assertThat(result.records()).isEqualTo(2);
             assertThat(result.failures()).singleElement().satisfies(f -> {
-                assertThat((String) f.get("reason")).contains("the vector store refused it").contains("40960");
-                assertThat((String) f.get("record")).contains("OVERSIZED");
+                assertThat(f.reason()).contains("the vector store refused it").contains("40960");
+                assertThat(f.record()).contains("OVERSIZED");
             });
             assertThat(lucene.count()).isEqualTo(2);
         }

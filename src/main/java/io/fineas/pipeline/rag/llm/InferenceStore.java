@@ -17,6 +17,7 @@ import com.mongodb.client.model.ReplaceOneModel;
 import com.mongodb.client.model.ReplaceOptions;
 import io.fineas.pipeline.messages.Inference;
 import io.fineas.pipeline.rag.LiveSegments;
+import io.fineas.pipeline.rag.Refusal;
 import org.bson.BsonMaximumSizeExceededException;
 import org.bson.Document;
 
@@ -29,8 +30,8 @@ import org.bson.Document;
  */
 public final class InferenceStore {
 
-    /** @param failures each {record, reason} */
-    public record Result(int stored, int stale, List<Map<String, Object>> failures) {
+    /** @param failures the inferences refused, each with its reason */
+    public record Result(int stored, int stale, List<Refusal> failures) {
     }
 
     private record Pending(String raw, Document inference) {
@@ -51,33 +52,31 @@ public final class InferenceStore {
     public Result storeAll(List<String> inferences) {
         LiveSegments liveness = live.memoized();
         Map<String, Map<Object, Pending>> byTopic = new LinkedHashMap<>();
-        List<Map<String, Object>> failures = new ArrayList<>();
+        List<Refusal> failures = new ArrayList<>();
         int stale = 0;
         for (String raw : inferences) {
             Inference message;
             try {
                 message = JSON.readValue(raw, Inference.class);
             } catch (JsonProcessingException e) {
-                failures.add(failure(raw, "not a JSON inference: " + e.getOriginalMessage()));
+                failures.add(new Refusal(raw, "not a JSON inference: " + e.getOriginalMessage()));
                 continue;
             } catch (IllegalArgumentException e) {
-                failures.add(failure(raw, "not a JSON inference: " + e.getMessage()));
+                failures.add(new Refusal(raw, "not a JSON inference: " + e.getMessage()));
                 continue;
             }
             if (message == null || message.topic() == null || message.id() == null) {
-                failures.add(failure(raw, "not an inference: _id and topic are required"));
+                failures.add(new Refusal(raw, "not an inference: _id and topic are required"));
                 continue;
             }
-            String topic = message.topic();
-            Document inference = new Document(JSON.convertValue(message, MAP));
-            if (!liveness.isLive(topic, message.segment(), message.generation())) {
+            if (!liveness.isLive(message.topic(), message.segment(), message.generation())) {
                 stale++;
                 continue;
             }
             // the latest of the batch for an _id is the one that counts
-            Map<Object, Pending> writes = byTopic.computeIfAbsent(topic, t -> new LinkedHashMap<>());
-            writes.remove(inference.get("_id"));
-            writes.put(inference.get("_id"), new Pending(raw, inference));
+            Map<Object, Pending> writes = byTopic.computeIfAbsent(message.topic(), t -> new LinkedHashMap<>());
+            writes.remove(message.id());
+            writes.put(message.id(), new Pending(raw, new Document(JSON.convertValue(message, MAP))));
         }
         int stored = 0;
         for (var topic : byTopic.entrySet()) {
@@ -86,7 +85,7 @@ public final class InferenceStore {
         return new Result(stored, stale, failures);
     }
 
-    private int write(String topic, List<Pending> pending, List<Map<String, Object>> failures) {
+    private int write(String topic, List<Pending> pending, List<Refusal> failures) {
         try {
             data.getCollection(topic).bulkWrite(pending.stream().map(p -> new ReplaceOneModel<>(
                     Filters.eq("_id", p.inference().get("_id")), p.inference(), new ReplaceOptions().upsert(true)))
@@ -95,13 +94,13 @@ public final class InferenceStore {
         } catch (MongoBulkWriteException e) {
             // the others were written (unordered); the refused ones go with MongoDB's reason
             for (BulkWriteError error : e.getWriteErrors()) {
-                failures.add(failure(pending.get(error.getIndex()).raw(), "MongoDB refused it: " + error.getMessage()));
+                failures.add(new Refusal(pending.get(error.getIndex()).raw(), "MongoDB refused it: " + error.getMessage()));
             }
             return pending.size() - e.getWriteErrors().size();
         } catch (BsonMaximumSizeExceededException e) {
             // one document over the size limit fails the whole bulk before it is sent: one by one
             if (pending.size() == 1) {
-                failures.add(failure(pending.get(0).raw(), "MongoDB refused it: " + e.getMessage()));
+                failures.add(new Refusal(pending.get(0).raw(), "MongoDB refused it: " + e.getMessage()));
                 return 0;
             }
             int stored = 0;
@@ -112,10 +111,4 @@ public final class InferenceStore {
         }
     }
 
-    private static Map<String, Object> failure(String record, String reason) {
-        Map<String, Object> f = new LinkedHashMap<>();
-        f.put("record", record);
-        f.put("reason", reason);
-        return f;
-    }
 }

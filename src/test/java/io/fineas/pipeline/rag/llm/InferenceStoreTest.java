@@ -76,9 +76,9 @@ class InferenceStoreTest {
                 inference("r1", "refused", "s", "fine")));
 
         assertThat(result.stored()).isEqualTo(1);
-        assertThat(result.failures()).extracting(f -> (String) f.get("record"))
+        assertThat(result.failures()).extracting(f -> f.record())
                 .containsExactly("{not json", new Document(Map.of("topic", "refused", "segment", "s")).toJson());
-        assertThat(result.failures()).extracting(f -> (String) f.get("reason"))
+        assertThat(result.failures()).extracting(f -> f.reason())
                 .allSatisfy(reason -> assertThat(reason).startsWith("not"));
         assertThat(data.getCollection("refused").countDocuments()).isEqualTo(1);
     }
