@@ -13,6 +13,7 @@ import com.mongodb.client.model.Projections;
 import com.mongodb.client.model.ReplaceOneModel;
 import com.mongodb.client.model.ReplaceOptions;
 import io.fineas.pipeline.common.Hashes;
+import io.fineas.pipeline.messages.CapturedRecord;
 import org.bson.Document;
 
 /**
@@ -30,7 +31,7 @@ import org.bson.Document;
 public final class CaptureLedger {
 
     /** The records of an item to publish, and how many were left out as unchanged. */
-    public record Fresh(List<Map<String, Object>> records, int unchanged) {
+    public record Fresh(List<CapturedRecord> records, int unchanged) {
     }
 
     private final MongoDatabase data;
@@ -45,23 +46,19 @@ public final class CaptureLedger {
         return "capture:" + segment + ":" + Hashes.sha256Hex(source).substring(0, 32);
     }
 
-    private static String sourceId(Map<String, Object> record) {
-        return String.valueOf(((Map<?, ?>) record.get("source")).get("id"));
-    }
-
     /** The records whose content differs from what was last published for their source (all, the first time). */
-    public Fresh fresh(ProcessorRun run, List<Map<String, Object>> records) {
+    public Fresh fresh(ProcessorRun run, List<CapturedRecord> records) {
         if (records.isEmpty()) {
             return new Fresh(records, 0);
         }
         String segment = run.getConfig().segment();
-        List<String> ids = records.stream().map(r -> captureId(segment, sourceId(r))).toList();
+        List<String> ids = records.stream().map(r -> captureId(segment, r.sourceId())).toList();
         Map<String, String> published = new HashMap<>();
         collection(run).find(Filters.in("_id", ids)).projection(Projections.include("content_hash"))
                 .forEach(d -> published.put(d.getString("_id"), d.getString("content_hash")));
-        List<Map<String, Object>> out = new ArrayList<>();
+        List<CapturedRecord> out = new ArrayList<>();
         for (int i = 0; i < records.size(); i++) {
-            if (!records.get(i).get("content_hash").equals(published.get(ids.get(i)))) {
+            if (!records.get(i).contentHash().equals(published.get(ids.get(i)))) {
                 out.add(records.get(i));
             }
         }
@@ -71,18 +68,18 @@ public final class CaptureLedger {
     }
 
     /** Remembers the content of records Kafka has acknowledged. */
-    public void published(ProcessorRun run, List<Map<String, Object>> records) {
+    public void published(ProcessorRun run, List<CapturedRecord> records) {
         if (records.isEmpty()) {
             return;
         }
         String segment = run.getConfig().segment();
         List<ReplaceOneModel<Document>> writes = new ArrayList<>();
-        for (Map<String, Object> r : records) {
-            String id = captureId(segment, sourceId(r));
+        for (CapturedRecord r : records) {
+            String id = captureId(segment, r.sourceId());
             writes.add(new ReplaceOneModel<>(Filters.eq("_id", id), new Document("_id", id).append("kind", "capture")
-                    .append("segment", segment).append("source", sourceId(r))
-                    .append("content_hash", r.get("content_hash")).append("run_id", run.getRunId())
-                    .append("captured_at", r.get("captured_at")), new ReplaceOptions().upsert(true)));
+                    .append("segment", segment).append("source", r.sourceId())
+                    .append("content_hash", r.contentHash()).append("run_id", run.getRunId())
+                    .append("captured_at", r.capturedAt()), new ReplaceOptions().upsert(true)));
         }
         collection(run).bulkWrite(writes);
     }

@@ -17,13 +17,14 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.rometools.rome.feed.synd.SyndContent;
 import com.rometools.rome.feed.synd.SyndEntry;
 import com.rometools.rome.feed.synd.SyndFeed;
 import io.fineas.pipeline.catalog.TopicRegistry;
 import io.fineas.pipeline.common.Hashes;
 import io.fineas.pipeline.messages.Alert;
+import io.fineas.pipeline.messages.CaptureFailure;
+import io.fineas.pipeline.messages.CapturedRecord;
 import io.fineas.pipeline.messages.RunSummary;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,7 +37,6 @@ import org.slf4j.LoggerFactory;
 public final class ProcessorRuns {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProcessorRuns.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z0-9_]+)}");
 
     private final Map<String, ProcessorConfig> configs = new LinkedHashMap<>();
@@ -111,28 +111,23 @@ public final class ProcessorRuns {
     }
 
     /** One record: the raw content of one capture plus the run's and the source's metadata. */
-    public Map<String, Object> record(ProcessorRun run, Map<String, Object> item, String sourceId, String content,
-            String contentType, Map<String, Object> extra) {
-        Map<String, Object> r = origin(run, item);
-        r.put("source", Map.of("kind", run.getKind(), "id", sourceId));
-        r.put("captured_at", Instant.now().toString());
-        r.put("content_type", contentType == null ? "application/octet-stream" : contentType);
-        r.put("content_hash", Hashes.sha256Hex(content));
-        if (extra != null) {
-            r.putAll(extra);
-        }
-        r.put("content", content);
-        return r;
+    public CapturedRecord record(ProcessorRun run, Map<String, Object> item, String sourceId, String content,
+            String contentType, CapturedRecord.Extra extra) {
+        ProcessorConfig config = run.getConfig();
+        return CapturedRecord.of(config.topic(), config.segment(), run.getProcessorId(), run.getRunId(),
+                run.getGeneration(), item, new CapturedRecord.Source(run.getKind(), sourceId), Instant.now().toString(),
+                contentType == null ? "application/octet-stream" : contentType, Hashes.sha256Hex(content), extra,
+                content);
     }
 
-    public List<Map<String, Object>> httpRecords(ProcessorRun run, Map<String, Object> item, String url, String content,
+    public List<CapturedRecord> httpRecords(ProcessorRun run, Map<String, Object> item, String url, String content,
             String contentType) {
-        return List.of(record(run, item, url, content == null ? "" : content, contentType, null));
+        return List.of(record(run, item, url, content == null ? "" : content, contentType, CapturedRecord.Extra.NONE));
     }
 
     /** One record per feed entry (RSS or Atom): its title and text, with its link as the source identity. */
-    public List<Map<String, Object>> rssRecords(ProcessorRun run, Map<String, Object> item, String url, SyndFeed feed) {
-        List<Map<String, Object>> out = new ArrayList<>();
+    public List<CapturedRecord> rssRecords(ProcessorRun run, Map<String, Object> item, String url, SyndFeed feed) {
+        List<CapturedRecord> out = new ArrayList<>();
         for (SyndEntry e : feed.getEntries()) {
             StringBuilder text = new StringBuilder(e.getTitle() == null ? "" : e.getTitle().trim());
             if (e.getDescription() != null && e.getDescription().getValue() != null) {
@@ -143,13 +138,10 @@ public final class ProcessorRuns {
                     text.append("\n\n").append(c.getValue().trim());
                 }
             }
-            Map<String, Object> extra = new LinkedHashMap<>();
-            extra.put("title", e.getTitle());
-            extra.put("link", e.getLink());
             // Atom entries may carry only <updated>
             java.util.Date published = e.getPublishedDate() != null ? e.getPublishedDate() : e.getUpdatedDate();
-            extra.put("published_at", published == null ? null : published.toInstant().toString());
-            extra.put("feed", url);
+            CapturedRecord.Extra extra = new CapturedRecord.Extra(e.getTitle(), e.getLink(),
+                    published == null ? null : published.toInstant().toString(), url, null);
             String id = e.getLink() != null ? e.getLink() : e.getUri() != null ? e.getUri() : url + "#" + e.getTitle();
             out.add(record(run, item, id, text.toString(), "text/html", extra));
         }
@@ -162,7 +154,7 @@ public final class ProcessorRuns {
      * because the path comes from data and must be refused when it leaves the root. A file that is not UTF-8 text
      * fails the item, naming the file.
      */
-    public List<Map<String, Object>> fileRecords(ProcessorRun run, Map<String, Object> item) throws IOException {
+    public List<CapturedRecord> fileRecords(ProcessorRun run, Map<String, Object> item) throws IOException {
         Path root = run.getConfig().root();
         Path target = root.resolve(String.valueOf(item.get("path"))).toAbsolutePath().normalize();
         if (!target.startsWith(root)) {
@@ -179,7 +171,7 @@ public final class ProcessorRuns {
         } else {
             files = List.of(target);
         }
-        List<Map<String, Object>> out = new ArrayList<>();
+        List<CapturedRecord> out = new ArrayList<>();
         for (Path file : files) {
             String content;
             try {
@@ -189,34 +181,20 @@ public final class ProcessorRuns {
             }
             String type = Files.probeContentType(file);
             out.add(record(run, item, root.relativize(file).toString(), content, type != null ? type : "text/plain",
-                    Map.of("file_name", file.getFileName().toString())));
+                    new CapturedRecord.Extra(null, null, null, null, file.getFileName().toString())));
         }
         return out;
     }
 
     /** The dead-letter record of an item that could not be captured. */
-    public Map<String, Object> errorRecord(ProcessorRun run, Map<String, Object> item, Throwable error) {
+    public CaptureFailure failure(ProcessorRun run, Map<String, Object> item, Throwable error) {
         run.failed();
-        Map<String, Object> r = origin(run, item);
-        r.put("source", Map.of("kind", run.getKind()));
-        r.put("failed_at", Instant.now().toString());
-        r.put("error", error == null ? "unknown" : error.getClass().getSimpleName() + ": " + error.getMessage());
-        LOG.warn("Processor {} run {}: item {} failed: {}", run.getProcessorId(), run.getRunId(), item, r.get("error"));
-        return r;
-    }
-
-    /** What every record of a run says about where it comes from. */
-    private static Map<String, Object> origin(ProcessorRun run, Map<String, Object> item) {
-        Map<String, Object> r = new LinkedHashMap<>();
-        r.put("topic", run.getConfig().topic());
-        r.put("segment", run.getConfig().segment());
-        r.put("processor_id", run.getProcessorId());
-        r.put("run_id", run.getRunId());
-        if (run.getGeneration() != null) {
-            r.put("generation", run.getGeneration());
-        }
-        r.put("parameters", item);
-        return r;
+        ProcessorConfig config = run.getConfig();
+        String reason = error == null ? "unknown" : error.getClass().getSimpleName() + ": " + error.getMessage();
+        LOG.warn("Processor {} run {}: item {} failed: {}", run.getProcessorId(), run.getRunId(), item, reason);
+        return new CaptureFailure(config.topic(), config.segment(), run.getProcessorId(), run.getRunId(),
+                run.getGeneration(), item, new CapturedRecord.Source(run.getKind(), null), Instant.now().toString(),
+                reason);
     }
 
     /** The run-status event of a finished run (items ok and failed, records, duration). */

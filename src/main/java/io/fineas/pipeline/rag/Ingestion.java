@@ -37,26 +37,26 @@ public final class Ingestion {
 
     /** One source of the batch, split into chunks (compared by identity: a map key while it is embedded). */
     private static final class Prepared {
-        private final CapturedRecord record;
+        private final RecordText record;
         private final List<Chunk> chunks;
         private final String raw;
 
-        Prepared(CapturedRecord record, List<Chunk> chunks, String raw) {
+        Prepared(RecordText record, List<Chunk> chunks, String raw) {
             this.record = record;
             this.chunks = chunks;
             this.raw = raw;
         }
 
         String topic() {
-            return record.topic();
+            return record.record().topic();
         }
 
         String segment() {
-            return record.segment();
+            return record.record().segment();
         }
 
         String source() {
-            return record.sourceId();
+            return record.record().sourceId();
         }
 
         List<Chunk> chunks() {
@@ -99,7 +99,7 @@ public final class Ingestion {
         for (String raw : records) {
             try {
                 Prepared p = prepare(raw);
-                if (!liveness.isLive(p.topic(), p.segment(), p.record.generation())) {
+                if (!liveness.isLive(p.topic(), p.segment(), p.record.record().generation())) {
                     stale++;
                     continue;
                 }
@@ -224,10 +224,10 @@ public final class Ingestion {
             throw new IllegalArgumentException(raw == null ? "empty record"
                     : "record of " + raw.length() + " characters is larger than the limit of " + maxRecordChars);
         }
-        CapturedRecord record = CapturedRecord.parse(raw);
-        String topic = record.topic();
-        String segment = record.segment();
-        String sourceId = record.sourceId();
+        RecordText record = RecordText.parse(raw);
+        String topic = record.record().topic();
+        String segment = record.record().segment();
+        String sourceId = record.record().sourceId();
         List<TextSegment> segments = splitter.split(Document.from(record.text()));
         if (segments.isEmpty()) {
             throw new IllegalArgumentException("the record has no text");
@@ -236,8 +236,6 @@ public final class Ingestion {
         List<Chunk> chunks = new ArrayList<>();
         for (int i = 0; i < segments.size(); i++) {
             Map<String, Object> metadata = record.provenance();
-            metadata.put("source_kind", ((Map<?, ?>) record.get("source")).get("kind"));
-            metadata.put("parameters", record.get("parameters"));
             metadata.put("chunk_index", i);
             metadata.put("chunk_count", segments.size());
             if (i == 0) {

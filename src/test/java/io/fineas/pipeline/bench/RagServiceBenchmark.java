@@ -27,7 +27,7 @@ import dev.langchain4j.data.document.DocumentSplitter;
 import dev.langchain4j.data.document.splitter.DocumentSplitters;
 import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.chat.request.ChatRequest;
-import io.fineas.pipeline.rag.CapturedRecord;
+import io.fineas.pipeline.rag.RecordText;
 import io.fineas.pipeline.rag.Chunk;
 import io.fineas.pipeline.rag.LocalEmbeddings;
 import io.fineas.pipeline.rag.LuceneVectorStore;
@@ -186,10 +186,10 @@ class RagServiceBenchmark extends PipelineTestSupport {
         List<TextSegment> chunks = new ArrayList<>();
         List<ChatRequest> analyses = new ArrayList<>();
         for (String raw : records) {
-            CapturedRecord record = CapturedRecord.parse(raw);
+            RecordText record = RecordText.parse(raw);
             chunks.addAll(splitter.split(dev.langchain4j.data.document.Document.from(record.text())));
-            analyses.add(ChatRequest.builder().messages(prompts.analysis(topic, "news", record.sourceId(),
-                    (String) record.get("title"), record.text()).messages()).build());
+            analyses.add(ChatRequest.builder().messages(prompts.analysis(topic, "news", record.record().sourceId(),
+                    record.record().title(), record.text()).messages()).build());
         }
         // the same model, sized as the service's, without its cache: every text is the model's work
         try (LocalEmbeddings alone = new LocalEmbeddings("all-minilm-l6-v2", 0, 1, 0)) {

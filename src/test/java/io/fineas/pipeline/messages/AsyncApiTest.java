@@ -83,7 +83,7 @@ class AsyncApiTest {
             assertThat(AsyncApiTest.class.getResource("/schemas/messages/" + schemaFile.getFileName())).isNotNull();
             checked.add(message.getKey());
         }
-        assertThat(checked).contains("Alert", "RunSummary", "DeletionEvent", "Inference", "ChatQuestion", "ChatReply");
+        assertThat(checked).contains("Alert", "CapturedRecord", "CaptureFailure", "RunSummary", "DeletionEvent", "Inference", "ChatQuestion", "ChatReply");
     }
 
     @Test
@@ -165,6 +165,40 @@ class AsyncApiTest {
         // neither an answer nor an error: refused
         assertThat(replies.validate(JSON.readTree("{\"correlation_id\":\"c1\"}"))).isNotEmpty();
         assertThat(JSON.treeToValue(JSON.valueToTree(answered), ChatReply.class)).isEqualTo(answered);
+    }
+
+    @Test
+    void capturedRecordsOfEverySourceKindAndCaptureFailuresPassTheirSchemas() throws Exception {
+        JsonSchema records = schema("captured-record");
+        CapturedRecord feedEntry = CapturedRecord.of("finance", "news", "news-feed", "run-1", "g1",
+                java.util.Map.of("feed", "acme"), new CapturedRecord.Source("rss", "http://x/1"),
+                "2026-11-26T00:00:00Z", "text/html", "ab12", new CapturedRecord.Extra("Acme ships", "http://x/1",
+                        "2026-11-25T00:00:00Z", "http://x/feed", null), "<p>Acme ships</p>");
+        CapturedRecord file = CapturedRecord.of("finance", "notes", "files", "run-1", null, java.util.Map.of("path",
+                "a"), new CapturedRecord.Source("file", "a/b.txt"), "2026-11-26T00:00:00Z", "text/plain", "cd34",
+                new CapturedRecord.Extra(null, null, null, null, "b.txt"), "text");
+        for (CapturedRecord r : List.of(feedEntry, file)) {
+            String json = JSON.writeValueAsString(r);
+            assertThat(records.validate(JSON.readTree(json))).isEmpty();
+            assertThat(CapturedRecord.parse(json)).isEqualTo(r);
+        }
+        // nothing null is written: a file record has no title, and no generation when its segment has none
+        assertThat(JSON.valueToTree(file).has("title")).isFalse();
+        assertThat(JSON.valueToTree(file).has("generation")).isFalse();
+        // a reader takes what it knows from a record of a later version, and refuses one without its identity
+        assertThat(CapturedRecord.parse("{\"topic\":\"t\",\"segment\":\"s\",\"source\":{\"id\":\"x\"},"
+                + "\"content\":\"c\",\"language\":\"en\"}").sourceId()).isEqualTo("x");
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> CapturedRecord.parse(
+                "{\"topic\":\"t\",\"segment\":\"s\",\"content\":\"c\"}")))
+                .hasMessageContaining("source.id and content");
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> CapturedRecord.parse("{\"topic\":")))
+                .hasMessageStartingWith("not a captured record");
+
+        CaptureFailure failure = new CaptureFailure("finance", "news", "news-feed", "run-1", null,
+                java.util.Map.of("feed", "acme"), new CapturedRecord.Source("rss", null), "2026-11-26T00:00:00Z",
+                "HttpOperationFailedException: 404");
+        assertThat(schema("capture-failure").validate(JSON.valueToTree(failure))).isEmpty();
+        assertThat(JSON.valueToTree(failure).get("source").has("id")).isFalse();
     }
 
     /** A message's JSON Schema, as shipped. */

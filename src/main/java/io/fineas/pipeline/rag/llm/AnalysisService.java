@@ -9,7 +9,8 @@ import com.mongodb.client.model.Projections;
 import dev.langchain4j.data.message.ChatMessage;
 import io.fineas.pipeline.common.Hashes;
 import io.fineas.pipeline.messages.Inference;
-import io.fineas.pipeline.rag.CapturedRecord;
+import io.fineas.pipeline.messages.CapturedRecord;
+import io.fineas.pipeline.rag.RecordText;
 import io.fineas.pipeline.rag.LiveSegments;
 import org.bson.Document;
 
@@ -77,14 +78,15 @@ public final class AnalysisService {
     }
 
     public Job prepare(String recordJson) {
-        CapturedRecord record = CapturedRecord.parse(recordJson);
+        RecordText read = RecordText.parse(recordJson);
+        CapturedRecord record = read.record();
         if (!live.isLive(record.topic(), record.segment(), record.generation())) {
             return new Job(record, null, null, null, false, true);
         }
         Prompts.Prompt prompt = prompts.analysis(record.topic(), record.segment(), record.sourceId(),
-                (String) record.get("title"), record.text());
+                record.title(), read.text());
         String id = inferenceId(record.topic(), record.segment(), record.sourceId(), prompt.templateId(), modelName);
-        String contentHash = record.get("content_hash") instanceof String h ? h : Hashes.sha256Hex(record.text());
+        String contentHash = record.contentHash() != null ? record.contentHash() : Hashes.sha256Hex(read.text());
         Document stored = data.getCollection(record.topic()).find(Filters.eq("_id", id))
                 .projection(Projections.include("content_hash")).first();
         boolean unchanged = stored != null && contentHash.equals(stored.getString("content_hash"));
@@ -93,13 +95,9 @@ public final class AnalysisService {
 
     public Inference inference(Job job, String answer) {
         CapturedRecord r = job.record;
-        return new Inference(job.id, Inference.KIND, r.topic(), r.segment(), r.sourceId(), text(r, "processor_id"),
-                text(r, "run_id"), text(r, "captured_at"), job.contentHash, text(r, "title"), r.generation(), modelName,
+        return new Inference(job.id, Inference.KIND, r.topic(), r.segment(), r.sourceId(), r.processorId(),
+                r.runId(), r.capturedAt(), job.contentHash, r.title(), r.generation(), modelName,
                 job.prompt.templateId(), (System.nanoTime() - job.startedNanos) / 1_000_000, answer,
                 Instant.now().toString());
-    }
-
-    private static String text(CapturedRecord record, String field) {
-        return record.get(field) instanceof String s ? s : null;
     }
 }
