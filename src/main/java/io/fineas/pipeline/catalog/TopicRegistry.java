@@ -2,10 +2,12 @@ package io.fineas.pipeline.catalog;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.function.Predicate;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.mongodb.ErrorCategory;
 import com.mongodb.MongoWriteException;
 import com.mongodb.client.MongoCollection;
@@ -21,10 +23,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Topics and segments. A topic is a Kafka data topic ({@code dataTopicPrefix + name}) mapped to the MongoDB
- * collection {@code name} in the data database; a segment is a document {@code {_id: "segment:NAME", kind:
- * "segment"}} in that collection, and every record stored for it (inferences, captures) is a document of its own
- * with {@code segment: NAME}, so no single document grows without bound.
+ * The topics. A topic is a Kafka data topic ({@code dataTopicPrefix + name}) mapped to the MongoDB collection
+ * {@code name} in the data database, which holds its segments ({@link Segments}) and every record stored for them.
  *
  * <p>The registry (system database, collection {@code topics}) records each topic with a status, so a create or
  * delete that fails half way is rolled back or finished, never left half done.
@@ -36,12 +36,42 @@ public final class TopicRegistry {
     private static final String CREATING = "creating";
     private static final String DELETING = "deleting";
 
-    static final int MAX_PAGE = 10_000;
+    /** A topic as the API shows it: created (POST /topics) or listed (GET /topics, with its segment count). */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Topic(
+            @JsonProperty("topic") String topic,
+            @JsonProperty("kafka_topic") String kafkaTopic,
+            @JsonProperty("collection") String collection,
+            @JsonProperty("created") Boolean created,
+            @JsonProperty("created_at") String createdAt,
+            @JsonProperty("segments") Long segments) {
+    }
+
+    public record Topics(@JsonProperty("topics") List<Topic> topics) {
+    }
+
+    /** The answer to a delete, of a topic or of a segment (then {@code segment} is set), with what went with it. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Deleted(
+            @JsonProperty("topic") String topic,
+            @JsonProperty("segment") String segment,
+            @JsonProperty("deleted") boolean deleted,
+            @JsonProperty("segments_deleted") Long segmentsDeleted,
+            @JsonProperty("documents_deleted") Long documentsDeleted,
+            @JsonProperty("records_deleted") Long recordsDeleted) {
+
+        /** The event the stages that keep derived data act on. */
+        @JsonIgnore
+        public DeletionEvent event() {
+            return DeletionEvent.of(topic, segment, Instant.now().toString());
+        }
+    }
 
     private final MongoCollection<Document> registry;
     private final MongoDatabase data;
     private final KafkaTopicAdmin kafka;
     private final String dataTopicPrefix;
+    private final List<java.util.function.Consumer<String>> onDelete = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public TopicRegistry(MongoCollection<Document> registry, MongoDatabase data, KafkaTopicAdmin kafka,
             String dataTopicPrefix) {
@@ -55,18 +85,17 @@ public final class TopicRegistry {
         return dataTopicPrefix + topic;
     }
 
-    /** The event other stages act on after a delete answer ({topic, segment?}). */
-    public DeletionEvent deletionEvent(Map<String, Object> deleteAnswer) {
-        return DeletionEvent.of((String) deleteAnswer.get("topic"), (String) deleteAnswer.get("segment"),
-                Instant.now().toString());
+    /** The MongoDB collection of a topic's segments and records. */
+    MongoCollection<Document> collection(String topic) {
+        return data.getCollection(topic);
     }
 
     /**
      * Finishes what a crash interrupted: a half-created topic is rolled back; a half-deleted one is deleted, and its
      * delete answer returned, so that its deletion event is published (then {@link #forget}) as after any delete.
      */
-    public List<Map<String, Object>> recover() {
-        List<Map<String, Object>> deleted = new ArrayList<>();
+    public List<Deleted> recover() {
+        List<Deleted> deleted = new ArrayList<>();
         for (Document d : registry.find(Filters.in("status", CREATING, DELETING))) {
             String topic = d.getString("_id");
             LOG.warn("Topic '{}' was left in state '{}' by an earlier run; removing it", topic, d.getString("status"));
@@ -74,10 +103,7 @@ public final class TopicRegistry {
                 removeEverything(topic);
             } else {
                 removeData(topic);
-                Map<String, Object> answer = new LinkedHashMap<>();
-                answer.put("topic", topic);
-                answer.put("deleted", true);
-                deleted.add(answer);
+                deleted.add(new Deleted(topic, null, true, null, null, null));
             }
         }
         return deleted;
@@ -88,7 +114,7 @@ public final class TopicRegistry {
         registry.deleteOne(Filters.and(Filters.eq("_id", topic), Filters.eq("status", DELETING)));
     }
 
-    public Map<String, Object> createTopic(String topicName) {
+    public Topic createTopic(String topicName) {
         String topic = Names.require("topic", topicName);
         if (Names.RESERVED_TOPICS.contains(topic)) {
             throw ApiException.badRequest("'" + topic + "' is a reserved name: no topic may take it");
@@ -123,14 +149,14 @@ public final class TopicRegistry {
             removeEverything(topic);
             throw ApiException.unavailable("topic '" + topic + "' could not be created: " + e.getMessage());
         }
-        return describeTopic(topic, true);
+        return new Topic(topic, dataTopic(topic), topic, true, null, null);
     }
 
-    public Map<String, Object> deleteTopic(String topicName) {
+    public Deleted deleteTopic(String topicName) {
         String topic = Names.require("topic", topicName);
         Document claimed = registry.findOneAndUpdate(Filters.and(Filters.eq("_id", topic), Filters.eq("status", ACTIVE)),
                 Updates.set("status", DELETING));
-        forgetRecent(topic, null);
+        onDelete.forEach(action -> action.accept(topic));
         if (claimed == null) {
             if (registry.find(Filters.eq("_id", topic)).first() != null) {
                 throw ApiException.conflict("topic '" + topic + "' is being created or deleted; try again shortly");
@@ -143,12 +169,12 @@ public final class TopicRegistry {
         // the registry entry stays (deleting) until the deletion event is published: a crash before that is finished,
         // event included, at the next start (recover)
         removeData(topic);
-        Map<String, Object> answer = new LinkedHashMap<>();
-        answer.put("topic", topic);
-        answer.put("deleted", true);
-        answer.put("segments_deleted", segments);
-        answer.put("documents_deleted", documents);
-        return answer;
+        return new Deleted(topic, null, true, segments, documents, null);
+    }
+
+    /** Runs the action with the topic whenever one is being deleted (caches of what it holds forget it). */
+    void onDelete(java.util.function.Consumer<String> action) {
+        onDelete.add(action);
     }
 
     private void removeEverything(String topic) {
@@ -162,18 +188,16 @@ public final class TopicRegistry {
     }
 
     /** @param mayRead the topics to list (the caller's readable ones); null for all */
-    public Map<String, Object> listTopics(java.util.function.Predicate<String> mayRead) {
-        List<Map<String, Object>> out = new ArrayList<>();
+    public Topics listTopics(Predicate<String> mayRead) {
+        List<Topic> out = new ArrayList<>();
         for (Document d : registry.find(Filters.eq("status", ACTIVE)).sort(Sorts.ascending("_id"))) {
             String topic = d.getString("_id");
             if (mayRead == null || mayRead.test(topic)) {
-                Map<String, Object> t = describeTopic(topic, false);
-                t.put("created_at", d.getString("created_at"));
-                t.put("segments", data.getCollection(topic).countDocuments(Filters.eq("kind", "segment")));
-                out.add(t);
+                out.add(new Topic(topic, dataTopic(topic), topic, null, d.getString("created_at"),
+                        data.getCollection(topic).countDocuments(Filters.eq("kind", "segment"))));
             }
         }
-        return Map.of("topics", out);
+        return new Topics(out);
     }
 
     public List<String> activeTopics() {
@@ -187,186 +211,13 @@ public final class TopicRegistry {
                 .first() != null;
     }
 
-    public boolean segmentExists(String topic, String segment) {
-        return segmentGeneration(topic, segment) != null;
-    }
-
-    /** Segments found to exist lately, for /collect's check only: "topic/segment" to when the answer goes stale. */
-    private final Map<String, Long> recentlySeen = new java.util.concurrent.ConcurrentHashMap<>();
-    private static final long RECENT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
-
-    /**
-     * Whether the segment exists, as /collect asks it on every request: a segment seen in the last two seconds is
-     * not looked up again. Only existence is remembered (a segment created a moment ago is found at once); deleting
-     * it on this instance forgets it at once, on another instance within two seconds (an alert for a segment deleted
-     * meanwhile finds no segment at the processor and runs nothing). Liveness checks of records never use this.
-     */
-    public boolean segmentExistsRecently(String topic, String segment) {
-        String key = topic + "/" + segment;
-        Long until = recentlySeen.get(key);
-        long now = System.nanoTime();
-        if (until != null && until - now > 0) {
-            return true;
-        }
-        if (!segmentExists(topic, segment)) {
-            recentlySeen.remove(key);
-            return false;
-        }
-        if (recentlySeen.size() > 100_000) {
-            recentlySeen.clear();
-        }
-        recentlySeen.put(key, now + RECENT_NANOS);
-        return true;
-    }
-
-    private void forgetRecent(String topic, String segment) {
-        recentlySeen.keySet().removeIf(k -> segment == null ? k.startsWith(topic + "/") : k.equals(topic + "/" + segment));
-    }
-
-    /**
-     * The generation of a segment: a new one each time it is created (a segment deleted and created again, or one of
-     * a topic deleted and created again, is another); "" for a segment created before generations existed; null when
-     * the segment does not exist.
-     */
-    public String segmentGeneration(String topic, String segment) {
-        if (!topicExists(topic) || !Names.isValid(segment)) {
-            return null;
-        }
-        Document d = data.getCollection(topic).find(Filters.eq("_id", segmentId(segment))).first();
-        return d == null ? null : d.get("generation") instanceof String g ? g : "";
-    }
-
-    /**
-     * Whether what was captured for the segment in that generation still belongs to it: the segment exists and, when
-     * the record carries a generation, it is the segment's current one.
-     */
-    public boolean isLive(String topic, String segment, String generation) {
-        String current = segmentGeneration(topic, segment);
-        return current != null && (generation == null || generation.equals(current));
-    }
-
-    /** Topics (active) that hold a segment of that name. */
-    public List<String> topicsWithSegment(String segment) {
-        List<String> out = new ArrayList<>();
-        for (Document d : registry.find(Filters.eq("status", ACTIVE))) {
-            if (segmentExists(d.getString("_id"), segment)) {
-                out.add(d.getString("_id"));
-            }
-        }
-        return out;
-    }
-
-    public Map<String, Object> createSegment(String topicName, String segmentName) {
-        String topic = requireTopic(topicName);
-        String segment = Names.require("segment", segmentName);
-        try {
-            data.getCollection(topic).insertOne(new Document("_id", segmentId(segment)).append("kind", "segment")
-                    .append("segment", segment).append("generation", java.util.UUID.randomUUID().toString())
-                    .append("created_at", Instant.now().toString()));
-        } catch (MongoWriteException e) {
-            if (e.getError().getCategory() == ErrorCategory.DUPLICATE_KEY) {
-                throw ApiException.conflict("segment '" + segment + "' already exists under topic '" + topic + "'");
-            }
-            throw e;
-        }
-        Map<String, Object> answer = new LinkedHashMap<>();
-        answer.put("topic", topic);
-        answer.put("segment", segment);
-        answer.put("created", true);
-        return answer;
-    }
-
-    public Map<String, Object> deleteSegment(String topicName, String segmentName) {
-        String topic = requireTopic(topicName);
-        String segment = Names.require("segment", segmentName);
-        MongoCollection<Document> collection = data.getCollection(topic);
-        forgetRecent(topic, segment);
-        if (collection.deleteOne(Filters.eq("_id", segmentId(segment))).getDeletedCount() == 0) {
-            throw ApiException.notFound("segment '" + segment + "' does not exist under topic '" + topic + "'");
-        }
-        long records = collection.deleteMany(Filters.eq("segment", segment)).getDeletedCount();
-        Map<String, Object> answer = new LinkedHashMap<>();
-        answer.put("topic", topic);
-        answer.put("segment", segment);
-        answer.put("deleted", true);
-        answer.put("records_deleted", records);
-        return answer;
-    }
-
-    public Map<String, Object> listSegments(String topicName) {
-        String topic = requireTopic(topicName);
-        List<Map<String, Object>> out = new ArrayList<>();
-        MongoCollection<Document> collection = data.getCollection(topic);
-        for (Document d : collection.find(Filters.eq("kind", "segment")).sort(Sorts.ascending("segment"))) {
-            Map<String, Object> s = new LinkedHashMap<>();
-            s.put("segment", d.getString("segment"));
-            s.put("created_at", d.getString("created_at"));
-            out.add(s);
-        }
-        return Map.of("topic", topic, "segments", out);
-    }
-
-    /** A page of the segment's stored inferences, newest first. */
-    public Map<String, Object> inferences(String topicName, String segmentName, Object pageValue, Object sizeValue) {
-        String topic = requireTopic(topicName);
-        String segment = Names.require("segment", segmentName);
-        if (!segmentExists(topic, segment)) {
-            throw ApiException.notFound("segment '" + segment + "' does not exist under topic '" + topic + "'");
-        }
-        // bounded: the skip of the last page (page - 1) x size stays far inside an int and a cheap query
-        int page = positive("page", pageValue, 1, MAX_PAGE);
-        int size = positive("size", sizeValue, 20, 100);
-        var filter = Filters.and(Filters.eq("kind", "inference"), Filters.eq("segment", segment));
-        MongoCollection<Document> collection = data.getCollection(topic);
-        List<Map<String, Object>> items = new ArrayList<>();
-        for (Document d : collection.find(filter).sort(Sorts.descending("created_at")).skip((page - 1) * size)
-                .limit(size)) {
-            Map<String, Object> m = new LinkedHashMap<>(d);
-            m.put("_id", String.valueOf(d.get("_id")));
-            items.add(m);
-        }
-        Map<String, Object> answer = new LinkedHashMap<>();
-        answer.put("topic", topic);
-        answer.put("segment", segment);
-        answer.put("page", page);
-        answer.put("size", size);
-        answer.put("total", collection.countDocuments(filter));
-        answer.put("inferences", items);
-        return answer;
-    }
-
-    private static int positive(String name, Object value, int fallback, int max) {
-        if (value == null || value.toString().isBlank()) {
-            return fallback;
-        }
-        try {
-            int v = Integer.parseInt(value.toString());
-            if (v >= 1 && v <= max) {
-                return v;
-            }
-        } catch (NumberFormatException e) {
-            // answered below
-        }
-        throw ApiException.badRequest("'" + name + "' must be a whole number from 1 to " + max);
-    }
-
-    private String requireTopic(String topicName) {
+    /** The topic's name when it exists; a 404 otherwise. */
+    public String requireTopic(String topicName) {
         String topic = Names.require("topic", topicName);
         if (!topicExists(topic)) {
             throw ApiException.notFound("topic '" + topic + "' does not exist");
         }
         return topic;
-    }
-
-    private Map<String, Object> describeTopic(String topic, boolean created) {
-        Map<String, Object> t = new LinkedHashMap<>();
-        t.put("topic", topic);
-        t.put("kafka_topic", dataTopic(topic));
-        t.put("collection", topic);
-        if (created) {
-            t.put("created", true);
-        }
-        return t;
     }
 
     private boolean collectionExists(String name) {
@@ -376,9 +227,5 @@ public final class TopicRegistry {
             }
         }
         return false;
-    }
-
-    static String segmentId(String segment) {
-        return "segment:" + segment;
     }
 }

@@ -15,6 +15,7 @@ import redis.clients.jedis.JedisPool;
 import io.fineas.pipeline.gateway.ApiKeys;
 import io.fineas.pipeline.gateway.ChatRequests;
 import io.fineas.pipeline.gateway.CollectRequests;
+import io.fineas.pipeline.gateway.InferencePages;
 import io.fineas.pipeline.gateway.RateLimits;
 import io.fineas.pipeline.gateway.Runs;
 import org.apache.camel.PropertyInject;
@@ -37,7 +38,8 @@ public class GatewayBeans {
     public void bind(SharedBeans shared) {
         Registry registry = shared.context().getRegistry();
         ApiKeys apiKeys = registry.lookupByNameAndType("apiKeys", ApiKeys.class);
-        registry.bind("collectRequests", new CollectRequests(shared.topics()));
+        registry.bind("collectRequests", new CollectRequests(shared.topics(), shared.segments()));
+        registry.bind("inferencePages", new InferencePages(shared.topics(), shared.segments(), shared.data()));
         registry.bind("runs", new Runs(shared.system().getCollection("runs")));
         ChatRequests chatRequests = new ChatRequests(Duration.ofMillis(chatTimeoutMs), chatMaxWaitingPerKey,
                 chatMaxWaiting);

@@ -11,6 +11,7 @@ import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoDatabase;
 import io.fineas.pipeline.PipelineRoles;
 import io.fineas.pipeline.catalog.KafkaTopicAdmin;
+import io.fineas.pipeline.catalog.Segments;
 import io.fineas.pipeline.catalog.TopicRegistry;
 import io.fineas.pipeline.gateway.ApiErrors;
 import io.fineas.pipeline.gateway.ApiKeys;
@@ -150,8 +151,10 @@ public class PipelineConfiguration implements CamelConfiguration {
         MongoDatabase data = mongoClient.getDatabase(mongoDatabase);
         TopicRegistry topicRegistry = new TopicRegistry(system.getCollection("topics"), data, topicAdmin,
                 dataTopicPrefix);
-        ProcessorStatus processorStatus = new ProcessorStatus(system.getCollection("processors"), topicRegistry);
+        Segments segments = new Segments(topicRegistry);
+        ProcessorStatus processorStatus = new ProcessorStatus(system.getCollection("processors"), segments);
         registry.bind("topicRegistry", topicRegistry);
+        registry.bind("segments", segments);
         ApiKeys apiKeys = new ApiKeys(system.getCollection("api_keys"), topicRegistry::topicExists);
         registry.bind("apiKeys", apiKeys);
         // the one authorization step of every REST route (routes/*: policy ref anyKey, readTopic, writeTopic, admin)
@@ -180,7 +183,7 @@ public class PipelineConfiguration implements CamelConfiguration {
         // the HTTP server's router exists once the server has started
         context.addStartupListener((ctx, alreadyStarted) -> GatewayHttpServer.customize(ctx, csv(corsOrigins),
                 maxBodyBytes, requestTimeoutMs, vertx.connections()));
-        return new SharedBeans(context, system, data, topicRegistry, processorStatus, Path.of(dataDir));
+        return new SharedBeans(context, system, data, topicRegistry, segments, processorStatus, Path.of(dataDir));
     }
 
     private static boolean pings(MongoClient client) {

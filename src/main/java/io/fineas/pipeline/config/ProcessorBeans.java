@@ -51,7 +51,7 @@ public class ProcessorBeans {
         Registry registry = context.getRegistry();
         CaptureLedger ledger = new CaptureLedger(shared.data(), shared.system().getCollection("processor_runs"));
         registry.bind("captureLedger", ledger);
-        registry.bind("processorRuns", new ProcessorRuns(catalog.configs(), shared.topics(), status,
+        registry.bind("processorRuns", new ProcessorRuns(catalog.configs(), shared.topics(), shared.segments(), status,
                 Duration.ofMinutes(maxAlertAgeMinutes), ledger));
         registry.bind("captureRetryPolicy", new CaptureRetryPolicy());
         registry.bind("sourceHeaders", new SourceHeaders());
@@ -61,7 +61,7 @@ public class ProcessorBeans {
             // its own HTTP client: what its captures may reach (addresses, redirects), how much and how long
             registry.bind("processor-" + c.id() + "-http", CaptureGuard.configurer(c, c.workers()));
             status.ready(c);
-            if (!shared.topics().segmentExists(c.topic(), c.segment())) {
+            if (!shared.segments().segmentExists(c.topic(), c.segment())) {
                 String reason = ProcessorStatus.missing(c.topic(), c.segment());
                 LOG.warn("Processor {} waits: {}; it will check again at each alert", c.id(), reason);
                 status.waiting(c.id(), reason);

@@ -102,7 +102,7 @@ public class RagBeans {
         shared.closeOnStop(store);
         LOG.info("Vector store: {}; embedding model: {} ({} inferences at once, {} thread(s) each, cache {} vectors)",
                 store.describe(), embeddingModel, embeddings.workers(), modelIntraOpThreads, embeddingCacheEntries);
-        LiveSegments live = shared.topics()::isLive;
+        LiveSegments live = shared.segments()::isLive;
         Registry registry = shared.context().getRegistry();
         EmbeddingModel interactive = embeddings.model(LocalEmbeddings.Use.INTERACTIVE);
         SemanticSearch search = new SemanticSearch(interactive, store, live);

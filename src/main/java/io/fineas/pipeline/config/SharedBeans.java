@@ -3,6 +3,7 @@ package io.fineas.pipeline.config;
 import java.nio.file.Path;
 
 import com.mongodb.client.MongoDatabase;
+import io.fineas.pipeline.catalog.Segments;
 import io.fineas.pipeline.catalog.TopicRegistry;
 import io.fineas.pipeline.processors.ProcessorStatus;
 import org.apache.camel.CamelContext;
@@ -11,10 +12,10 @@ import org.apache.camel.support.service.ServiceSupport;
 
 /**
  * What every stage's beans are built from: the Camel context, the MongoDB system and data databases, the topic
- * registry, the processors' status collection and the data folder of the embedded default.
+ * registry and the segments, the processors' status collection and the data folder of the embedded default.
  */
 public record SharedBeans(CamelContext context, MongoDatabase system, MongoDatabase data, TopicRegistry topics,
-        ProcessorStatus processorStatus, Path dataDir) {
+        Segments segments, ProcessorStatus processorStatus, Path dataDir) {
 
     /** Closes the resource when Camel stops; Camel stops services in the reverse order they were added. */
     public void closeOnStop(AutoCloseable resource) throws Exception {

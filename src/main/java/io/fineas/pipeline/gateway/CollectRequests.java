@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.UUID;
 
 import io.fineas.pipeline.catalog.Names;
+import io.fineas.pipeline.catalog.Segments;
 import io.fineas.pipeline.catalog.TopicRegistry;
 import io.fineas.pipeline.common.ApiException;
 import io.fineas.pipeline.messages.Alert;
@@ -22,9 +23,11 @@ import io.fineas.pipeline.messages.Alert;
 public final class CollectRequests {
 
     private final TopicRegistry topics;
+    private final Segments segments;
 
-    public CollectRequests(TopicRegistry topics) {
+    public CollectRequests(TopicRegistry topics, Segments segments) {
         this.topics = topics;
+        this.segments = segments;
     }
 
     /** The entries' keys and scopes are checked before (the route's writeTopic policy); here, what they target. */
@@ -36,19 +39,19 @@ public final class CollectRequests {
             String topic = Names.require("topic", entry.get("topic"));
             @SuppressWarnings("unchecked")
             List<Object> targets = (List<Object>) entry.get("segment_targets");
-            List<String> segments = new ArrayList<>();
+            List<String> targeted = new ArrayList<>();
             for (Object t : targets) {
-                segments.add(Names.require("segment_targets[]", t));
+                targeted.add(Names.require("segment_targets[]", t));
             }
             if (Alert.ANY_TOPIC.equals(topic)) {
-                for (String segment : segments) {
-                    if (topics.topicsWithSegment(segment).isEmpty()) {
+                for (String segment : targeted) {
+                    if (segments.topicsWithSegment(segment).isEmpty()) {
                         throw ApiException.notFound(where + "no topic has a segment '" + segment + "'");
                     }
                 }
             } else {
-                for (String segment : segments) {
-                    if (!topics.segmentExistsRecently(topic, segment)) {
+                for (String segment : targeted) {
+                    if (!segments.segmentExistsRecently(topic, segment)) {
                         if (!topics.topicExists(topic)) {
                             throw ApiException.notFound(where + "topic '" + topic + "' does not exist");
                         }
@@ -57,7 +60,7 @@ public final class CollectRequests {
                     }
                 }
             }
-            alerts.add(new Alert(timeOrderedId(), topic, segments, Instant.now().toString()));
+            alerts.add(new Alert(timeOrderedId(), topic, targeted, Instant.now().toString()));
         }
         return alerts;
     }

@@ -20,6 +20,7 @@ import java.util.stream.StreamSupport;
 import com.rometools.rome.feed.synd.SyndContent;
 import com.rometools.rome.feed.synd.SyndEntry;
 import com.rometools.rome.feed.synd.SyndFeed;
+import io.fineas.pipeline.catalog.Segments;
 import io.fineas.pipeline.catalog.TopicRegistry;
 import io.fineas.pipeline.common.Hashes;
 import io.fineas.pipeline.messages.Alert;
@@ -41,14 +42,16 @@ public final class ProcessorRuns {
 
     private final Map<String, ProcessorConfig> configs = new LinkedHashMap<>();
     private final TopicRegistry topics;
+    private final Segments segments;
     private final ProcessorStatus status;
     private final Duration maxAlertAge;
     private final CaptureLedger ledger;
 
-    public ProcessorRuns(List<ProcessorConfig> configs, TopicRegistry topics, ProcessorStatus status,
+    public ProcessorRuns(List<ProcessorConfig> configs, TopicRegistry topics, Segments segments, ProcessorStatus status,
             Duration maxAlertAge, CaptureLedger ledger) {
         configs.forEach(c -> this.configs.put(c.id(), c));
         this.topics = topics;
+        this.segments = segments;
         this.status = status;
         this.maxAlertAge = maxAlertAge;
         this.ledger = ledger;
@@ -78,7 +81,7 @@ public final class ProcessorRuns {
             status.ignored(processorId);
             return null;
         }
-        String generation = topics.segmentGeneration(config.topic(), config.segment());
+        String generation = segments.segmentGeneration(config.topic(), config.segment());
         if (generation == null) {
             String reason = ProcessorStatus.missing(config.topic(), config.segment());
             LOG.warn("Processor {} does not run {}: {}", processorId, runId, reason);

@@ -2,16 +2,19 @@ package io.fineas.pipeline.processors;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.function.Predicate;
 
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
-import io.fineas.pipeline.catalog.TopicRegistry;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fineas.pipeline.catalog.Segments;
 import io.fineas.pipeline.messages.RunSummary;
 import org.bson.Document;
 import org.bson.conversions.Bson;
@@ -23,12 +26,14 @@ import org.bson.conversions.Bson;
  */
 public final class ProcessorStatus {
 
-    private final MongoCollection<Document> processors;
-    private final TopicRegistry topics;
+    private static final ObjectMapper JSON = new ObjectMapper();
 
-    public ProcessorStatus(MongoCollection<Document> processors, TopicRegistry topics) {
+    private final MongoCollection<Document> processors;
+    private final Segments segments;
+
+    public ProcessorStatus(MongoCollection<Document> processors, Segments segments) {
         this.processors = processors;
-        this.topics = topics;
+        this.segments = segments;
     }
 
     /** Why a processor does not run: its topic or its segment is missing. */
@@ -65,36 +70,55 @@ public final class ProcessorStatus {
                 Updates.inc("runs", 1)));
     }
 
-    /**
-     * Every processor's status. Whether an idle processor is ready or waiting follows its topic and segment as they
-     * are now: a processor checks them only at start and at each alert, and a segment created or deleted in between
-     * must not leave a stale status on show.
-     */
+    /** A processor as GET /processors shows it. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Processor(
+            @JsonProperty("id") String id,
+            @JsonProperty("status") String status,
+            @JsonProperty("reason") String reason,
+            @JsonProperty("file") String file,
+            @JsonProperty("topic") String topic,
+            @JsonProperty("segment") String segment,
+            @JsonProperty("source") String source,
+            @JsonProperty("items") Integer items,
+            @JsonProperty("run_id") String runId,
+            @JsonProperty("runs") Integer runs,
+            @JsonProperty("alerts_ignored") Integer alertsIgnored,
+            @JsonProperty("last_run") RunSummary lastRun,
+            @JsonProperty("updated_at") String updatedAt) {
+
+        Processor withState(String newStatus, String newReason) {
+            return new Processor(id, newStatus, newReason, file, topic, segment, source, items, runId, runs,
+                    alertsIgnored, lastRun, updatedAt);
+        }
+    }
+
+    public record Processors(@JsonProperty("processors") List<Processor> processors) {
+    }
+
     /**
      * Each processor whose topic the caller may read (a misconfigured one without a topic: callers who may read every
-     * topic).
+     * topic). Whether an idle processor is ready or waiting follows its topic and segment as they are now: a
+     * processor checks them only at start and at each alert, and a segment created or deleted in between must not
+     * leave a stale status on show.
      */
-    public Map<String, Object> list(io.fineas.pipeline.gateway.ApiKeys.Caller caller) {
-        List<Map<String, Object>> out = new ArrayList<>();
+    public Processors list(Predicate<String> mayRead) {
+        List<Processor> out = new ArrayList<>();
         for (Document d : processors.find().sort(Sorts.ascending("_id"))) {
-            if (!caller.canRead(d.get("topic") instanceof String t ? t : null)) {
+            if (!mayRead.test(d.get("topic") instanceof String t ? t : null)) {
                 continue;
             }
-            Map<String, Object> m = new LinkedHashMap<>(d);
-            m.put("id", m.remove("_id"));
-            if (("ready".equals(m.get("status")) || "waiting".equals(m.get("status")))
-                    && m.get("topic") instanceof String topic && m.get("segment") instanceof String segment) {
-                if (topics.segmentExists(topic, segment)) {
-                    m.put("status", "ready");
-                    m.remove("reason");
-                } else {
-                    m.put("status", "waiting");
-                    m.put("reason", missing(topic, segment));
-                }
+            d.put("id", d.remove("_id"));
+            Processor p = JSON.convertValue(d, Processor.class);
+            if (("ready".equals(p.status()) || "waiting".equals(p.status())) && p.topic() != null
+                    && p.segment() != null) {
+                p = segments.segmentExists(p.topic(), p.segment()) ? p.withState("ready", null)
+                        : p.withState("waiting", missing(p.topic(), p.segment()));
             }
-            out.add(m);
+            out.add(p);
         }
-        return Map.of("processors", out);
+        return new Processors(out);
     }
 
     private void set(String id, Bson update) {
