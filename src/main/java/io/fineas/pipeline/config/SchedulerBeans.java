@@ -8,6 +8,7 @@ import io.fineas.pipeline.infra.PingHealthCheck;
 import io.fineas.pipeline.scheduler.InMemorySchedulerState;
 import io.fineas.pipeline.scheduler.RedisSchedulerState;
 import io.fineas.pipeline.scheduler.ScheduleBook;
+import io.fineas.pipeline.scheduler.ScheduleFile;
 import io.fineas.pipeline.scheduler.SchedulerState;
 import org.apache.camel.PropertyInject;
 import org.slf4j.Logger;
@@ -36,7 +37,7 @@ public class SchedulerBeans {
         // at start-up: the gateway in the same process still starts, the tick reports it and tries again)
         SchedulerState state = state(shared);
         shared.context().getRegistry().bind("scheduleBook",
-                new ScheduleBook(Path.of(scheduleFile), state, Clock.systemUTC()));
+                new ScheduleBook(new ScheduleFile(Path.of(scheduleFile)), state, Clock.systemUTC()));
         LOG.info("Scheduler state: {}", state.describe());
     }
 

@@ -3,22 +3,28 @@ package io.fineas.pipeline.processors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fineas.pipeline.catalog.Names;
+import io.fineas.pipeline.common.ConfigSchema;
 
 /**
  * Loads every processor config of a folder ({@code *.yaml}, {@code *.yml}, {@code *.json}; JSON is YAML too, so the
@@ -29,7 +35,7 @@ public final class ProcessorCatalog {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z0-9_]+)}");
-    private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
+    private static final ConfigSchema SCHEMA = ConfigSchema.load("processor-config");
 
     /** A config file that could not be used, and why. */
     public record Problem(String file, String reason) {
@@ -96,57 +102,76 @@ public final class ProcessorCatalog {
                 && (n.endsWith(".yaml") || n.endsWith(".yml") || n.endsWith(".json"));
     }
 
+    /** A config file as written: checked against schemas/config/processor-config.schema.json first. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record ConfigFile(
+            @JsonProperty("id") String id,
+            @JsonProperty("topic") String topic,
+            @JsonProperty("segment") String segment,
+            @JsonProperty("data_list") String dataList,
+            @JsonProperty("source") Source source,
+            @JsonProperty("batch_size") Integer batchSize,
+            @JsonProperty("workers") Integer workers,
+            @JsonProperty("retries") Integer retries,
+            @JsonProperty("rate_limit") RateLimit rateLimit) {
+
+        record Source(
+                @JsonProperty("kind") String kind,
+                @JsonProperty("url") String url,
+                @JsonProperty("root") String root,
+                @JsonProperty("headers") Map<String, String> headers,
+                @JsonProperty("allow_private_network") boolean allowPrivateNetwork,
+                @JsonProperty("redirect_hosts") List<String> redirectHosts,
+                @JsonProperty("max_response_bytes") Long maxResponseBytes,
+                @JsonProperty("deadline_ms") Long deadlineMs) {
+        }
+
+        record RateLimit(@JsonProperty("requests") int requests, @JsonProperty("per_seconds") Double perSeconds) {
+        }
+    }
+
     private ProcessorConfig parse(Path file) throws IOException {
-        Map<String, Object> doc;
+        JsonNode tree;
         try {
-            doc = YAML.readValue(file.toFile(), new TypeReference<>() {
-            });
+            tree = YAML.readTree(file.toFile());
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("not valid YAML/JSON: " + e.getOriginalMessage());
         }
-        if (doc == null) {
+        if (tree == null || tree.isMissingNode() || tree.isNull()) {
             throw new IllegalArgumentException("the file is empty");
         }
+        List<String> invalid = SCHEMA.problems(tree);
+        if (!invalid.isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ", invalid));
+        }
+        ConfigFile doc = YAML.treeToValue(tree, ConfigFile.class);
         String fileName = file.getFileName().toString();
-        String id = string(doc, "id", fileName.substring(0, fileName.lastIndexOf('.')));
+        String id = doc.id() != null ? doc.id() : fileName.substring(0, fileName.lastIndexOf('.'));
         if (!Names.isValid(id)) {
             throw new IllegalArgumentException("the processor id '" + id + "' is not a valid name (" + Names.PATTERN + ")");
         }
-        String topic = required(doc, "topic");
-        String segment = required(doc, "segment");
-        if (!Names.isValid(topic) || !Names.isValid(segment)) {
-            throw new IllegalArgumentException("topic and segment must be valid names (" + Names.PATTERN + ")");
-        }
-        String dataList = required(doc, "data_list");
-        Object sourceValue = doc.get("source");
-        if (!(sourceValue instanceof Map<?, ?> source)) {
-            throw new IllegalArgumentException("'source' is required: {kind: http|rss|file, ...}");
-        }
-        String kind = String.valueOf(source.get("kind"));
-        if (!ProcessorConfig.KINDS.contains(kind)) {
-            throw new IllegalArgumentException("unknown source kind '" + kind + "'; known kinds: "
-                    + ProcessorConfig.KINDS);
-        }
-        List<Map<String, Object>> items = dataList(inside(file.getParent(), dataList, "data_list"));
+        ConfigFile.Source source = doc.source();
+        List<Map<String, Object>> items = dataList(inside(file.getParent(), doc.dataList(), "data_list"));
         String url = null;
         Map<String, String> headers = Map.of();
         CaptureGuard.Rules guard = CaptureGuard.Rules.defaults();
         Path root = null;
-        if (kind.equals("file")) {
-            root = inside(file.getParent(), source.get("root") == null ? "." : String.valueOf(source.get("root")),
-                    "source.root");
+        if (source.kind().equals("file")) {
+            root = inside(file.getParent(), source.root() == null ? "." : source.root(), "source.root");
             for (int i = 0; i < items.size(); i++) {
                 if (!(items.get(i).get("path") instanceof String)) {
                     throw new IllegalArgumentException("data list item " + i + " has no 'path' for the file source");
                 }
             }
         } else {
-            if (!(source.get("url") instanceof String u) || !(u.startsWith("http://") || u.startsWith("https://"))) {
-                throw new IllegalArgumentException("source.url is required: an http(s) URL, with {name} placeholders");
-            }
-            url = u;
-            headers = headers(source.get("headers"));
-            guard = guard(source);
+            url = source.url();
+            headers = headers(source.headers());
+            guard = new CaptureGuard.Rules(source.allowPrivateNetwork(), source.redirectHosts() == null ? Set.of()
+                    : source.redirectHosts().stream().map(h -> h.toLowerCase(Locale.ROOT)).collect(Collectors.toSet()),
+                    source.maxResponseBytes() != null ? source.maxResponseBytes()
+                            : CaptureGuard.Rules.DEFAULT_MAX_RESPONSE_BYTES,
+                    source.deadlineMs() != null ? Duration.ofMillis(source.deadlineMs())
+                            : CaptureGuard.Rules.DEFAULT_DEADLINE);
             List<String> variables = new ArrayList<>();
             Matcher m = PLACEHOLDER.matcher(url);
             while (m.find()) {
@@ -161,90 +186,32 @@ public final class ProcessorCatalog {
                 }
             }
         }
-        int rateLimit = 0;
-        long ratePeriodMs = 1000;
-        if (doc.get("rate_limit") != null) {
-            if (!(doc.get("rate_limit") instanceof Map<?, ?> limit)) {
-                throw new IllegalArgumentException("rate_limit must be {requests: N, per_seconds: S}");
-            }
-            Object requests = limit.get("requests");
-            Object seconds = limit.get("per_seconds") == null ? Integer.valueOf(1) : limit.get("per_seconds");
-            if (!(requests instanceof Integer r) || r < 1 || !(seconds instanceof Number n) || n.doubleValue() <= 0) {
-                throw new IllegalArgumentException("rate_limit must be {requests: N, per_seconds: S} with N a "
-                        + "positive whole number and S a positive number");
-            }
-            rateLimit = r;
-            ratePeriodMs = Math.max(1, Math.round(n.doubleValue() * 1000));
-        }
-        return new ProcessorConfig(id, file, topic, segment, kind, url, headers, root, items,
-                wholeNumber(doc, "batch_size", defaultBatchSize, 1, "a positive whole number"),
-                wholeNumber(doc, "workers", defaultWorkers, 1, "a positive whole number"),
-                wholeNumber(doc, "retries", defaultRetries, 0, "a whole number >= 0"), rateLimit, ratePeriodMs, guard);
-    }
-
-    /**
-     * source.allow_private_network (default false), source.redirect_hosts (default none: same origin only),
-     * source.max_response_bytes (default 10 MiB), source.deadline_ms (default 60 s): see CaptureGuard.
-     */
-    private static CaptureGuard.Rules guard(Map<?, ?> source) {
-        Object allow = source.get("allow_private_network");
-        if (allow != null && !(allow instanceof Boolean)) {
-            throw new IllegalArgumentException("source.allow_private_network must be true or false");
-        }
-        Set<String> hosts = new java.util.HashSet<>();
-        Object listed = source.get("redirect_hosts");
-        if (listed != null) {
-            if (!(listed instanceof List<?> list)) {
-                throw new IllegalArgumentException("source.redirect_hosts must be a list of host names");
-            }
-            for (Object h : list) {
-                if (!(h instanceof String host) || !host.matches("^[A-Za-z0-9.-]{1,253}$")) {
-                    throw new IllegalArgumentException("source.redirect_hosts: '" + h + "' is not a host name");
-                }
-                hosts.add(host.toLowerCase(java.util.Locale.ROOT));
-            }
-        }
-        long maxBytes = positive(source, "max_response_bytes", CaptureGuard.Rules.DEFAULT_MAX_RESPONSE_BYTES);
-        long deadlineMs = positive(source, "deadline_ms", CaptureGuard.Rules.DEFAULT_DEADLINE.toMillis());
-        return new CaptureGuard.Rules(Boolean.TRUE.equals(allow), Set.copyOf(hosts), maxBytes,
-                java.time.Duration.ofMillis(deadlineMs));
-    }
-
-    private static long positive(Map<?, ?> source, String name, long fallback) {
-        Object value = source.get(name);
-        if (value == null) {
-            return fallback;
-        }
-        if (!(value instanceof Number n) || n.longValue() < 1 || n.doubleValue() != n.longValue()) {
-            throw new IllegalArgumentException("source." + name + " must be a positive whole number");
-        }
-        return n.longValue();
+        ConfigFile.RateLimit limit = doc.rateLimit();
+        long ratePeriodMs = limit == null || limit.perSeconds() == null ? 1000
+                : Math.max(1, Math.round(limit.perSeconds() * 1000));
+        return new ProcessorConfig(id, file, doc.topic(), doc.segment(), source.kind(), url, headers, root, items,
+                doc.batchSize() != null ? doc.batchSize() : defaultBatchSize,
+                doc.workers() != null ? doc.workers() : defaultWorkers,
+                doc.retries() != null ? doc.retries() : defaultRetries, limit == null ? 0 : limit.requests(),
+                ratePeriodMs, guard);
     }
 
     /**
      * source.headers: names to values, sent with every request of the source. A value may name a secret kept out of
      * the file ({@code "Bearer {{env:QUOTES_API_TOKEN}}"}); one that is not set makes the processor misconfigured.
      */
-    private Map<String, String> headers(Object value) {
-        if (value == null) {
+    private Map<String, String> headers(Map<String, String> declared) {
+        if (declared == null) {
             return Map.of();
         }
-        if (!(value instanceof Map<?, ?> map)) {
-            throw new IllegalArgumentException("source.headers must be a map of header names to values");
-        }
         Map<String, String> out = new LinkedHashMap<>();
-        for (Map.Entry<?, ?> e : map.entrySet()) {
-            String name = String.valueOf(e.getKey());
-            if (!HEADER_NAME.matcher(name).matches() || !(e.getValue() instanceof String v)) {
-                throw new IllegalArgumentException("source.headers: '" + name
-                        + "' must be a header name with a string value");
-            }
+        declared.forEach((name, value) -> {
             try {
-                out.put(name, placeholders.apply(v));
+                out.put(name, placeholders.apply(value));
             } catch (RuntimeException ex) {
                 throw new IllegalArgumentException("source.headers." + name + ": " + ex.getMessage());
             }
-        }
+        });
         return Map.copyOf(out);
     }
 
@@ -284,26 +251,4 @@ public final class ProcessorCatalog {
         return items;
     }
 
-    private static String required(Map<String, Object> doc, String key) {
-        if (!(doc.get(key) instanceof String s) || s.isBlank()) {
-            throw new IllegalArgumentException("'" + key + "' is required and must be a string");
-        }
-        return s;
-    }
-
-    private static String string(Map<String, Object> doc, String key, String fallback) {
-        return doc.get(key) instanceof String s ? s : fallback;
-    }
-
-    /** The whole number at the key (the fallback when absent), at least min; "what" says so in the error. */
-    private static int wholeNumber(Map<String, Object> doc, String key, int fallback, int min, String what) {
-        Object v = doc.get(key);
-        if (v == null) {
-            return fallback;
-        }
-        if (!(v instanceof Integer i) || i < min) {
-            throw new IllegalArgumentException("'" + key + "' must be " + what);
-        }
-        return i;
-    }
 }

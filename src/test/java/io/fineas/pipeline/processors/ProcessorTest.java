@@ -440,7 +440,7 @@ class ProcessorTest extends PipelineTestSupport {
         assertThat((String) statuses.get("file:bad-limit.yaml").get("reason")).contains("rate_limit");
         assertThat((String) statuses.get("file:unset-secret.yaml").get("reason"))
                 .contains("source.headers.Authorization").contains("FINEAS_TEST_UNSET_TOKEN");
-        assertThat((String) statuses.get("file:ftp.yaml").get("reason")).contains("unknown source kind 'ftp'");
+        assertThat((String) statuses.get("file:ftp.yaml").get("reason")).contains("unknown source kind").contains("'ftp'");
         assertThat((String) statuses.get("file:missing-var.yaml").get("reason")).contains("'ticker'");
         assertThat((String) statuses.get("file:escape.yaml").get("reason")).contains("outside the processors folder");
         assertThat((String) statuses.get("file:broken.yaml").get("reason")).contains("not valid YAML");

@@ -150,8 +150,8 @@ class SchedulerFailureTest extends SchedulerTestSupport {
                 RedisSchedulerState b = new RedisSchedulerState("redis://127.0.0.1:6379", prefix,
                         Duration.ofMinutes(5))) {
             a.reset();
-            ScheduleBook first = new ScheduleBook(dir().resolve("schedule.json"), a, clock);
-            ScheduleBook second = new ScheduleBook(dir().resolve("schedule.json"), b, clock);
+            ScheduleBook first = new ScheduleBook(new ScheduleFile(dir().resolve("schedule.json")), a, clock);
+            ScheduleBook second = new ScheduleBook(new ScheduleFile(dir().resolve("schedule.json")), b, clock);
             int fired = 0;
             for (int period = 0; period < 3; period++) {
                 List<ScheduleBook.Due> dueA = first.dueEntries();
@@ -177,7 +177,7 @@ class SchedulerFailureTest extends SchedulerTestSupport {
         String url = "redis://127.0.0.1:6379";
         Duration liveness = Duration.ofSeconds(2);
         try (RedisSchedulerState a = new RedisSchedulerState(url, prefix, Duration.ofMinutes(5), liveness)) {
-            ScheduleBook first = new ScheduleBook(dir().resolve("schedule.json"), a, clock);
+            ScheduleBook first = new ScheduleBook(new ScheduleFile(dir().resolve("schedule.json")), a, clock);
             List<ScheduleBook.Due> due = first.dueEntries();
             assertThat(due).hasSize(1);
             assertThat(first.claim(due.get(0))).isTrue();
@@ -186,7 +186,7 @@ class SchedulerFailureTest extends SchedulerTestSupport {
 
             // a second instance starts (or this one restarts) while the service runs: nothing fires again
             try (RedisSchedulerState b = new RedisSchedulerState(url, prefix, Duration.ofMinutes(5), liveness)) {
-                assertThat(new ScheduleBook(dir().resolve("schedule.json"), b, clock).dueEntries()).isEmpty();
+                assertThat(new ScheduleBook(new ScheduleFile(dir().resolve("schedule.json")), b, clock).dueEntries()).isEmpty();
                 assertThat(b.lastCall("run.json")).isEqualTo(called);
             }
             assertThat(first.dueEntries()).isEmpty();
@@ -196,7 +196,7 @@ class SchedulerFailureTest extends SchedulerTestSupport {
             await().atMost(Duration.ofSeconds(10)).until(() -> !jedis.exists(prefix + ":alive"));
         }
         try (RedisSchedulerState c = new RedisSchedulerState(url, prefix, Duration.ofMinutes(5), liveness)) {
-            assertThat(new ScheduleBook(dir().resolve("schedule.json"), c, clock).dueEntries()).hasSize(1);
+            assertThat(new ScheduleBook(new ScheduleFile(dir().resolve("schedule.json")), c, clock).dueEntries()).hasSize(1);
             assertThat(c.lastCall("run.json")).isNull();
         }
     }
@@ -204,7 +204,7 @@ class SchedulerFailureTest extends SchedulerTestSupport {
     @Test
     void redisDownIsReportedAndNothingFires() {
         try (RedisSchedulerState down = new RedisSchedulerState("redis://127.0.0.1:1", "x", Duration.ofMinutes(1))) {
-            ScheduleBook book = new ScheduleBook(dir().resolve("schedule.json"), down, clock);
+            ScheduleBook book = new ScheduleBook(new ScheduleFile(dir().resolve("schedule.json")), down, clock);
             assertThat(down.ping()).isFalse();
             org.assertj.core.api.Assertions.assertThatThrownBy(book::dueEntries)
                     .hasMessageContaining("127.0.0.1");

@@ -155,16 +155,17 @@ class SchedulerTest extends SchedulerTestSupport {
         tick();
 
         assertThat(alertsFor("healthy")).isEqualTo(1);
-        List<Map<String, Object>> problems = book().problems();
-        assertThat(problems).extracting(p -> p.get("entry")).containsExactlyInAnyOrder(0, 2, 3, 4, 5, 6);
-        assertThat(problems).allSatisfy(p -> assertThat((String) p.get("reason")).isNotBlank());
+        List<ScheduleFile.Problem> problems = book().problems();
+        assertThat(problems).extracting(ScheduleFile.Problem::entry).containsExactlyInAnyOrder(0, 2, 3, 4, 5, 6);
+        assertThat(problems).allSatisfy(p -> assertThat(p.reason()).isNotBlank());
         assertThat(problems).anySatisfy(p -> {
-            assertThat(p.get("entry")).isEqualTo(3);
-            assertThat((String) p.get("reason")).contains("does not exist");
+            assertThat(p.entry()).isEqualTo(3);
+            assertThat(p.reason()).contains("does not exist");
+            assertThat(p.kind()).isEqualTo("runtime");
         });
         assertThat(problems).anySatisfy(p -> {
-            assertThat(p.get("entry")).isEqualTo(4);
-            assertThat((String) p.get("reason")).contains("cron");
+            assertThat(p.entry()).isEqualTo(4);
+            assertThat(p.reason()).contains("cron");
         });
     }
 
