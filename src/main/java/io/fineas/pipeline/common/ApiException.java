@@ -1,7 +1,6 @@
 package io.fineas.pipeline.common;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
+import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
  * A request the pipeline refuses, with the HTTP status it maps to and a JSON body {"error", "detail"}.
@@ -62,10 +61,11 @@ public class ApiException extends RuntimeException {
         return error;
     }
 
-    public Map<String, Object> getBody() {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("error", error);
-        body.put("detail", getMessage());
-        return body;
+    /** The JSON error every refusal answers: a stable code and a sentence for people. */
+    public record Body(@JsonProperty("error") String error, @JsonProperty("detail") String detail) {
+    }
+
+    public Body getBody() {
+        return new Body(error, getMessage());
     }
 }

@@ -6,12 +6,13 @@ import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.IndexOptions;
@@ -140,8 +141,23 @@ public final class ApiKeys {
         return caller;
     }
 
+    /** A key as the API shows it: never its hash; the plain key only in the answer that created it. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Key(
+            @JsonProperty("id") String id,
+            @JsonProperty("name") String name,
+            @JsonProperty("scopes") List<String> scopes,
+            @JsonProperty("api_key") String apiKey) {
+    }
+
+    public record Keys(@JsonProperty("keys") List<Key> keys) {
+    }
+
+    public record Revoked(@JsonProperty("id") String id, @JsonProperty("revoked") boolean revoked) {
+    }
+
     /** Creates a key; the plain key is in the answer once and nowhere else. */
-    public Map<String, Object> create(Map<String, Object> request) {
+    public Key create(Map<String, Object> request) {
         Object name = request.get("name");
         if (!(name instanceof String n) || n.isBlank() || n.length() > 100) {
             throw ApiException.badRequest("'name' is required: a non-empty string of at most 100 characters");
@@ -169,27 +185,25 @@ public final class ApiKeys {
         String key = newKey();
         keys.insertOne(new Document("_id", id).append("name", n).append("hash", hash(key)).append("scopes", scopes)
                 .append("created_at", Instant.now().toString()));
-        Map<String, Object> answer = describe(id, n, scopes);
-        answer.put("api_key", key);
-        return answer;
+        return new Key(id, n, scopes, key);
     }
 
-    public Map<String, Object> revoke(String id) {
+    public Revoked revoke(String id) {
         var result = keys.updateOne(Filters.and(Filters.eq("_id", id), Filters.eq("revoked_at", null)),
                 Updates.set("revoked_at", Instant.now().toString()));
         if (result.getMatchedCount() == 0) {
             throw ApiException.notFound("no active API key with id '" + id + "'");
         }
         recent.values().removeIf(c -> c.caller.id().equals(id));
-        return Map.of("id", id, "revoked", true);
+        return new Revoked(id, true);
     }
 
-    public Map<String, Object> list() {
-        List<Map<String, Object>> out = new ArrayList<>();
+    public Keys list() {
+        List<Key> out = new ArrayList<>();
         for (Document d : keys.find(Filters.eq("revoked_at", null))) {
-            out.add(describe(d.getString("_id"), d.getString("name"), d.getList("scopes", String.class)));
+            out.add(new Key(d.getString("_id"), d.getString("name"), d.getList("scopes", String.class), null));
         }
-        return Map.of("keys", out);
+        return new Keys(out);
     }
 
     /**
@@ -259,14 +273,6 @@ public final class ApiKeys {
             perChar -= p * Math.log(p) / Math.log(2);
         }
         return perChar * n;
-    }
-
-    private static Map<String, Object> describe(String id, String name, List<String> scopes) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", id);
-        m.put("name", name);
-        m.put("scopes", scopes);
-        return m;
     }
 
     private static String newKey() {

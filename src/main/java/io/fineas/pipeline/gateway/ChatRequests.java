@@ -1,7 +1,7 @@
 package io.fineas.pipeline.gateway;
 
 import java.time.Duration;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import io.fineas.pipeline.common.ApiException;
 import io.fineas.pipeline.messages.ChatQuestion;
 import io.fineas.pipeline.messages.ChatReply;
@@ -40,6 +41,14 @@ public final class ChatRequests {
         this.timeout = timeout;
         this.maxPerKey = maxPerKey;
         this.maxWaiting = maxWaiting;
+    }
+
+    /** POST /chat's answer: the reply without its correlation. */
+    public record Answer(
+            @JsonProperty("answer") String answer,
+            @JsonProperty("sources") List<ChatReply.Source> sources,
+            @JsonProperty("model") String model,
+            @JsonProperty("latency_ms") Long latencyMs) {
     }
 
     /** The question as it goes to the chat service; refused when too many of this key's or all questions wait. */
@@ -96,12 +105,8 @@ public final class ChatRequests {
                         exchange.setException(new ApiException(503, "llm_unavailable", "the language model cannot "
                                 + "be reached now; try again later", Duration.ofSeconds(30)));
                     } else {
-                        Map<String, Object> answer = new LinkedHashMap<>();
-                        answer.put("answer", reply.answer());
-                        answer.put("sources", reply.sources());
-                        answer.put("model", reply.model());
-                        answer.put("latency_ms", reply.latencyMs());
-                        exchange.getMessage().setBody(answer);
+                        exchange.getMessage().setBody(new Answer(reply.answer(), reply.sources(), reply.model(),
+                                reply.latencyMs()));
                     }
                     callback.done(false);
                 });

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import io.fineas.pipeline.catalog.Names;
 import io.fineas.pipeline.catalog.Segments;
 import io.fineas.pipeline.catalog.TopicRegistry;
@@ -77,8 +78,12 @@ public final class CollectRequests {
         return new UUID(high, low).toString();
     }
 
+    /** The 202 answer: the runs, one per published alert. */
+    public record Accepted(@JsonProperty("accepted") int accepted, @JsonProperty("runs") List<Alert> runs) {
+    }
+
     /** The 202 answer: the run ids, one per published alert. */
-    public Map<String, Object> accepted(List<Alert> alerts) {
-        return Map.of("accepted", alerts.size(), "runs", alerts);
+    public Accepted accepted(List<Alert> alerts) {
+        return new Accepted(alerts.size(), alerts);
     }
 }

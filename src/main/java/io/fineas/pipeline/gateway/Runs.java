@@ -1,6 +1,5 @@
 package io.fineas.pipeline.gateway;
 
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -99,7 +98,7 @@ public final class Runs {
      * The run, for a caller who may read its topic (a run of "alert", any topic, needs every topic); to any other it
      * does not exist (a run id of another topic tells nothing).
      */
-    public Map<String, Object> get(String runId, ApiKeys.Caller caller) {
+    public Document get(String runId, ApiKeys.Caller caller) {
         Document stored = runId == null ? null : runs.find(Filters.eq("_id", runId)).first();
         Document d = stored;
         if (d == null || d.get("topic") == null) {
@@ -117,8 +116,7 @@ public final class Runs {
         if (d == null || !caller.canRead(topic == null || Alert.ANY_TOPIC.equals(topic) ? null : topic)) {
             throw ApiException.notFound("no run with id '" + runId + "'");
         }
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("run_id", d.get("_id"));
+        Document out = new Document("run_id", d.get("_id"));
         d.forEach((k, v) -> {
             if (!k.equals("_id")) {
                 out.put(k, v);

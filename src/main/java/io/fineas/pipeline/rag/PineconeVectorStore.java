@@ -14,7 +14,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
-import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
@@ -30,6 +32,50 @@ public final class PineconeVectorStore implements VectorStore {
     static final int FETCH_BATCH = 100;
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** The messages of Pinecone's data plane (API version 2025-01) this store sends and reads. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record Vector(String id, float[] values, Map<String, Object> metadata) {
+    }
+
+    record UpsertRequest(String namespace, List<Vector> vectors) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record QueryRequest(String namespace, float[] vector, int topK, boolean includeMetadata, SegmentFilter filter) {
+    }
+
+    /** {"segment": {"$eq": name}} */
+    record SegmentFilter(@JsonProperty("segment") Eq segment) {
+    }
+
+    record Eq(@JsonProperty("$eq") String eq) {
+    }
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record QueryResponse(List<Match> matches) {
+    }
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record Match(String id, double score, Map<String, Object> metadata) {
+    }
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record FetchResponse(Map<String, Vector> vectors) {
+    }
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record ListResponse(List<Vector> vectors, Pagination pagination) {
+    }
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record Pagination(String next) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record DeleteRequest(String namespace, List<String> ids, Boolean deleteAll) {
+    }
+
     private final String host;
     private final String apiKey;
     private final Supplier<List<String>> topics;
@@ -44,7 +90,7 @@ public final class PineconeVectorStore implements VectorStore {
 
     @Override
     public void upsert(List<Chunk> chunks, List<float[]> vectors) {
-        Map<String, List<Map<String, Object>>> byNamespace = new LinkedHashMap<>();
+        Map<String, List<Vector>> byNamespace = new LinkedHashMap<>();
         for (int i = 0; i < chunks.size(); i++) {
             Chunk c = chunks.get(i);
             Map<String, Object> metadata = new LinkedHashMap<>();
@@ -55,12 +101,12 @@ public final class PineconeVectorStore implements VectorStore {
             });
             metadata.put("text", c.text());
             byNamespace.computeIfAbsent(c.topic(), t -> new ArrayList<>())
-                    .add(Map.of("id", c.id(), "values", vectors.get(i), "metadata", metadata));
+                    .add(new Vector(c.id(), vectors.get(i), metadata));
         }
         byNamespace.forEach((namespace, list) -> {
             for (int from = 0; from < list.size(); from += UPSERT_BATCH) {
-                post("/vectors/upsert", Map.of("namespace", namespace,
-                        "vectors", list.subList(from, Math.min(list.size(), from + UPSERT_BATCH))));
+                post("/vectors/upsert", new UpsertRequest(namespace,
+                        list.subList(from, Math.min(list.size(), from + UPSERT_BATCH))), Void.class);
             }
         });
     }
@@ -73,12 +119,12 @@ public final class PineconeVectorStore implements VectorStore {
             StringBuilder query = new StringBuilder("/vectors/fetch?namespace=").append(encode(topic));
             chunkIds.subList(from, Math.min(chunkIds.size(), from + FETCH_BATCH))
                     .forEach(id -> query.append("&ids=").append(encode(id)));
-            Map<String, Object> answer = send(HttpRequest.newBuilder(URI.create(host + query)).GET(), "/vectors/fetch");
-            if (answer.get("vectors") instanceof Map<?, ?> vectors) {
-                vectors.forEach((id, v) -> {
-                    if (v instanceof Map<?, ?> vector && vector.get("metadata") instanceof Map<?, ?> metadata
-                            && metadata.get(Chunk.FINGERPRINT) instanceof String fingerprint) {
-                        out.put((String) id, fingerprint);
+            FetchResponse answer = send(HttpRequest.newBuilder(URI.create(host + query)).GET(), "/vectors/fetch",
+                    FetchResponse.class);
+            if (answer != null && answer.vectors() != null) {
+                answer.vectors().forEach((id, vector) -> {
+                    if (vector.metadata() != null && vector.metadata().get(Chunk.FINGERPRINT) instanceof String f) {
+                        out.put(id, f);
                     }
                 });
             }
@@ -100,7 +146,7 @@ public final class PineconeVectorStore implements VectorStore {
     @Override
     public void delete(String topic, String segment) {
         if (segment == null) {
-            post("/vectors/delete", Map.of("namespace", topic, "deleteAll", true));
+            post("/vectors/delete", new DeleteRequest(topic, null, true), Void.class);
         } else {
             deleteIds(topic, listIds(topic, Chunk.segmentPrefix(topic, segment)));
         }
@@ -108,8 +154,8 @@ public final class PineconeVectorStore implements VectorStore {
 
     private void deleteIds(String namespace, List<String> ids) {
         for (int from = 0; from < ids.size(); from += DELETE_BATCH) {
-            post("/vectors/delete", Map.of("namespace", namespace,
-                    "ids", ids.subList(from, Math.min(ids.size(), from + DELETE_BATCH))));
+            post("/vectors/delete", new DeleteRequest(namespace,
+                    ids.subList(from, Math.min(ids.size(), from + DELETE_BATCH)), null), Void.class);
         }
     }
 
@@ -120,12 +166,12 @@ public final class PineconeVectorStore implements VectorStore {
         do {
             String query = "/vectors/list?namespace=" + encode(namespace) + "&prefix=" + encode(prefix) + "&limit=100"
                     + (token == null ? "" : "&paginationToken=" + encode(token));
-            Map<String, Object> page = send(HttpRequest.newBuilder(URI.create(host + query)).GET(), query);
-            for (Object v : (List<?>) page.getOrDefault("vectors", List.of())) {
-                ids.add((String) ((Map<?, ?>) v).get("id"));
+            ListResponse page = send(HttpRequest.newBuilder(URI.create(host + query)).GET(), query,
+                    ListResponse.class);
+            if (page != null && page.vectors() != null) {
+                page.vectors().forEach(v -> ids.add(v.id()));
             }
-            Object pagination = page.get("pagination");
-            token = pagination instanceof Map<?, ?> p ? (String) p.get("next") : null;
+            token = page == null || page.pagination() == null ? null : page.pagination().next();
         } while (token != null);
         return ids;
     }
@@ -138,34 +184,26 @@ public final class PineconeVectorStore implements VectorStore {
     public List<SearchHit> search(float[] query, int k, String topic, String segment) {
         List<SearchHit> hits = new ArrayList<>();
         for (String namespace : topic != null ? List.of(topic) : topics.get()) {
-            Map<String, Object> request = new LinkedHashMap<>();
-            request.put("namespace", namespace);
-            request.put("vector", query);
-            request.put("topK", k);
-            request.put("includeMetadata", true);
-            if (segment != null) {
-                request.put("filter", Map.of("segment", Map.of("$eq", segment)));
-            }
-            Map<String, Object> answer = post("/query", request);
-            for (Object m : (List<?>) answer.getOrDefault("matches", List.of())) {
-                Map<String, Object> match = (Map<String, Object>) m;
-                Map<String, Object> metadata = new LinkedHashMap<>((Map<String, Object>) match.getOrDefault("metadata",
-                        Map.of()));
+            QueryResponse answer = post("/query", new QueryRequest(namespace, query, k, true,
+                    segment == null ? null : new SegmentFilter(new Eq(segment))), QueryResponse.class);
+            for (Match match : answer == null || answer.matches() == null ? List.<Match>of() : answer.matches()) {
+                Map<String, Object> metadata = new LinkedHashMap<>(match.metadata() == null ? Map.of()
+                        : match.metadata());
                 String text = (String) metadata.remove("text");
-                hits.add(new SearchHit((String) match.get("id"), ((Number) match.get("score")).doubleValue(), text,
-                        metadata));
+                hits.add(new SearchHit(match.id(), match.score(), text, metadata));
             }
         }
         hits.sort(Comparator.comparingDouble(SearchHit::score).reversed());
         return hits.size() > k ? hits.subList(0, k) : hits;
     }
 
-    private Map<String, Object> post(String path, Object body) {
+    private <T> T post(String path, Object body, Class<T> answer) {
         return send(HttpRequest.newBuilder(URI.create(host + path)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(toJson(body))), path);
+                .POST(HttpRequest.BodyPublishers.ofString(toJson(body))), path, answer);
     }
 
-    private Map<String, Object> send(HttpRequest.Builder builder, String path) {
+    /** The answer read as its type; null for an empty body or when none is wanted (Void). */
+    private <T> T send(HttpRequest.Builder builder, String path, Class<T> answer) {
         HttpRequest request = builder.timeout(Duration.ofSeconds(30)).header("Api-Key", apiKey)
                 .header("X-Pinecone-API-Version", "2025-01").build();
         try {
@@ -179,8 +217,7 @@ public final class PineconeVectorStore implements VectorStore {
                 throw new IllegalStateException("Pinecone " + path + " answered " + response.statusCode() + ": "
                         + response.body());
             }
-            return response.body().isBlank() ? Map.of() : JSON.readValue(response.body(), new TypeReference<>() {
-            });
+            return answer == Void.class || response.body().isBlank() ? null : JSON.readValue(response.body(), answer);
         } catch (IOException e) {
             throw new UncheckedIOException("Pinecone " + path + " failed: " + e.getMessage(), e);
         } catch (InterruptedException e) {

@@ -1,10 +1,10 @@
 package io.fineas.pipeline.rag;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.langchain4j.model.embedding.EmbeddingModel;
 import io.fineas.pipeline.catalog.Names;
 import io.fineas.pipeline.common.ApiException;
@@ -46,7 +46,11 @@ public final class SemanticSearch {
         return out;
     }
 
-    public Map<String, Object> search(Map<String, Object> request) {
+    /** POST /search's answer: the best chunks, best first, with their provenance. */
+    public record Results(@JsonProperty("query") String query, @JsonProperty("results") List<SearchHit> results) {
+    }
+
+    public Results search(Map<String, Object> request) {
         if (!(request.get("query") instanceof String query) || query.isBlank()) {
             throw ApiException.badRequest("'query' is required: a non-empty string");
         }
@@ -56,15 +60,6 @@ public final class SemanticSearch {
         if (!(kValue instanceof Integer k) || k < 1 || k > MAX_K) {
             throw ApiException.badRequest("'k' must be a whole number from 1 to " + MAX_K);
         }
-        List<Map<String, Object>> results = new ArrayList<>();
-        for (SearchHit h : hits(query, topic, segment, k)) {
-            Map<String, Object> r = new LinkedHashMap<>();
-            r.put("id", h.id());
-            r.put("score", h.score());
-            r.put("text", h.text());
-            r.put("metadata", h.metadata());
-            results.add(r);
-        }
-        return Map.of("query", query, "results", results);
+        return new Results(query, hits(query, topic, segment, k));
     }
 }

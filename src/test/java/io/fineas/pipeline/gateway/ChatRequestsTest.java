@@ -52,8 +52,12 @@ class ChatRequestsTest {
         });
 
         assertThat(exchange.getException()).isNull();
-        assertThat(exchange.getMessage().getBody(Map.class)).containsEntry("answer", "Acme shipped [1]")
-                .doesNotContainKey("correlation_id");
+        ChatRequests.Answer answer = exchange.getMessage().getBody(ChatRequests.Answer.class);
+        assertThat(answer.answer()).isEqualTo("Acme shipped [1]");
+        assertThat(answer.latencyMs()).isEqualTo(3);
+        // what the client gets is the answer without the correlation between gateway and chat service
+        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(answer).fieldNames())
+                .toIterable().containsExactly("answer", "sources", "model", "latency_ms");
         assertThat(requests.waiting()).isZero();
     }
 

@@ -4,7 +4,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
@@ -82,15 +81,15 @@ public final class ChatService {
                 .messages());
     }
 
-    private List<Map<String, Object>> history(String sessionId) {
+    private List<Prompts.Exchange> history(String sessionId) {
         if (sessionId == null) {
             return List.of();
         }
-        List<Map<String, Object>> turns = new ArrayList<>();
+        List<Prompts.Exchange> turns = new ArrayList<>();
         String cutoff = Instant.now().minus(sessionTtl).toString();
         for (Document d : sessions.find(Filters.and(Filters.eq("session_id", sessionId), Filters.gt("at", cutoff)))
                 .sort(Sorts.descending("at")).limit(historyTurns)) {
-            turns.add(d);
+            turns.add(new Prompts.Exchange(d.getString("question"), d.getString("answer")));
         }
         Collections.reverse(turns);
         return turns;

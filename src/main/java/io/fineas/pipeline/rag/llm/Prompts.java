@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Pattern;
 import java.text.Normalizer;
 
@@ -57,7 +56,11 @@ public final class Prompts {
         this.maxContextChars = maxContextChars;
     }
 
-    public Prompt chat(String question, List<SearchHit> hits, List<Map<String, Object>> history) {
+    /** An earlier question of the session and the answer it got. */
+    public record Exchange(String question, String answer) {
+    }
+
+    public Prompt chat(String question, List<SearchHit> hits, List<Exchange> history) {
         StringBuilder context = new StringBuilder();
         for (int i = 0; i < hits.size(); i++) {
             SearchHit h = hits.get(i);
@@ -67,9 +70,9 @@ public final class Prompts {
         }
         List<ChatMessage> messages = new ArrayList<>();
         messages.add(SystemMessage.from(withContext(context)));
-        for (Map<String, Object> turn : history) {
-            messages.add(UserMessage.from(escape((String) turn.get("question"))));
-            messages.add(AiMessage.from(escape((String) turn.get("answer"))));
+        for (Exchange turn : history) {
+            messages.add(UserMessage.from(escape(turn.question())));
+            messages.add(AiMessage.from(escape(turn.answer())));
         }
         messages.add(UserMessage.from(escape(question.strip())));
         return new Prompt("chat", messages);
