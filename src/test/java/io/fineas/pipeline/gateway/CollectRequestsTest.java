@@ -1,0 +1,116 @@
+package io.fineas.pipeline.gateway;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import io.fineas.pipeline.catalog.KafkaTopicAdmin;
+import io.fineas.pipeline.catalog.Segments;
+import io.fineas.pipeline.catalog.TopicRegistry;
+import io.fineas.pipeline.common.ApiException;
+import io.fineas.pipeline.messages.Alert;
+import io.fineas.pipeline.support.PipelineInfrastructure;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/**
+ * A Data Collection JSON made alerts, without an application (the topics in the shared broker and Mongo wire
+ * server): every entry checked before any alert is made, "alert" for every topic that has the segments, run ids that
+ * sort by when they were requested.
+ */
+@ExtendWith(PipelineInfrastructure.class)
+class CollectRequestsTest {
+
+    private static MongoClient client;
+    private static KafkaTopicAdmin kafka;
+    private CollectRequests requests;
+
+    @BeforeAll
+    static void connect() {
+        client = MongoClients.create(PipelineInfrastructure.mongoUri());
+        kafka = new KafkaTopicAdmin(PipelineInfrastructure.bootstrapServers(), 1, (short) 1);
+    }
+
+    @AfterAll
+    static void disconnect() {
+        kafka.close();
+        client.close();
+    }
+
+    @BeforeEach
+    void topics() {
+        String id = UUID.randomUUID().toString().substring(0, 8);
+        TopicRegistry topics = new TopicRegistry(client.getDatabase("system-" + id).getCollection("topics"),
+                client.getDatabase("data-" + id), kafka, "collect-" + id + "-");
+        Segments segments = new Segments(topics);
+        topics.createTopic("finance");
+        topics.createTopic("energy");
+        segments.createSegment("finance", "news");
+        segments.createSegment("finance", "quotes");
+        segments.createSegment("energy", "news");
+        requests = new CollectRequests(topics, segments);
+    }
+
+    @Test
+    void eachEntryIsOneAlertWithoutItsKey() {
+        List<Alert> alerts = requests.toAlerts(List.of(
+                Map.of("api_key", "fpk_secret", "topic", "finance", "segment_targets", List.of("news", "quotes")),
+                Map.of("topic", "alert", "segment_targets", List.of("news"))));
+
+        assertThat(alerts).extracting(Alert::topic).containsExactly("finance", "alert");
+        assertThat(alerts.get(0).segmentTargets()).containsExactly("news", "quotes");
+        assertThat(alerts).allSatisfy(a -> {
+            assertThat(a.runId()).isNotBlank();
+            assertThat(a.requested()).isNotNull();
+        });
+        assertThat(requests.accepted(alerts).accepted()).isEqualTo(2);
+        assertThat(alerts.toString()).doesNotContain("fpk_secret");
+    }
+
+    @Test
+    void oneBadEntryRefusesTheWholeRequestNamingIt() {
+        ApiException noSegment = catchThrowableOfType(ApiException.class, () -> requests.toAlerts(List.of(
+                Map.of("topic", "finance", "segment_targets", List.of("news")),
+                Map.of("topic", "energy", "segment_targets", List.of("quotes")))));
+        assertThat(noSegment.getStatus()).isEqualTo(404);
+        assertThat(noSegment.getMessage()).startsWith("entry 1: ").contains("segment 'quotes'");
+
+        ApiException noTopic = catchThrowableOfType(ApiException.class, () -> requests.toAlerts(List.of(
+                Map.of("topic", "water", "segment_targets", List.of("news")))));
+        assertThat(noTopic.getMessage()).isEqualTo("entry 0: topic 'water' does not exist");
+
+        ApiException nowhere = catchThrowableOfType(ApiException.class, () -> requests.toAlerts(List.of(
+                Map.of("topic", "alert", "segment_targets", List.of("filings")))));
+        assertThat(nowhere.getMessage()).contains("no topic has a segment 'filings'");
+
+        ApiException badName = catchThrowableOfType(ApiException.class, () -> requests.toAlerts(List.of(
+                Map.of("topic", "finance", "segment_targets", List.of("News!")))));
+        assertThat(badName.getStatus()).isEqualTo(400);
+    }
+
+    @Test
+    void runIdsAreVersion7UuidsThatSortByTime() {
+        long before = System.currentTimeMillis();
+        List<UUID> ids = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            ids.add(UUID.fromString(CollectRequests.timeOrderedId()));
+        }
+        long after = System.currentTimeMillis();
+        assertThat(ids).doesNotHaveDuplicates().allSatisfy(id -> {
+            assertThat(id.version()).isEqualTo(7);
+            assertThat(id.variant()).isEqualTo(2);
+            assertThat(id.getMostSignificantBits() >>> 16).isBetween(before, after);
+        });
+        // their leading 48 bits are the milliseconds: ids made later sort after (string order is the same)
+        assertThat(ids.stream().map(id -> id.getMostSignificantBits() >>> 16).toList()).isSorted();
+    }
+}
