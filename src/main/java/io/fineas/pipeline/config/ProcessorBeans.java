@@ -5,6 +5,7 @@ import java.time.Duration;
 
 import io.fineas.pipeline.processors.CaptureGuard;
 import io.fineas.pipeline.processors.CaptureLedger;
+import io.fineas.pipeline.processors.CaptureRecords;
 import io.fineas.pipeline.processors.CaptureRetryPolicy;
 import io.fineas.pipeline.processors.ProcessorCatalog;
 import io.fineas.pipeline.processors.ProcessorConfig;
@@ -53,6 +54,7 @@ public class ProcessorBeans {
         registry.bind("captureLedger", ledger);
         registry.bind("processorRuns", new ProcessorRuns(catalog.configs(), shared.topics(), shared.segments(), status,
                 Duration.ofMinutes(maxAlertAgeMinutes), ledger));
+        registry.bind("captureRecords", new CaptureRecords());
         registry.bind("captureRetryPolicy", new CaptureRetryPolicy());
         registry.bind("sourceHeaders", new SourceHeaders());
         for (ProcessorConfig c : catalog.configs()) {

@@ -19,11 +19,11 @@ import io.fineas.pipeline.gateway.ApiErrors;
 import io.fineas.pipeline.infra.EmbeddedMongoServer;
 import io.fineas.pipeline.messages.ChatQuestion;
 import io.fineas.pipeline.messages.ChatReply;
+import io.fineas.pipeline.processors.CaptureRecords;
 import io.fineas.pipeline.processors.CaptureRetryPolicy;
 import io.fineas.pipeline.processors.MalformedAlertException;
 import io.fineas.pipeline.processors.ProcessorRun;
 import io.fineas.pipeline.processors.ProcessorRunFixture;
-import io.fineas.pipeline.processors.ProcessorRuns;
 import io.fineas.pipeline.rag.StoreHealth;
 import io.fineas.pipeline.rag.llm.ChatService;
 import io.fineas.pipeline.rag.llm.LlmCircuit;
@@ -74,7 +74,7 @@ class ErrorConfigurationsTest {
         context.getPropertiesComponent().setOverrideProperties(overrides);
         var registry = context.getRegistry();
         registry.bind("captureRetryPolicy", new CaptureRetryPolicy());
-        registry.bind("processorRuns", new ProcessorRuns(List.of(), null, null, null, Duration.ofDays(1), null));
+        registry.bind("captureRecords", new CaptureRecords());
         registry.bind("storeHealth", new StoreHealth());
         registry.bind("llmRetryPolicy", new LlmRetryPolicy(2, CIRCUIT));
         registry.bind("chatService", new ChatService(null, null, mongo.getDatabase("errors").getCollection("chat"),
@@ -89,24 +89,22 @@ class ErrorConfigurationsTest {
                 "routes/rag/llm-dead-letter.camel.yaml")) {
             loader.loadRoutes(ResourceHelper.resolveResource(context, "file:" + file));
         }
-        context.addRoutes(new RouteBuilder() {
-            @Override
-            public void configure() {
-                // a stage's route: each fails as the test says, through the configuration under test
-                for (String config : List.of("capture-errors", "ingest-errors", "llm-errors", "processor-errors",
-                        "rest-errors", "run-status-errors", "scheduler-errors")) {
-                    from("direct:" + config).routeId("test-" + config).routeConfigurationId(config)
-                            .setVariable("original", body())
-                            .process(ErrorConfigurationsTest::failAsTold)
-                            .to("mock:done");
-                }
-                // a caller whose step is a sub-route with propagate-errors: the caller's configuration retries it
-                from("direct:calls-sub-route").routeId("test-caller").routeConfigurationId("capture-errors")
-                        .to("direct:sub-route").to("mock:done");
-                from("direct:sub-route").routeId("test-sub-route").routeConfigurationId("propagate-errors")
-                        .process(ErrorConfigurationsTest::failAsTold);
-                from("direct:publish-chat-reply").routeId("test-chat-replies").to("mock:chat-replies");
+        // a lambda route builder: Camel Main's route discovery in the other tests' applications does not find it
+        RouteBuilder.addRoutes(context, routes -> {
+            // a stage's route: each fails as the test says, through the configuration under test
+            for (String config : List.of("capture-errors", "ingest-errors", "llm-errors", "processor-errors",
+                    "rest-errors", "run-status-errors", "scheduler-errors")) {
+                routes.from("direct:" + config).routeId("test-" + config).routeConfigurationId(config)
+                        .setVariable("original", routes.body())
+                        .process(ErrorConfigurationsTest::failAsTold)
+                        .to("mock:done");
             }
+            // a caller whose step is a sub-route with propagate-errors: the caller's configuration retries it
+            routes.from("direct:calls-sub-route").routeId("test-caller").routeConfigurationId("capture-errors")
+                    .to("direct:sub-route").to("mock:done");
+            routes.from("direct:sub-route").routeId("test-sub-route").routeConfigurationId("propagate-errors")
+                    .process(ErrorConfigurationsTest::failAsTold);
+            routes.from("direct:publish-chat-reply").routeId("test-chat-replies").to("mock:chat-replies");
         });
         context.start();
         AdviceWith.adviceWith(context, "shared-publish-dead-letter", a -> a.weaveById("publish-dlq").replace()

@@ -1,11 +1,9 @@
 package io.fineas.pipeline.processors;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -14,17 +12,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoDatabase;
-import com.rometools.rome.feed.synd.SyndContentImpl;
-import com.rometools.rome.feed.synd.SyndEntry;
-import com.rometools.rome.feed.synd.SyndEntryImpl;
-import com.rometools.rome.feed.synd.SyndFeedImpl;
 import io.fineas.pipeline.catalog.KafkaTopicAdmin;
 import io.fineas.pipeline.catalog.Segments;
 import io.fineas.pipeline.catalog.TopicRegistry;
-import io.fineas.pipeline.common.Hashes;
 import io.fineas.pipeline.messages.Alert;
 import io.fineas.pipeline.messages.CaptureFailure;
-import io.fineas.pipeline.messages.CapturedRecord;
 import io.fineas.pipeline.messages.RunSummary;
 import io.fineas.pipeline.support.PipelineInfrastructure;
 import org.junit.jupiter.api.AfterAll;
@@ -38,9 +30,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 /**
- * The processors' decisions and record shapes without an application (the shared broker and Mongo wire server hold
- * the topics, the status and the ledger): which alerts start a run, an item's URL, the records of each source kind,
- * a failed item's dead letter, the run's summary.
+ * A processor's runs without an application (the shared broker and Mongo wire server hold the topics, the status and
+ * the ledger): which alerts start a run, and the summary of a run with a failed item.
  */
 @ExtendWith(PipelineInfrastructure.class)
 class ProcessorRunsTest {
@@ -138,81 +129,6 @@ class ProcessorRunsTest {
     }
 
     @Test
-    void anItemsUrlIsTheTemplateWithItsValuesEncoded() {
-        ProcessorRun run = new ProcessorRun(http, "r1", "data-finance", "now", null);
-        assertThat(runs.url(run, Map.of("ticker", "A B&C/../x", "n", 2)))
-                .isEqualTo("https://example.org/q/A+B%26C%2F..%2Fx?x=2");
-    }
-
-    @Test
-    void anHttpCaptureIsOneRecordWithItsProvenanceAndContentHash() {
-        ProcessorRun run = new ProcessorRun(http, "r1", "data-finance", "now", "g1");
-        Map<String, Object> item = Map.of("ticker", "AAPL");
-
-        CapturedRecord r = runs.httpRecords(run, item, "https://example.org/q/AAPL", "{\"p\":1}", null).get(0);
-
-        assertThat(r).extracting(CapturedRecord::topic, CapturedRecord::segment, CapturedRecord::processorId,
-                CapturedRecord::runId, CapturedRecord::generation, CapturedRecord::parameters,
-                CapturedRecord::sourceId, CapturedRecord::contentType, CapturedRecord::contentHash,
-                CapturedRecord::content).containsExactly("finance", "quotes", "quotes", "r1", "g1", item,
-                "https://example.org/q/AAPL", "application/octet-stream", Hashes.sha256Hex("{\"p\":1}"), "{\"p\":1}");
-        assertThat(r.source().kind()).isEqualTo("http");
-        assertThat(r.title()).isNull();
-        assertThat(runs.httpRecords(run, item, "u", null, "text/plain").get(0).content()).isEmpty();
-    }
-
-    @Test
-    void aFeedIsOneRecordPerEntryIdentifiedByItsLink() {
-        ProcessorRun run = new ProcessorRun(config("feed", "rss", "quotes", "https://e.org/{ticker}", null), "r2",
-                "data-finance", "now", null);
-        SyndEntry rss = new SyndEntryImpl();
-        rss.setTitle(" Acme ships ");
-        rss.setLink("https://e.org/acme");
-        SyndContentImpl description = new SyndContentImpl();
-        description.setValue("Acme shipped 10 units.");
-        rss.setDescription(description);
-        rss.setPublishedDate(Date.from(Instant.parse("2026-11-25T10:00:00Z")));
-        SyndEntry atom = new SyndEntryImpl();
-        atom.setTitle("Update");
-        atom.setUri("urn:entry:7");
-        atom.setUpdatedDate(Date.from(Instant.parse("2026-11-24T10:00:00Z")));
-        SyndFeedImpl feed = new SyndFeedImpl();
-        feed.setEntries(List.of(rss, atom));
-
-        List<CapturedRecord> records = runs.rssRecords(run, Map.of("ticker", "ACME"), "https://e.org/ACME", feed);
-
-        assertThat(records).extracting(CapturedRecord::sourceId).containsExactly("https://e.org/acme", "urn:entry:7");
-        assertThat(records.get(0).content()).isEqualTo("Acme ships\n\nAcme shipped 10 units.");
-        assertThat(records.get(0)).extracting(CapturedRecord::title, CapturedRecord::link, CapturedRecord::publishedAt,
-                CapturedRecord::feed, CapturedRecord::contentType).containsExactly(" Acme ships ",
-                "https://e.org/acme", "2026-11-25T10:00:00Z", "https://e.org/ACME", "text/html");
-        // an Atom entry with only <updated>
-        assertThat(records.get(1).publishedAt()).isEqualTo("2026-11-24T10:00:00Z");
-    }
-
-    @Test
-    void aFolderIsOneRecordPerVisibleFileAndAPathMayNotLeaveTheRoot() throws IOException {
-        Files.createDirectories(root.resolve("reports/2026"));
-        Files.createDirectories(root.resolve("reports/.drafts"));
-        Files.writeString(root.resolve("reports/summary.md"), "# Summary");
-        Files.writeString(root.resolve("reports/2026/q3.txt"), "Q3 revenue rose.");
-        Files.writeString(root.resolve("reports/.hidden.txt"), "not for capture");
-        Files.writeString(root.resolve("reports/.drafts/d.txt"), "not for capture");
-        ProcessorRun run = new ProcessorRun(files, "r3", "data-finance", "now", null);
-
-        List<CapturedRecord> records = runs.fileRecords(run, Map.of("path", "reports"));
-
-        assertThat(records).extracting(CapturedRecord::sourceId).containsExactly("reports/2026/q3.txt",
-                "reports/summary.md");
-        assertThat(records).extracting(CapturedRecord::fileName).containsExactly("q3.txt", "summary.md");
-        assertThat(catchThrowable(() -> runs.fileRecords(run, Map.of("path", "../outside"))))
-                .hasMessageContaining("outside the source root");
-        Files.write(root.resolve("blob.bin"), new byte[] {(byte) 0xC3, (byte) 0x28});
-        assertThat(catchThrowable(() -> runs.fileRecords(run, Map.of("path", "blob.bin"))))
-                .hasMessageContaining("'blob.bin' is not UTF-8 text");
-    }
-
-    @Test
     void aFailedItemIsCountedAndDeadLetteredWithWhyAndTheSummarySaysPartial() {
         ProcessorConfig threeItems = new ProcessorConfig("quotes", http.file(), "finance", "quotes", "http",
                 http.urlTemplate(), Map.of(), null, List.of(Map.of("ticker", "A"), Map.of("ticker", "B"),
@@ -221,7 +137,7 @@ class ProcessorRunsTest {
         run.captured(3);
         run.captured(0);
 
-        CaptureFailure failure = runs.failure(run, Map.of("ticker", "X"), new IllegalStateException("boom"));
+        CaptureFailure failure = new CaptureRecords().failure(run, Map.of("ticker", "X"), new IllegalStateException("boom"));
         RunSummary summary = runs.finish(run);
 
         assertThat(failure).extracting(CaptureFailure::topic, CaptureFailure::segment, CaptureFailure::runId,
