@@ -11,6 +11,7 @@ import dev.langchain4j.model.openai.OpenAiChatModel;
 import io.fineas.pipeline.rag.Ingestion;
 import io.fineas.pipeline.rag.LiveSegments;
 import io.fineas.pipeline.rag.LocalEmbeddings;
+import io.fineas.pipeline.rag.Retrieval;
 import io.fineas.pipeline.rag.LuceneVectorStore;
 import io.fineas.pipeline.rag.PineconeVectorStore;
 import io.fineas.pipeline.rag.SemanticSearch;
@@ -41,6 +42,8 @@ public class RagBeans {
     /** The longest a provider's Retry-After is honoured before the call is reported failed. */
     private static final Duration RETRY_AFTER_MAX = Duration.ofSeconds(60);
 
+    @PropertyInject("pipeline.rag.retrieval")
+    private String retrieval;
     @PropertyInject("pipeline.rag.chunk-size")
     private int chunkSize;
     @PropertyInject("pipeline.rag.chunk-overlap")
@@ -105,7 +108,8 @@ public class RagBeans {
         LiveSegments live = shared.segments()::isLive;
         Registry registry = shared.context().getRegistry();
         EmbeddingModel interactive = embeddings.model(LocalEmbeddings.Use.INTERACTIVE);
-        SemanticSearch search = new SemanticSearch(interactive, store, live);
+        SemanticSearch search = new SemanticSearch(interactive, store, live,
+                Retrieval.parse(retrieval, Retrieval.VECTOR));
         registry.bind("localEmbeddings", embeddings);
         // texts embedded by the model and answered from the cache, per use (the registry exists once Camel started)
         shared.context().addStartupListener((context, alreadyStarted) -> {

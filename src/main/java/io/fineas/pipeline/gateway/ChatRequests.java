@@ -73,7 +73,7 @@ public final class ChatRequests {
         String id = UUID.randomUUID().toString();
         ChatQuestion question = new ChatQuestion(id, text(body.get("question")), text(body.get("topic")),
                 text(body.get("segment")), body.get("session_id") == null ? null
-                        : caller.id() + ":" + body.get("session_id"));
+                        : caller.id() + ":" + body.get("session_id"), text(body.get("retrieval")));
         pending.put(id, new Pending(caller.id(), new CompletableFuture<>(), now + timeout.toNanos() * 2));
         return question;
     }

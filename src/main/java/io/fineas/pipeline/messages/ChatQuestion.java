@@ -8,6 +8,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * waits for its answer, answered by the RAG role. Schema: schemas/messages/chat-question.schema.json.
  *
  * @param sessionId the asking key's id and the client's session id ({@code <key id>:<session id>}), or null
+ * @param retrieval vector, keyword or hybrid; null for the RAG service's configured one
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ChatQuestion(
@@ -15,5 +16,6 @@ public record ChatQuestion(
         @JsonProperty("question") String question,
         @JsonProperty("topic") String topic,
         @JsonProperty("segment") String segment,
-        @JsonProperty("session_id") String sessionId) {
+        @JsonProperty("session_id") String sessionId,
+        @JsonProperty("retrieval") String retrieval) {
 }

@@ -24,7 +24,10 @@ public record ChatReply(
         @JsonProperty("error") String error,
         @JsonProperty("detail") String detail) {
 
-    /** A passage the answer was given from, cited as [n]. */
+    /**
+     * A passage the answer was given from, cited as [n]: its text ({@code chunk}), the chunk's id (the same as a
+     * /search hit's), and the collection run and time that captured it.
+     */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Source(
             @JsonProperty("n") int n,
@@ -33,6 +36,9 @@ public record ChatReply(
             @JsonProperty("source") String source,
             @JsonProperty("title") String title,
             @JsonProperty("chunk") String chunk,
+            @JsonProperty("chunk_id") String chunkId,
+            @JsonProperty("run_id") String runId,
+            @JsonProperty("captured_at") String capturedAt,
             @JsonProperty("score") double score) {
     }
 

@@ -12,23 +12,35 @@ import java.util.Set;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.lucene.analysis.Analyzer;
+import org.apache.lucene.analysis.TokenStream;
+import org.apache.lucene.analysis.standard.StandardAnalyzer;
+import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.IntPoint;
 import org.apache.lucene.document.KnnFloatVectorField;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
+import org.apache.lucene.document.TextField;
+import org.apache.lucene.index.FloatVectorValues;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.DocIdSetIterator;
+import org.apache.lucene.search.FieldExistsQuery;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.KnnFloatVectorQuery;
+import org.apache.lucene.search.MatchAllDocsQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.PrefixQuery;
 import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.ScoreMode;
+import org.apache.lucene.search.Scorer;
 import org.apache.lucene.search.SearcherManager;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
@@ -42,6 +54,10 @@ import org.apache.lucene.store.FSDirectory;
 public final class LuceneVectorStore implements VectorStore {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LuceneVectorStore.class);
+    private static final String BODY = "body";
+    /** A query's words beyond this many are left out of its keyword query (BooleanQuery allows 1,024 clauses). */
+    static final int MAX_QUERY_TERMS = 256;
     private final Path dir;
     private final FSDirectory directory;
     private final IndexWriter writer;
@@ -64,6 +80,10 @@ public final class LuceneVectorStore implements VectorStore {
             directory = FSDirectory.open(dir);
             writer = new IndexWriter(directory, new IndexWriterConfig().setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND));
             searchers = new SearcherManager(writer, null);
+            int upgraded = indexWordsOfOlderChunks();
+            if (upgraded > 0) {
+                LOG.info("Indexed the words of {} chunks stored before keyword search existed", upgraded);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the vector index at " + dir, e);
         }
@@ -74,24 +94,78 @@ public final class LuceneVectorStore implements VectorStore {
         try {
             for (int i = 0; i < chunks.size(); i++) {
                 Chunk c = chunks.get(i);
-                Document d = new Document();
-                d.add(new StringField("id", c.id(), Field.Store.YES));
-                d.add(new StringField("topic", c.topic(), Field.Store.NO));
-                d.add(new StringField("segment", c.segment(), Field.Store.NO));
-                d.add(new IntPoint("chunk_index", c.index()));
-                d.add(new StoredField("text", c.text()));
-                d.add(new StoredField("metadata", JSON.writeValueAsString(c.metadata())));
                 Object fingerprint = c.metadata().get(Chunk.FINGERPRINT);
-                if (fingerprint != null) {
-                    d.add(new StoredField(Chunk.FINGERPRINT, fingerprint.toString()));
-                }
-                d.add(new KnnFloatVectorField("vector", vectors.get(i), VectorSimilarityFunction.COSINE));
-                writer.updateDocument(new Term("id", c.id()), d);
+                writer.updateDocument(new Term("id", c.id()), document(c.id(), c.topic(), c.segment(), c.index(),
+                        c.text(), JSON.writeValueAsString(c.metadata()),
+                        fingerprint == null ? null : fingerprint.toString(), vectors.get(i)));
             }
             commit();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static Document document(String id, String topic, String segment, int index, String text,
+            String metadata, String fingerprint, float[] vector) {
+        Document d = new Document();
+        d.add(new StringField("id", id, Field.Store.YES));
+        d.add(new StringField("topic", topic, Field.Store.NO));
+        d.add(new StringField("segment", segment, Field.Store.NO));
+        d.add(new IntPoint("chunk_index", index));
+        d.add(new StoredField("text", text));
+        // the words, for BM25 keyword search (StandardAnalyzer, the writer's default)
+        d.add(new TextField(BODY, text, Field.Store.NO));
+        d.add(new StoredField("metadata", metadata));
+        if (fingerprint != null) {
+            d.add(new StoredField(Chunk.FINGERPRINT, fingerprint));
+        }
+        d.add(new KnnFloatVectorField("vector", vector, VectorSimilarityFunction.COSINE));
+        return d;
+    }
+
+    /**
+     * Chunks stored before the index held their words (keyword search came later) are indexed for it once, at open:
+     * each is written again from what the index stores (its text, metadata and vector), so no record has to be
+     * captured or embedded again. Returns how many.
+     */
+    int indexWordsOfOlderChunks() throws IOException {
+        IndexSearcher searcher = searchers.acquire();
+        int done = 0;
+        try {
+            Query withoutWords = new BooleanQuery.Builder()
+                    .add(new MatchAllDocsQuery(), BooleanClause.Occur.FILTER)
+                    .add(new FieldExistsQuery(BODY), BooleanClause.Occur.MUST_NOT).build();
+            for (LeafReaderContext leaf : searcher.getIndexReader().leaves()) {
+                Scorer scorer = searcher.createWeight(searcher.rewrite(withoutWords), ScoreMode.COMPLETE_NO_SCORES, 1)
+                        .scorer(leaf);
+                FloatVectorValues vectors = leaf.reader().getFloatVectorValues("vector");
+                if (scorer == null || vectors == null) {
+                    continue;
+                }
+                DocIdSetIterator docs = scorer.iterator();
+                for (int doc = docs.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = docs.nextDoc()) {
+                    int at = vectors.docID() < doc ? vectors.advance(doc) : vectors.docID();
+                    if (at != doc) {
+                        continue;
+                    }
+                    Document stored = leaf.reader().storedFields().document(doc);
+                    Map<String, Object> metadata = JSON.readValue(stored.get("metadata"), new TypeReference<>() {
+                    });
+                    String id = stored.get("id");
+                    writer.updateDocument(new Term("id", id), document(id, (String) metadata.get("topic"),
+                            (String) metadata.get("segment"), ((Number) metadata.get("chunk_index")).intValue(),
+                            stored.get("text"), stored.get("metadata"), stored.get(Chunk.FINGERPRINT),
+                            vectors.vectorValue().clone()));
+                    done++;
+                }
+            }
+        } finally {
+            searchers.release(searcher);
+        }
+        if (done > 0) {
+            commit();
+        }
+        return done;
     }
 
     @Override
@@ -157,22 +231,63 @@ public final class LuceneVectorStore implements VectorStore {
             IndexSearcher searcher = searchers.acquire();
             try {
                 Query filter = topic == null && segment == null ? null : filter(topic, segment);
-                TopDocs top = searcher.search(new KnnFloatVectorQuery("vector", query, Math.max(k, beam), filter),
-                        k);
-                List<SearchHit> hits = new ArrayList<>();
-                for (ScoreDoc sd : top.scoreDocs) {
-                    Document d = searcher.storedFields().document(sd.doc);
-                    Map<String, Object> metadata = JSON.readValue(d.get("metadata"), new TypeReference<>() {
-                    });
-                    hits.add(new SearchHit(d.get("id"), sd.score, d.get("text"), metadata));
-                }
-                return hits;
+                return hits(searcher, searcher.search(new KnnFloatVectorQuery("vector", query, Math.max(k, beam),
+                        filter), k));
             } finally {
                 searchers.release(searcher);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    @Override
+    public boolean searchesKeywords() {
+        return true;
+    }
+
+    @Override
+    public List<SearchHit> keywordSearch(String text, int k, String topic, String segment) {
+        BooleanQuery.Builder words = new BooleanQuery.Builder();
+        int terms = 0;
+        try (Analyzer analyzer = new StandardAnalyzer(); TokenStream tokens = analyzer.tokenStream(BODY, text)) {
+            CharTermAttribute term = tokens.addAttribute(CharTermAttribute.class);
+            tokens.reset();
+            while (tokens.incrementToken() && terms++ < MAX_QUERY_TERMS) {
+                words.add(new TermQuery(new Term(BODY, term.toString())), BooleanClause.Occur.SHOULD);
+            }
+            tokens.end();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (terms == 0) {
+            return List.of();
+        }
+        BooleanQuery.Builder query = new BooleanQuery.Builder().add(words.build(), BooleanClause.Occur.MUST);
+        if (topic != null || segment != null) {
+            query.add(filter(topic, segment), BooleanClause.Occur.FILTER);
+        }
+        try {
+            IndexSearcher searcher = searchers.acquire();
+            try {
+                return hits(searcher, searcher.search(query.build(), k));
+            } finally {
+                searchers.release(searcher);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static List<SearchHit> hits(IndexSearcher searcher, TopDocs top) throws IOException {
+        List<SearchHit> hits = new ArrayList<>();
+        for (ScoreDoc sd : top.scoreDocs) {
+            Document d = searcher.storedFields().document(sd.doc);
+            Map<String, Object> metadata = JSON.readValue(d.get("metadata"), new TypeReference<>() {
+            });
+            hits.add(new SearchHit(d.get("id"), sd.score, d.get("text"), metadata));
+        }
+        return hits;
     }
 
     /** How many chunks are stored (for tests and the status). */

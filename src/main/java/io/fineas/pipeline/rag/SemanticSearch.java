@@ -9,7 +9,10 @@ import dev.langchain4j.model.embedding.EmbeddingModel;
 import io.fineas.pipeline.catalog.Names;
 import io.fineas.pipeline.common.ApiException;
 
-/** POST /search {"query", "topic"?, "segment"?, "k"?}: the stored chunks nearest to the query, with scores. */
+/**
+ * POST /search {"query", "topic"?, "segment"?, "k"?, "retrieval"?}: the stored chunks that best answer the query, with
+ * scores, found by meaning, by words or both ({@link Retrieval}). Also the chat's retrieval step.
+ */
 public final class SemanticSearch {
 
     public static final int MAX_K = 50;
@@ -17,19 +20,54 @@ public final class SemanticSearch {
     private final EmbeddingModel model;
     private final VectorStore store;
     private final LiveSegments live;
+    private final Retrieval defaultRetrieval;
 
-    public SemanticSearch(EmbeddingModel model, VectorStore store, LiveSegments live) {
+    public SemanticSearch(EmbeddingModel model, VectorStore store, LiveSegments live, Retrieval defaultRetrieval) {
         this.model = model;
         this.store = store;
         this.live = live;
+        this.defaultRetrieval = defaultRetrieval;
+    }
+
+    /**
+     * The retrieval a request gets: its own or the configured one. A store without keyword search (Pinecone) answers
+     * hybrid requests by vector and refuses keyword ones.
+     */
+    public Retrieval retrieval(Object requested) {
+        Retrieval mode = Retrieval.parse(requested, defaultRetrieval);
+        if (mode != Retrieval.VECTOR && !store.searchesKeywords()) {
+            if (mode == Retrieval.KEYWORD) {
+                throw ApiException.badRequest("keyword retrieval needs the embedded index; " + store.describe()
+                        + " searches vectors only");
+            }
+            return Retrieval.VECTOR;
+        }
+        return mode;
     }
 
     /**
      * The k nearest chunks of live segments: a chunk of a segment deleted (or deleted and created again) after it was
      * stored, whose vectors a late record brought back after the deletion, is never an answer.
      */
-    public List<SearchHit> hits(String query, String topic, String segment, int k) {
-        List<SearchHit> found = store.search(model.embed(query).content().vector(), k * 2, topic, segment);
+    /** As {@link #retrieval}, never refusing: a mode this service does not know or serve is its default. */
+    public Retrieval retrievalOrDefault(Object requested) {
+        try {
+            return retrieval(requested);
+        } catch (ApiException e) {
+            return retrieval(null);
+        }
+    }
+
+    public List<SearchHit> hits(String query, String topic, String segment, int k, Retrieval retrieval) {
+        // more candidates than asked for: some may belong to segments deleted since, and fusion wants depth
+        int candidates = Math.max(2 * k, 20);
+        List<SearchHit> found = switch (retrieval) {
+            case VECTOR -> store.search(model.embed(query).content().vector(), candidates, topic, segment);
+            case KEYWORD -> store.keywordSearch(query, candidates, topic, segment);
+            case HYBRID -> Retrieval.fuse(List.of(
+                    store.search(model.embed(query).content().vector(), candidates, topic, segment),
+                    store.keywordSearch(query, candidates, topic, segment)));
+        };
         LiveSegments liveness = live.memoized();
         List<SearchHit> out = new ArrayList<>();
         for (SearchHit h : found) {
@@ -47,7 +85,10 @@ public final class SemanticSearch {
     }
 
     /** POST /search's answer: the best chunks, best first, with their provenance. */
-    public record Results(@JsonProperty("query") String query, @JsonProperty("results") List<SearchHit> results) {
+    public record Results(
+            @JsonProperty("query") String query,
+            @JsonProperty("retrieval") String retrieval,
+            @JsonProperty("results") List<SearchHit> results) {
     }
 
     public Results search(Map<String, Object> request) {
@@ -60,6 +101,7 @@ public final class SemanticSearch {
         if (!(kValue instanceof Integer k) || k < 1 || k > MAX_K) {
             throw ApiException.badRequest("'k' must be a whole number from 1 to " + MAX_K);
         }
-        return new Results(query, hits(query, topic, segment, k));
+        Retrieval retrieval = retrieval(request.get("retrieval"));
+        return new Results(query, retrieval.label(), hits(query, topic, segment, k, retrieval));
     }
 }

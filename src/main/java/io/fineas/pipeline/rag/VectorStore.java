@@ -31,6 +31,19 @@ public interface VectorStore extends AutoCloseable {
     /** The k nearest chunks, optionally only of a topic and segment. */
     List<SearchHit> search(float[] query, int k, String topic, String segment);
 
+    /** Whether the store also finds chunks by their words ({@link #keywordSearch}). */
+    default boolean searchesKeywords() {
+        return false;
+    }
+
+    /**
+     * The k chunks that best match the query's words (BM25; the score is BM25's, unbounded), optionally only of a
+     * topic and segment. Only for a store that {@link #searchesKeywords()}.
+     */
+    default List<SearchHit> keywordSearch(String query, int k, String topic, String segment) {
+        throw new UnsupportedOperationException(describe() + " does not search by keywords");
+    }
+
     String describe();
 
     @Override

@@ -133,6 +133,19 @@ class PipelineEndToEndTest extends PipelineTestSupport {
         assertThat(sources.get(0)).containsEntry("topic", topic()).containsEntry("segment", "markets");
         assertThat((String) sources.get(0).get("source")).endsWith("/doc/shipping");
         assertThat((String) sources.get(0).get("chunk")).contains("Container freight");
+        // the citation names its chunk as /search does, and the collection run that captured it
+        Map<String, Object> cited = sources.get(0);
+        List<Map<String, Object>> hits = (List<Map<String, Object>>) post("/search", Map.of("query",
+                "Why did container freight rates rise?", "topic", topic(), "k", 10, "retrieval", "hybrid"),
+                "X-API-Key", ADMIN_KEY).json().get("results");
+        assertThat(hits).extracting(h -> h.get("id")).contains(cited.get("chunk_id"));
+        assertThat((String) cited.get("run_id")).isNotBlank();
+        assertThat((String) cited.get("captured_at")).isNotBlank();
+        // the same question by hybrid retrieval finds the same document
+        Response hybrid = post("/chat", Map.of("question", "Why did container freight rates rise?", "topic", topic(),
+                "retrieval", "hybrid"), "X-API-Key", ADMIN_KEY);
+        assertThat((String) ((List<Map<String, Object>>) hybrid.json().get("sources")).get(0).get("source"))
+                .endsWith("/doc/shipping");
 
         // bad questions are refused with JSON errors
         assertThat(post("/chat", Map.of("question", ""), "X-API-Key", ADMIN_KEY).status()).isEqualTo(400);

@@ -155,9 +155,12 @@ class AsyncApiTest {
         JsonSchema questions = schema("chat-question");
         JsonSchema replies = schema("chat-reply");
         assertThat(questions.validate(JSON.valueToTree(new ChatQuestion("c1", "Who shipped?", "finance", null,
-                "key-1:s1")))).isEmpty();
+                "key-1:s1", "hybrid")))).isEmpty();
+        assertThat(questions.validate(JSON.readTree("{\"correlation_id\":\"c\",\"question\":\"q\","
+                + "\"retrieval\":\"semantic\"}"))).isNotEmpty();
         ChatReply answered = ChatReply.answered("c1", "Acme shipped [1]", List.of(new ChatReply.Source(1, "finance",
-                "news", "http://x/1", null, "Acme shipped 10 units.", 0.82)), "extractive-minilm", 40);
+                "news", "http://x/1", null, "Acme shipped 10 units.", "chunk:finance:news:abc:0", "run-1",
+                "2026-11-26T00:00:00Z", 0.82)), "extractive-minilm", 40);
         ChatReply failed = ChatReply.failed("c1", "llm_unavailable", "circuit open");
         assertThat(replies.validate(JSON.valueToTree(answered))).isEmpty();
         assertThat(replies.validate(JSON.valueToTree(failed))).isEmpty();

@@ -115,6 +115,21 @@ class IngestionTest extends PipelineTestSupport {
         List<Map<String, Object>> quotes = search("price", topic, "quotes", 10);
         assertThat(quotes).hasSize(1);
         assertThat((String) quotes.get(0).get("text")).contains("price: 101.5");
+
+        // by words (BM25): only the record that holds the ticker; by both: every record, that one first
+        Response keyword = post("/search", Map.of("query", "ACME", "topic", topic, "k", 3, "retrieval", "keyword"),
+                "X-API-Key", ADMIN_KEY);
+        assertThat(keyword.json()).containsEntry("retrieval", "keyword");
+        assertThat((List<Map<String, Object>>) keyword.json().get("results")).singleElement()
+                .satisfies(h -> assertThat((Map<String, Object>) h.get("metadata"))
+                        .containsEntry("source", "http://x/quote"));
+        Response hybrid = post("/search", Map.of("query", "ACME price", "topic", topic, "k", 3, "retrieval",
+                "hybrid"), "X-API-Key", ADMIN_KEY);
+        List<Map<String, Object>> fused = (List<Map<String, Object>>) hybrid.json().get("results");
+        assertThat(fused).hasSize(3);
+        assertThat((Map<String, Object>) fused.get(0).get("metadata")).containsEntry("source", "http://x/quote");
+        assertThat(post("/search", Map.of("query", "ACME", "topic", topic), "X-API-Key", ADMIN_KEY).json())
+                .containsEntry("retrieval", "vector");
     }
 
     @Test
@@ -259,5 +274,7 @@ class IngestionTest extends PipelineTestSupport {
         assertThat(post("/search", Map.of("query", "x", "topic", "Bad.Topic"), "X-API-Key", ADMIN_KEY).status())
                 .isEqualTo(400);
         assertThat(post("/search", Map.of("query", "x")).status()).isEqualTo(401);
+        assertThat(post("/search", Map.of("query", "x", "retrieval", "semantic"), "X-API-Key", ADMIN_KEY).status())
+                .isEqualTo(400);
     }
 }

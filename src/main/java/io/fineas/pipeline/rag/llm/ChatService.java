@@ -75,8 +75,8 @@ public final class ChatService {
         if (question == null || question.isBlank() || request.correlationId() == null) {
             throw new IllegalArgumentException("not a chat request: question and correlation_id are required");
         }
-        List<SearchHit> hits = search.hits(question, request.topic(), request.segment(),
-                topK);
+        List<SearchHit> hits = search.hits(question, request.topic(), request.segment(), topK,
+                search.retrievalOrDefault(request.retrieval()));
         return new Turn(request, hits, prompts.chat(question, hits, history(request.sessionId()))
                 .messages());
     }
@@ -100,7 +100,8 @@ public final class ChatService {
         for (int i = 0; i < turn.hits.size(); i++) {
             SearchHit h = turn.hits.get(i);
             sources.add(new ChatReply.Source(i + 1, text(h.metadata().get("topic")), text(h.metadata().get("segment")),
-                    text(h.metadata().get("source")), text(h.metadata().get("title")), h.text(), h.score()));
+                    text(h.metadata().get("source")), text(h.metadata().get("title")), h.text(), h.id(),
+                    text(h.metadata().get("run_id")), text(h.metadata().get("captured_at")), h.score()));
         }
         String sessionId = turn.request.sessionId();
         if (sessionId != null) {
