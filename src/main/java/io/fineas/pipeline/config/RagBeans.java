@@ -12,6 +12,8 @@ import io.fineas.pipeline.rag.Ingestion;
 import io.fineas.pipeline.rag.LiveSegments;
 import io.fineas.pipeline.rag.LocalEmbeddings;
 import io.fineas.pipeline.rag.Retrieval;
+import io.fineas.pipeline.rag.eval.Evaluation;
+import io.fineas.pipeline.rag.eval.Evaluations;
 import io.fineas.pipeline.rag.LuceneVectorStore;
 import io.fineas.pipeline.rag.PineconeVectorStore;
 import io.fineas.pipeline.rag.SemanticSearch;
@@ -42,6 +44,8 @@ public class RagBeans {
     /** The longest a provider's Retry-After is honoured before the call is reported failed. */
     private static final Duration RETRY_AFTER_MAX = Duration.ofSeconds(60);
 
+    @PropertyInject("pipeline.rag.eval-dir")
+    private String evalDir;
     @PropertyInject("pipeline.rag.retrieval")
     private String retrieval;
     @PropertyInject("pipeline.rag.chunk-size")
@@ -159,8 +163,15 @@ public class RagBeans {
         // (InferenceStore asks again, per batch)
         registry.bind("analysisService", new AnalysisService(prompts, modelName, shared.data(),
                 live.cachedFor(Duration.ofSeconds(1))));
-        registry.bind("chatService", new ChatService(search, prompts, shared.system().getCollection("chat_sessions"),
-                modelName, chatTopK, chatHistoryTurns, Duration.ofMinutes(chatSessionTtlMinutes)));
+        ChatService chatService = new ChatService(search, prompts, shared.system().getCollection("chat_sessions"),
+                modelName, chatTopK, chatHistoryTurns, Duration.ofMinutes(chatSessionTtlMinutes));
+        registry.bind("chatService", chatService);
+        // golden sets measured against the live index (POST /evaluations), their figures kept and exposed as gauges
+        Evaluations evaluations = new Evaluations(new Evaluation(search, chatService, chat, modelName),
+                Path.of(evalDir), shared.system().getCollection("evaluations"),
+                () -> shared.context().getRegistry().findSingleByType(MeterRegistry.class));
+        registry.bind("evaluations", evaluations);
+        shared.context().addStartupListener((context, alreadyStarted) -> evaluations.publishLatest());
     }
 
     /** Pinecone when asked for, or when its API key is set and the store is "auto"; the embedded index otherwise. */

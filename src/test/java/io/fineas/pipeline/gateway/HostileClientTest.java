@@ -113,7 +113,9 @@ class HostileClientTest extends PipelineTestSupport {
             new String[] {"GET", "/topics/" + T + "/segments/" + S + "/inferences", null},
             new String[] {"GET", "/runs/RUN", null},
             new String[] {"GET", "/processors", null},
-            new String[] {"GET", "/schedule", null});
+            new String[] {"GET", "/schedule", null},
+            new String[] {"POST", "/evaluations", "{\"golden_set\":\"newsroom\"}"},
+            new String[] {"GET", "/evaluations", null});
 
     static Stream<Arguments> cases() {
         List<Case> all = new ArrayList<>();
@@ -163,6 +165,10 @@ class HostileClientTest extends PipelineTestSupport {
                 c("read:O reads T's run", "GET", "/runs/RUN", null, 404, "X-API-Key", "READ_O"),
                 c("read:O reads the schedule (every topic)", "GET", "/schedule", null, 403, "X-API-Key", "READ_O"),
                 c("write:O lists keys", "GET", "/keys", null, 403, "X-API-Key", "WRITE_O"),
+                c("read:O runs an evaluation (admin only)", "POST", "/evaluations", "{\"golden_set\":\"newsroom\"}",
+                        403, "X-API-Key", "READ_O"),
+                c("write:O reads the evaluations (admin only)", "GET", "/evaluations", null, 403, "X-API-Key",
+                        "WRITE_O"),
                 c("write:O creates a key", "POST", "/keys", "{\"name\":\"k\",\"scopes\":[\"write:" + T + "\"]}", 403,
                         "X-API-Key", "WRITE_O"),
                 c("write:O revokes the admin key", "DELETE", "/keys/admin", null, 403, "X-API-Key", "WRITE_O"),

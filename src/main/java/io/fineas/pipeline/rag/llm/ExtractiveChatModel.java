@@ -19,10 +19,12 @@ import dev.langchain4j.model.embedding.EmbeddingModel;
 
 /**
  * The offline default "LLM": an extractive model. It writes nothing of its own: from the numbered context passages
- * of the system message (the server's; never from the user's message, see {@link Prompts}) it selects the sentences closest in meaning to the question (embedding similarity with the
- * in-process MiniLM model), or for an analysis task the sentences most central to the passages, and answers with
- * them, each followed by the citation [n] of its passage. A real, honest baseline: every word of an answer is in the
- * stored data.
+ * of the system message (the server's; never from the user's message, see {@link Prompts}) it selects the sentences
+ * that best answer the question, scored by meaning (embedding similarity with the in-process MiniLM model) and by the
+ * question's words they hold, or for an analysis task the sentences most central to the passages, and answers with
+ * them, each followed by the citation [n] of its passage. Headings (a line without a sentence's end) are not answers;
+ * a chosen sentence that opens with a pronoun ("She replaces ...") keeps the sentence before it, which says who. A
+ * real, honest baseline: every word of an answer is in the stored data.
  */
 public final class ExtractiveChatModel implements ChatModel {
 
@@ -31,6 +33,15 @@ public final class ExtractiveChatModel implements ChatModel {
     private static final Pattern SENTENCE_END = Pattern.compile("(?<=[.!?])\\s+(?=[A-Z0-9\"'(])");
     private static final double MIN_SIMILARITY = 0.2;
     private static final double RELATIVE_FLOOR = 0.7;
+    /** How much the share of the question's words a sentence holds adds to its similarity. */
+    static final double WORD_WEIGHT = 0.3;
+    private static final Pattern WORD = Pattern.compile("[\\p{L}\\p{N}]+");
+    private static final Pattern PRONOUN_START = Pattern.compile(
+            "^(?:He|She|It|They|Its|His|Her|Their|This|These|That|Those)\\b");
+    private static final java.util.Set<String> STOP_WORDS = java.util.Set.of("the", "and", "for", "was", "were",
+            "are", "did", "does", "what", "when", "where", "which", "who", "whom", "why", "how", "its", "his", "her",
+            "their", "this", "that", "these", "those", "with", "from", "into", "about", "has", "have", "had", "will",
+            "can", "could", "would", "should", "now", "new", "our", "your", "any", "all", "out", "off", "over", "get");
 
     private final EmbeddingModel embeddings;
     private final int maxSentences;
@@ -40,7 +51,8 @@ public final class ExtractiveChatModel implements ChatModel {
         this.maxSentences = maxSentences;
     }
 
-    private record Sentence(int passage, int order, String text) {
+    /** A sentence of passage n; {@code previous} is the sentence before it in the same paragraph, if any. */
+    private record Sentence(int passage, int order, String text, String previous) {
     }
 
     @Override
@@ -68,12 +80,19 @@ public final class ExtractiveChatModel implements ChatModel {
             for (int i = 0; i < sentences.size(); i++) {
                 ranked.add(i);
             }
-            ranked.sort(Comparator.comparingDouble(i -> -cosine(query, vectors.get(i).vector())));
+            java.util.Set<String> asked = question == null ? java.util.Set.of() : words(question);
+            double[] score = new double[sentences.size()];
+            for (int i = 0; i < score.length; i++) {
+                // a sentence opening with a pronoun is read with the one before it, as it would be answered
+                score[i] = cosine(query, vectors.get(i).vector())
+                        + WORD_WEIGHT * wordShare(asked, withReferent(sentences.get(i)));
+            }
+            ranked.sort(Comparator.comparingDouble(i -> -score[i]));
             // a sentence must be close to the question, and not far behind the closest one
-            double best = cosine(query, vectors.get(ranked.get(0)).vector());
+            double best = score[ranked.get(0)];
             double floor = Math.max(MIN_SIMILARITY, RELATIVE_FLOOR * best);
             List<Integer> chosen = ranked.stream()
-                    .filter(i -> question == null || cosine(query, vectors.get(i).vector()) >= floor)
+                    .filter(i -> question == null || score[i] >= floor)
                     .limit(maxSentences).toList();
             if (chosen.isEmpty()) {
                 answer = "The stored data does not answer this.";
@@ -81,7 +100,8 @@ public final class ExtractiveChatModel implements ChatModel {
                 StringBuilder sb = new StringBuilder(question == null && task != null ? "Key points: " : "");
                 for (int i : chosen) {
                     Sentence s = sentences.get(i);
-                    sb.append(s.text()).append(" [").append(s.passage()).append("] ");
+                    // "She replaces founder X" says nothing without the sentence that names her
+                    sb.append(withReferent(s)).append(" [").append(s.passage()).append("] ");
                 }
                 answer = sb.toString().strip();
             }
@@ -127,14 +147,96 @@ public final class ExtractiveChatModel implements ChatModel {
         for (int p = 0; p < starts.size(); p++) {
             int end = p + 1 < starts.size() ? starts.get(p + 1)[2] : context.length();
             String passage = context.substring(starts.get(p)[1], Math.max(starts.get(p)[1], end))
-                    .replaceAll("(?m)^#+\\s*", "").replaceAll("\\s+", " ").strip();
-            for (String sentence : SENTENCE_END.split(passage)) {
-                if (sentence.strip().length() >= 12) {
-                    out.add(new Sentence(starts.get(p)[0], out.size(), sentence.strip()));
+                    .replaceAll("(?m)^#+\\s*", "");
+            int before = out.size();
+            // line by line first: a heading is a line of its own, not the start of the sentence under it
+            for (String paragraph : joinWrappedLines(passage)) {
+                String previous = null;
+                for (String sentence : SENTENCE_END.split(paragraph)) {
+                    String text = sentence.strip();
+                    if (text.length() >= 12) {
+                        out.add(new Sentence(starts.get(p)[0], out.size(), text, previous));
+                        previous = text;
+                    }
                 }
+            }
+            String whole = passage.replaceAll("\\s+", " ").strip();
+            if (out.size() == before && whole.length() >= 12) {
+                // a passage that is all heading (a feed title alone, a line of data) is its own sentence
+                out.add(new Sentence(starts.get(p)[0], out.size(), whole, null));
             }
         }
         return out;
+    }
+
+    /** The sentence, after the one before it when it opens with a pronoun ("She replaces ..." says who). */
+    private static String withReferent(Sentence s) {
+        return s.previous() != null && PRONOUN_START.matcher(s.text()).find() ? s.previous() + " " + s.text()
+                : s.text();
+    }
+
+    /**
+     * The passage's paragraphs: lines joined until one ends a sentence or a blank line comes; a short line that does
+     * not end a sentence and stands alone (a heading) is left out.
+     */
+    static List<String> joinWrappedLines(String passage) {
+        List<String> paragraphs = new ArrayList<>();
+        StringBuilder current = new StringBuilder();
+        String[] lines = passage.split("\\R");
+        for (int i = 0; i < lines.length; i++) {
+            String line = lines[i].strip();
+            boolean blankAfter = i + 1 >= lines.length || lines[i + 1].isBlank();
+            if (line.isEmpty()) {
+                flush(current, paragraphs);
+                continue;
+            }
+            boolean endsSentence = line.matches(".*[.!?][\"')\\]]*$");
+            if (current.length() == 0 && !endsSentence && blankAfter && line.length() <= 140) {
+                continue; // a heading
+            }
+            current.append(current.length() == 0 ? "" : " ").append(line);
+            if (blankAfter) {
+                flush(current, paragraphs);
+            }
+        }
+        flush(current, paragraphs);
+        return paragraphs;
+    }
+
+    private static void flush(StringBuilder current, List<String> paragraphs) {
+        if (current.length() > 0) {
+            paragraphs.add(current.toString().replaceAll("\\s+", " "));
+            current.setLength(0);
+        }
+    }
+
+    /** The content words of a text, lower case (three letters or more, stop words left out). */
+    static java.util.Set<String> words(String text) {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        Matcher m = WORD.matcher(text.toLowerCase(java.util.Locale.ROOT));
+        while (m.find()) {
+            String w = m.group();
+            if ((w.length() >= 3 || Character.isDigit(w.charAt(0))) && !STOP_WORDS.contains(w)) {
+                out.add(w);
+            }
+        }
+        return out;
+    }
+
+    /** The share of the question's content words the sentence holds (a word matches its plural and possessive). */
+    static double wordShare(java.util.Set<String> asked, String sentence) {
+        if (asked.isEmpty()) {
+            return 0;
+        }
+        java.util.Set<String> held = words(sentence);
+        int found = 0;
+        for (String w : asked) {
+            if (held.contains(w) || held.contains(w + "s") || w.endsWith("s") && held.contains(w.substring(0,
+                    w.length() - 1))) {
+                found++;
+            }
+        }
+        return (double) found / asked.size();
     }
 
     private static float[] centroid(List<Embedding> vectors) {

@@ -1,0 +1,64 @@
+package io.fineas.pipeline.bench;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import io.fineas.pipeline.support.PipelineTestSupport;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The shipped golden set (eval/newsroom: 60 questions over 300 invented news items) through the whole pipeline: the
+ * items captured by the file processor of eval/, indexed, then POST /evaluations measures vector, keyword and hybrid
+ * retrieval (recall@5, MRR) and the extractive model's answers on the same index in the same run.
+ * Run with: mvn -B verify -Pbench -Dbench=RetrievalEvaluationBenchmark
+ */
+class RetrievalEvaluationBenchmark extends PipelineTestSupport {
+
+    @Override
+    protected String roles() {
+        return "gateway,processors,rag";
+    }
+
+    @Override
+    protected void overrideProperties(Properties p) {
+        p.put("pipeline.processors.dir", "eval");
+        p.put("pipeline.rag.eval-dir", "eval");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void theShippedGoldenSetInEveryRetrievalMode() throws Exception {
+        createTopic("evaluation");
+        createSegment("evaluation", "newsroom");
+        assertThat(post("/collect", List.of(Map.of("topic", "evaluation", "segment_targets", List.of("newsroom"))),
+                "X-API-Key", ADMIN_KEY).status()).isEqualTo(202);
+        await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofSeconds(2)).until(() -> ((List<?>) post(
+                "/search", Map.of("query", "news", "topic", "evaluation", "k", 50, "retrieval", "keyword"),
+                "X-API-Key", ADMIN_KEY).json().get("results")).size() == 50
+                && indexed() >= 300);
+
+        Response run = post("/evaluations", Map.of("golden_set", "newsroom", "k", 5), "X-API-Key", ADMIN_KEY);
+        assertThat(run.status()).as(run.body()).isEqualTo(200);
+
+        StringBuilder table = new StringBuilder("| retrieval | questions | recall@5 | MRR | answers citing a right source "
+                + "| answers holding the fact | missed |\n|---|---|---|---|---|---|---|\n");
+        for (Map<String, Object> r : (List<Map<String, Object>>) run.json().get("results")) {
+            table.append(String.format("| %s | %s | %.3f | %.3f | %.3f | %.3f | %s |%n", r.get("retrieval"),
+                    r.get("questions"), r.get("recall_at_k"), r.get("mrr"), r.get("answers_citing_a_right_source"),
+                    r.get("answers_holding_the_fact"), r.get("missed")));
+        }
+        table.append("\nevaluation took ").append(run.json().get("duration_ms")).append(" ms\n");
+        System.out.println(table);
+        CollectBenchmark.write("retrieval-evaluation", table.toString());
+    }
+
+    private long indexed() {
+        return context.getRegistry().lookupByNameAndType("vectorStore", io.fineas.pipeline.rag.LuceneVectorStore.class)
+                .count();
+    }
+}
