@@ -31,6 +31,8 @@ COPY --from=build /src/target/lib/ lib/
 COPY --from=build /src/target/fineas-pipeline.jar fineas-pipeline.jar
 COPY processors-yaml/ processors-yaml/
 COPY schedules/ schedules/
+# golden sets for POST /evaluations (EVAL_DIR) and the processor that collects the shipped one
+COPY eval/ eval/
 ENV PIPELINE_DATA_DIR=/var/lib/pipeline \
     # the probes reach the management port from outside the container (it binds to loopback unless told)
     MANAGEMENT_HOST=0.0.0.0

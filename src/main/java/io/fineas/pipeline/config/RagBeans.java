@@ -113,7 +113,7 @@ public class RagBeans {
         Registry registry = shared.context().getRegistry();
         EmbeddingModel interactive = embeddings.model(LocalEmbeddings.Use.INTERACTIVE);
         SemanticSearch search = new SemanticSearch(interactive, store, live,
-                Retrieval.parse(retrieval, Retrieval.VECTOR));
+                Retrieval.parse(retrieval, Retrieval.HYBRID));
         registry.bind("localEmbeddings", embeddings);
         // texts embedded by the model and answered from the cache, per use (the registry exists once Camel started)
         shared.context().addStartupListener((context, alreadyStarted) -> {

@@ -42,7 +42,7 @@ public enum Retrieval {
      * metadata those of the chunk's first appearance. langchain4j's ReciprocalRankFuser fuses the same way but returns
      * only the order; the fused score is what /search shows.
      */
-    static List<SearchHit> fuse(List<List<SearchHit>> rankings) {
+    public static List<SearchHit> fuse(List<List<SearchHit>> rankings) {
         Map<String, SearchHit> first = new LinkedHashMap<>();
         Map<String, Double> scores = new HashMap<>();
         for (List<SearchHit> ranking : rankings) {

@@ -233,6 +233,68 @@ class IngestionBenchmark extends PipelineTestSupport {
         CollectBenchmark.write("index", report.toString());
     }
 
+    /**
+     * What hybrid retrieval costs over vector-only at 100,000 chunks: the same index (clustered vectors, each chunk a
+     * generated sentence indexed for BM25 too), the same 200 queries (a vector and a sentence each, after 20 warm-up
+     * ones), the candidates the service asks for (20): vector search alone against vector search, BM25 search and
+     * their reciprocal rank fusion. mvn -B verify -Pbench -Dbench='IngestionBenchmark#hybridSearchCost*'
+     */
+    @Test
+    void hybridSearchCostAtOneHundredThousandChunks() throws Exception {
+        int size = INDEX_SIZE;
+        float[][] vectors = syntheticVectors(size + QUERIES, true);
+        String[] companies = {"Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Tyrell", "Cyberdyne",
+            "Soylent", "Hooli", "Vandelay", "Wonka", "Oscorp", "Aperture", "Massive Dynamic", "Pied Piper"};
+        Random r = new Random(13);
+        String[] texts = new String[size + QUERIES];
+        for (int i = 0; i < texts.length; i++) {
+            StringBuilder sb = new StringBuilder(companies[r.nextInt(companies.length)]).append(" reports");
+            for (int w = 6 + r.nextInt(9); w > 0; w--) {
+                sb.append(' ').append(WORDS[r.nextInt(WORDS.length)]);
+            }
+            texts[i] = sb.append(" ref-").append(r.nextInt(50_000)).append('.').toString();
+        }
+        Path dir = Files.createTempDirectory("bench-hybrid");
+        try (LuceneVectorStore store = new LuceneVectorStore(dir)) {
+            for (int from = 0; from < size; from += 5000) {
+                List<Chunk> chunks = new ArrayList<>();
+                List<float[]> vs = new ArrayList<>();
+                for (int i = from; i < Math.min(size, from + 5000); i++) {
+                    chunks.add(new Chunk("v" + i, "t", "s", "src" + i, 0, texts[i], Map.of("i", i)));
+                    vs.add(vectors[i]);
+                }
+                store.upsert(chunks, vs);
+            }
+            int measured = QUERIES - 20;
+            double[] vectorMs = new double[measured];
+            double[] hybridMs = new double[measured];
+            for (int q = 0; q < QUERIES; q++) {
+                float[] query = vectors[size + q];
+                String text = texts[size + q];
+                long t0 = System.nanoTime();
+                store.search(query, 20, null, null);
+                long t1 = System.nanoTime();
+                io.fineas.pipeline.rag.Retrieval.fuse(List.of(store.search(query, 20, null, null),
+                        store.keywordSearch(text, 20, null, null)));
+                long t2 = System.nanoTime();
+                if (q >= 20) {
+                    vectorMs[q - 20] = (t1 - t0) / 1e6;
+                    hybridMs[q - 20] = (t2 - t1) / 1e6;
+                }
+            }
+            java.util.Arrays.sort(vectorMs);
+            java.util.Arrays.sort(hybridMs);
+            String report = String.format("| retrieval | chunks | candidates | search p50 ms | search p95 ms |%n"
+                    + "|---|---|---|---|---|%n| vector | %d | 20 | %.2f | %.2f |%n| hybrid | %d | 20 | %.2f | %.2f |%n%n"
+                    + "hybrid / vector: p50 %.2fx, p95 %.2fx%n", size, vectorMs[measured / 2],
+                    vectorMs[(int) (measured * 0.95)], size, hybridMs[measured / 2], hybridMs[(int) (measured * 0.95)],
+                    hybridMs[measured / 2] / vectorMs[measured / 2],
+                    hybridMs[(int) (measured * 0.95)] / vectorMs[(int) (measured * 0.95)]);
+            System.out.println(report);
+            CollectBenchmark.write("hybrid", report);
+        }
+    }
+
     private void publishAll(String topic, List<String> values) throws Exception {
         java.util.Properties p = new java.util.Properties();
         p.put("bootstrap.servers", io.fineas.pipeline.support.PipelineInfrastructure.bootstrapServers());

@@ -129,7 +129,7 @@ class IngestionTest extends PipelineTestSupport {
         assertThat(fused).hasSize(3);
         assertThat((Map<String, Object>) fused.get(0).get("metadata")).containsEntry("source", "http://x/quote");
         assertThat(post("/search", Map.of("query", "ACME", "topic", topic), "X-API-Key", ADMIN_KEY).json())
-                .containsEntry("retrieval", "vector");
+                .containsEntry("retrieval", "hybrid");
     }
 
     @Test

@@ -39,7 +39,8 @@ public final class Evaluation {
             @JsonProperty("mrr") double mrr,
             @JsonProperty("answers_citing_a_right_source") Double answersCiting,
             @JsonProperty("answers_holding_the_fact") Double answersHoldingFact,
-            @JsonProperty("missed") List<String> missed) {
+            @JsonProperty("missed") List<String> missed,
+            @JsonProperty("answers_without_the_fact") List<String> answersWithoutFact) {
     }
 
     /** One evaluation run: when, over what, and the figures of each mode. */
@@ -82,6 +83,7 @@ public final class Evaluation {
             int citing = 0;
             int holding = 0;
             List<String> missed = new ArrayList<>();
+            List<String> withoutFact = new ArrayList<>();
             for (GoldenSet.Question q : set.questions()) {
                 Set<String> right = new HashSet<>(q.sources());
                 List<SearchHit> hits = search.hits(q.question(), set.topic(), set.segment(), k, mode);
@@ -104,12 +106,15 @@ public final class Evaluation {
                     if (q.fact() != null && answer != null
                             && answer.toLowerCase(Locale.ROOT).contains(q.fact().toLowerCase(Locale.ROOT))) {
                         holding++;
+                    } else {
+                        withoutFact.add(q.id());
                     }
                 }
             }
             int n = set.questions().size();
             results.add(new Figures(mode.label(), k, n, found / n, reciprocalRanks / n,
-                    answers ? (double) citing / n : null, answers ? (double) holding / n : null, missed));
+                    answers ? (double) citing / n : null, answers ? (double) holding / n : null, missed,
+                    answers ? withoutFact : null));
         }
         return new Report(set.name(), set.topic(), set.segment(), answers ? modelName : null, started.toString(),
                 (System.nanoTime() - t0) / 1_000_000, results);

@@ -20,8 +20,9 @@ import dev.langchain4j.model.embedding.EmbeddingModel;
 /**
  * The offline default "LLM": an extractive model. It writes nothing of its own: from the numbered context passages
  * of the system message (the server's; never from the user's message, see {@link Prompts}) it selects the sentences
- * that best answer the question, scored by meaning (embedding similarity with the in-process MiniLM model) and by the
- * question's words they hold, or for an analysis task the sentences most central to the passages, and answers with
+ * that best answer the question, scored by meaning (embedding similarity with the in-process MiniLM model), by the
+ * question's words they hold and by whether they hold the kind of answer asked for (a time for "when", a number for
+ * "how much", a place for "where"), or for an analysis task the sentences most central to the passages, and answers with
  * them, each followed by the citation [n] of its passage. Headings (a line without a sentence's end) are not answers;
  * a chosen sentence that opens with a pronoun ("She replaces ...") keeps the sentence before it, which says who. A
  * real, honest baseline: every word of an answer is in the stored data.
@@ -38,6 +39,20 @@ public final class ExtractiveChatModel implements ChatModel {
     private static final Pattern WORD = Pattern.compile("[\\p{L}\\p{N}]+");
     private static final Pattern PRONOUN_START = Pattern.compile(
             "^(?:He|She|It|They|Its|His|Her|Their|This|These|That|Those)\\b");
+    /** How much a sentence holding the kind of answer the question asks for (a time, a quantity, a place) adds. */
+    static final double ANSWER_KIND_WEIGHT = 0.15;
+    private static final Pattern ASKS_WHEN = Pattern.compile(
+            "(?i)\\b(?:when|which (?:month|year|day|date)|what (?:month|year|day|date|time))\\b");
+    private static final Pattern A_TIME = Pattern.compile("\\b(?:January|February|March|April|May|June|July|August|"
+            + "September|October|November|December|spring|summer|autumn|winter|(?:19|20)\\d\\d|today|yesterday|"
+            + "tomorrow)\\b");
+    private static final Pattern ASKS_HOW_MUCH = Pattern.compile(
+            "(?i)\\b(?:how (?:much|many|large|big|high|low|long)|what (?:was|were|is|are) the (?:sales|revenue|"
+            + "price|cost|turnover|size))\\b");
+    private static final Pattern A_QUANTITY = Pattern.compile("\\d");
+    private static final Pattern ASKS_WHERE = Pattern.compile(
+            "(?i)\\b(?:where|which (?:town|city|country|place|site)|what (?:location|place|town|city))\\b");
+    private static final Pattern A_PLACE = Pattern.compile("\\b(?:in|at|near|from) \\p{Lu}\\p{L}+");
     private static final java.util.Set<String> STOP_WORDS = java.util.Set.of("the", "and", "for", "was", "were",
             "are", "did", "does", "what", "when", "where", "which", "who", "whom", "why", "how", "its", "his", "her",
             "their", "this", "that", "these", "those", "with", "from", "into", "about", "has", "have", "had", "will",
@@ -72,8 +87,9 @@ public final class ExtractiveChatModel implements ChatModel {
         if (sentences.isEmpty()) {
             answer = "The stored data has nothing on this yet.";
         } else {
-            List<Embedding> vectors = embeddings.embedAll(sentences.stream().map(s -> TextSegment.from(s.text()))
-                    .toList()).content();
+            // a sentence opening with a pronoun is read, and weighed, with the one before it that says who or what
+            List<Embedding> vectors = embeddings.embedAll(sentences.stream()
+                    .map(s -> TextSegment.from(withReferent(s))).toList()).content();
             float[] query = question != null && !question.isBlank()
                     ? embeddings.embed(question).content().vector() : centroid(vectors);
             List<Integer> ranked = new ArrayList<>();
@@ -83,9 +99,10 @@ public final class ExtractiveChatModel implements ChatModel {
             java.util.Set<String> asked = question == null ? java.util.Set.of() : words(question);
             double[] score = new double[sentences.size()];
             for (int i = 0; i < score.length; i++) {
-                // a sentence opening with a pronoun is read with the one before it, as it would be answered
                 score[i] = cosine(query, vectors.get(i).vector())
-                        + WORD_WEIGHT * wordShare(asked, withReferent(sentences.get(i)));
+                        + WORD_WEIGHT * wordShare(asked, withReferent(sentences.get(i)))
+                        + (question != null && holdsTheKindAsked(question, sentences.get(i).text())
+                                ? ANSWER_KIND_WEIGHT : 0);
             }
             ranked.sort(Comparator.comparingDouble(i -> -score[i]));
             // a sentence must be close to the question, and not far behind the closest one
@@ -98,10 +115,18 @@ public final class ExtractiveChatModel implements ChatModel {
                 answer = "The stored data does not answer this.";
             } else {
                 StringBuilder sb = new StringBuilder(question == null && task != null ? "Key points: " : "");
+                java.util.Set<String> given = new java.util.HashSet<>();
                 for (int i : chosen) {
                     Sentence s = sentences.get(i);
+                    if (!given.add(s.passage() + "|" + s.text())) {
+                        continue; // given already, as the sentence before a chosen one
+                    }
                     // "She replaces founder X" says nothing without the sentence that names her
-                    sb.append(withReferent(s)).append(" [").append(s.passage()).append("] ");
+                    String text = s.text();
+                    if (!text.equals(withReferent(s)) && given.add(s.passage() + "|" + s.previous())) {
+                        text = withReferent(s);
+                    }
+                    sb.append(text).append(" [").append(s.passage()).append("] ");
                 }
                 answer = sb.toString().strip();
             }
@@ -167,6 +192,13 @@ public final class ExtractiveChatModel implements ChatModel {
             }
         }
         return out;
+    }
+
+    /** Whether the question asks when, how much or where, and the sentence holds a time, a number or a place. */
+    static boolean holdsTheKindAsked(String question, String sentence) {
+        return ASKS_WHEN.matcher(question).find() && A_TIME.matcher(sentence).find()
+                || ASKS_HOW_MUCH.matcher(question).find() && A_QUANTITY.matcher(sentence).find()
+                || ASKS_WHERE.matcher(question).find() && A_PLACE.matcher(sentence).find();
     }
 
     /** The sentence, after the one before it when it opens with a pronoun ("She replaces ..." says who). */

@@ -106,7 +106,8 @@ class EvaluationTest extends PipelineTestSupport {
                     .containsEntry("mrr", 0.75).containsEntry("missed", List.of("q4"));
             // the three answerable questions are answered from their item and hold its fact; the fourth is not
             assertThat(r).containsEntry("answers_citing_a_right_source", 0.75)
-                    .containsEntry("answers_holding_the_fact", 0.75);
+                    .containsEntry("answers_holding_the_fact", 0.75)
+                    .containsEntry("answers_without_the_fact", List.of("q4"));
         });
 
         // kept: GET /evaluations lists it; exposed: the gauges of each mode

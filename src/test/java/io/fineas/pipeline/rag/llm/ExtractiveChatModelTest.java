@@ -63,6 +63,31 @@ class ExtractiveChatModelTest {
     }
 
     @Test
+    void aWhenQuestionIsAnsweredByTheSentenceThatSaysWhen() {
+        String answer = ask("When can customers get the Brio 5S from Corostis?",
+                "Corostis Ceramics unveils the Brio 5S\n\nCorostis Ceramics unveiled the Brio 5S, a water filter that "
+                        + "removes microplastics. It will ship in January at a price of 626 euros. Pre-orders opened "
+                        + "in 10 countries.");
+        assertThat(answer).contains("January");
+        assertThat(ExtractiveChatModel.holdsTheKindAsked("How large was the turnover?", "Revenue was 444 million."))
+                .isTrue();
+        assertThat(ExtractiveChatModel.holdsTheKindAsked("Where is the plant?", "It will be built in Kelmora."))
+                .isTrue();
+        assertThat(ExtractiveChatModel.holdsTheKindAsked("Who leads it?", "It will be built in Kelmora.")).isFalse();
+    }
+
+    @Test
+    void aSentenceIsNeverGivenTwice() {
+        ExtractiveChatModel three = new ExtractiveChatModel(new AllMiniLmL6V2EmbeddingModel(), 3);
+        String answer = three.chat(ChatRequest.builder().messages(prompts.chat("When does the Brio 5S ship?",
+                List.of(new SearchHit("c", 0.5, "Corostis unveiled the Brio 5S, a water filter. It will ship in "
+                        + "January. Pre-orders opened in 10 countries.", Map.of("topic", "t", "segment", "s",
+                        "source", "x"))), List.of()).messages()).build()).aiMessage().text();
+        assertThat(answer).contains("January");
+        assertThat(answer.indexOf("Corostis unveiled")).isEqualTo(answer.lastIndexOf("Corostis unveiled"));
+    }
+
+    @Test
     void aPassageThatIsOnlyALineOfDataIsStillAnAnswer() {
         assertThat(ask("What is the ACME price?", "ticker: ACME\nprice: 101.5")).contains("101.5");
         assertThat(ask("Is there a quarterly update?", "Quarterly update")).contains("Quarterly update");
