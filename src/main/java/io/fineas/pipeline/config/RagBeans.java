@@ -9,6 +9,7 @@ import dev.langchain4j.model.embedding.EmbeddingModel;
 import dev.langchain4j.model.ollama.OllamaChatModel;
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import io.fineas.pipeline.rag.Ingestion;
+import io.fineas.pipeline.rag.Lineage;
 import io.fineas.pipeline.rag.LiveSegments;
 import io.fineas.pipeline.rag.LocalEmbeddings;
 import io.fineas.pipeline.rag.Retrieval;
@@ -135,6 +136,8 @@ public class RagBeans {
                 DocumentSplitters.recursive(chunkSize, chunkOverlap), store,
                 maxRecordChars, embeddingModel + "/recursive(" + chunkSize + "," + chunkOverlap + ")", live));
         registry.bind("semanticSearch", search);
+        registry.bind("lineage", new Lineage(store, shared.topics()::activeTopics,
+                shared.system().getCollection("processors"), shared.system().getCollection("runs")));
         registry.bind("storeHealth", new StoreHealth());
 
         String modelName = switch (llmProvider) {

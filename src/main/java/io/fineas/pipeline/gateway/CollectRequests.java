@@ -33,6 +33,11 @@ public final class CollectRequests {
 
     /** The entries' keys and scopes are checked before (the route's writeTopic policy); here, what they target. */
     public List<Alert> toAlerts(List<Map<String, Object>> entries) {
+        return toAlerts(entries, null);
+    }
+
+    /** @param callers each entry's caller (its own api_key's, or the header key's), as the policy found them */
+    public List<Alert> toAlerts(List<Map<String, Object>> entries, List<ApiKeys.Caller> callers) {
         List<Alert> alerts = new ArrayList<>();
         for (int i = 0; i < entries.size(); i++) {
             Map<String, Object> entry = entries.get(i);
@@ -61,7 +66,8 @@ public final class CollectRequests {
                     }
                 }
             }
-            alerts.add(new Alert(timeOrderedId(), topic, targeted, Instant.now().toString()));
+            alerts.add(new Alert(timeOrderedId(), topic, targeted, Instant.now().toString(),
+                    callers == null || i >= callers.size() ? null : callers.get(i).id()));
         }
         return alerts;
     }

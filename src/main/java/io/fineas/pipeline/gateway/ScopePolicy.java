@@ -28,6 +28,8 @@ import org.apache.camel.support.processor.DelegateAsyncProcessor;
 public final class ScopePolicy implements Policy {
 
     public static final String CALLER = "caller";
+    /** The variable of a list body's callers, one per entry (the entry's own api_key's, or the header key's). */
+    public static final String ENTRY_CALLERS = "entryCallers";
     private static final String HEADER = "X-API-Key";
 
     /** What a route needs of its caller. */
@@ -85,6 +87,7 @@ public final class ScopePolicy implements Policy {
         requireValidText(body);
         if (body instanceof List<?> entries) {
             ApiKeys.Caller first = null;
+            List<ApiKeys.Caller> callers = new java.util.ArrayList<>();
             for (Object entry : entries) {
                 Map<?, ?> fields = entry instanceof Map<?, ?> m ? m : Map.of();
                 ApiKeys.Caller caller = keys.authenticate(fields.containsKey("api_key") ? fields.get("api_key")
@@ -92,7 +95,10 @@ public final class ScopePolicy implements Policy {
                 Object topic = fields.get("topic");
                 authorize(caller, Alert.ANY_TOPIC.equals(topic) ? "*" : topic);
                 first = first == null ? caller : first;
+                callers.add(caller);
             }
+            // each entry's own caller, for what records who asked (the runs of /collect)
+            message.getExchange().setVariable(ENTRY_CALLERS, callers);
             if (first == null) {
                 throw ApiException.unauthorized("an API key is required: the 'api_key' field or the X-API-Key header");
             }

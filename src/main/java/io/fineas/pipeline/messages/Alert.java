@@ -6,6 +6,7 @@ import java.util.List;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,13 +17,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * recorded by the gateway as the run. Schema: schemas/messages/alert.schema.json; docs/asyncapi.yaml.
  *
  * @param topic a data topic, or {@link #ANY_TOPIC}: the segments under every topic that has them
+ * @param requestedBy the id of the API key that requested the run (never the key), or null
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public record Alert(
         @JsonProperty("run_id") String runId,
         @JsonProperty("topic") String topic,
         @JsonProperty("segment_targets") List<String> segmentTargets,
-        @JsonProperty("requested_at") String requestedAt) {
+        @JsonProperty("requested_at") String requestedAt,
+        @JsonProperty("requested_by") String requestedBy) {
 
     /** The design's "any topic". */
     public static final String ANY_TOPIC = "alert";

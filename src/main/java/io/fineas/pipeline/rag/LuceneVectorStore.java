@@ -242,6 +242,21 @@ public final class LuceneVectorStore implements VectorStore {
     }
 
     @Override
+    public java.util.Optional<SearchHit> get(String chunkId, List<String> topics) {
+        try {
+            IndexSearcher searcher = searchers.acquire();
+            try {
+                List<SearchHit> found = hits(searcher, searcher.search(new TermQuery(new Term("id", chunkId)), 1));
+                return found.stream().findFirst().map(h -> new SearchHit(h.id(), 0, h.text(), h.metadata()));
+            } finally {
+                searchers.release(searcher);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
     public boolean searchesKeywords() {
         return true;
     }

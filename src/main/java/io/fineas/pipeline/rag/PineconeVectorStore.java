@@ -132,6 +132,23 @@ public final class PineconeVectorStore implements VectorStore {
         return out;
     }
 
+    /** GET /vectors/fetch of the id in each topic's namespace until one holds it. */
+    @Override
+    public java.util.Optional<SearchHit> get(String chunkId, List<String> topics) {
+        for (String topic : topics) {
+            FetchResponse answer = send(HttpRequest.newBuilder(URI.create(host + "/vectors/fetch?namespace="
+                    + encode(topic) + "&ids=" + encode(chunkId))).GET(), "/vectors/fetch", FetchResponse.class);
+            Vector vector = answer == null || answer.vectors() == null ? null : answer.vectors().get(chunkId);
+            if (vector != null) {
+                Map<String, Object> metadata = new LinkedHashMap<>(vector.metadata() == null ? Map.of()
+                        : vector.metadata());
+                String text = (String) metadata.remove("text");
+                return java.util.Optional.of(new SearchHit(chunkId, 0, text, metadata));
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
     /**
      * Deletes by id, which every Pinecone index supports (serverless ones cannot delete by metadata filter): the ids
      * of the source's chunks are listed by their prefix, and those from {@code fromIndex} on deleted.

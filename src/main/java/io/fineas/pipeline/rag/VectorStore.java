@@ -31,6 +31,12 @@ public interface VectorStore extends AutoCloseable {
     /** The k nearest chunks, optionally only of a topic and segment. */
     List<SearchHit> search(float[] query, int k, String topic, String segment);
 
+    /**
+     * The stored chunk of that id (its text and metadata; score 0), looked for among these topics where the store
+     * keeps topics apart (Pinecone's namespaces); empty when there is none.
+     */
+    java.util.Optional<SearchHit> get(String chunkId, List<String> topics);
+
     /** Whether the store also finds chunks by their words ({@link #keywordSearch}). */
     default boolean searchesKeywords() {
         return false;

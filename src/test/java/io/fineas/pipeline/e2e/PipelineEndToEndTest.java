@@ -184,6 +184,16 @@ class PipelineEndToEndTest extends PipelineTestSupport {
             Path shot = Path.of("target", "screenshots", "chat-page.png");
             Files.createDirectories(shot.getParent());
             Files.write(shot, ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+
+            // a citation's lineage: the captured record, the processor and the collection run behind it
+            sources.get(0).findElement(By.cssSelector("button.lineage")).click();
+            WebElement trace = new WebDriverWait(browser, Duration.ofSeconds(20)).until(d ->
+                    d.findElement(By.cssSelector("#sources .source .trace")));
+            new WebDriverWait(browser, Duration.ofSeconds(20)).until(d -> trace.getText().contains("collection run"));
+            assertThat(trace.getText()).contains("/doc/coffee").contains("captured record").contains("processor")
+                    .contains("requested").doesNotContain("request failed");
+            Files.write(Path.of("target", "screenshots", "chat-page-lineage.png"),
+                    ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
         } finally {
             browser.quit();
         }

@@ -115,7 +115,8 @@ class HostileClientTest extends PipelineTestSupport {
             new String[] {"GET", "/processors", null},
             new String[] {"GET", "/schedule", null},
             new String[] {"POST", "/evaluations", "{\"golden_set\":\"newsroom\"}"},
-            new String[] {"GET", "/evaluations", null});
+            new String[] {"GET", "/evaluations", null},
+            new String[] {"GET", "/lineage/0123456789abcdef:0123456789abcdef01234567%230", null});
 
     static Stream<Arguments> cases() {
         List<Case> all = new ArrayList<>();

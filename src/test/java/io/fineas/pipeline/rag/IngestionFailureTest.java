@@ -139,6 +139,11 @@ class IngestionFailureTest {
                 }
 
                 @Override
+                public java.util.Optional<SearchHit> get(String chunkId, List<String> topics) {
+                    return lucene.get(chunkId, topics);
+                }
+
+                @Override
                 public String describe() {
                     return "refusing";
                 }

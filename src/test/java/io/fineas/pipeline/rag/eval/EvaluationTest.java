@@ -88,10 +88,14 @@ class EvaluationTest extends PipelineTestSupport {
     void aGoldenSetIsMeasuredInEveryRetrievalModeKeptAndExposedAsGauges() {
         createTopic(topic());
         createSegment(topic(), "news");
-        assertThat(post("/collect", List.of(Map.of("topic", topic(), "segment_targets", List.of("news"))),
-                "X-API-Key", ADMIN_KEY).status()).isEqualTo(202);
+        Response collected = post("/collect", List.of(Map.of("topic", topic(), "segment_targets", List.of("news"))),
+                "X-API-Key", ADMIN_KEY);
+        assertThat(collected.status()).isEqualTo(202);
+        String runId = (String) ((List<Map<String, Object>>) collected.json().get("runs")).get(0).get("run_id");
         await().atMost(Duration.ofSeconds(90)).until(() -> ((List<?>) post("/search", Map.of("query", "anything",
                 "topic", topic(), "k", 10), "X-API-Key", ADMIN_KEY).json().get("results")).size() == 4);
+
+        lineageOfACitedChunkGoesBackToItsRun(runId);
 
         Response run = post("/evaluations", Map.of("golden_set", "small", "k", 3), "X-API-Key", ADMIN_KEY);
 
@@ -123,6 +127,48 @@ class EvaluationTest extends PipelineTestSupport {
                 .isEqualTo(404);
         assertThat(post("/evaluations", Map.of("golden_set", "small", "k", 0), "X-API-Key", ADMIN_KEY).status())
                 .isEqualTo(400);
+    }
+
+    /** A chat citation's chunk, traced: chunk, captured record, processor, run (issue 15, lineage). */
+    @SuppressWarnings("unchecked")
+    private void lineageOfACitedChunkGoesBackToItsRun(String runId) {
+        Map<String, Object> chat = post("/chat", Map.of("question", "When does Halvard-9 come nearest to our planet?",
+                "topic", topic()), "X-API-Key", ADMIN_KEY).json();
+        Map<String, Object> cited = ((List<Map<String, Object>>) chat.get("sources")).get(0);
+        assertThat(cited).containsEntry("source", "small/comet.txt").containsEntry("run_id", runId);
+
+        Response lineage = get("/lineage/" + encoded(cited.get("chunk_id")), "X-API-Key", ADMIN_KEY);
+
+        assertThat(lineage.status()).as(lineage.body()).isEqualTo(200);
+        Map<String, Object> trace = lineage.json();
+        assertThat((Map<String, Object>) trace.get("chunk")).containsEntry("chunk_id", cited.get("chunk_id"))
+                .containsEntry("topic", topic()).containsEntry("segment", "news").containsEntry("chunk_index", 0);
+        assertThat((String) ((Map<String, Object>) trace.get("chunk")).get("text")).contains("14 March");
+        assertThat((Map<String, Object>) trace.get("record")).containsEntry("source", "small/comet.txt")
+                .containsEntry("source_kind", "file").containsEntry("parameters", Map.of("path", "small"))
+                .containsEntry("captured_at", cited.get("captured_at"));
+        assertThat((Map<String, Object>) trace.get("processor")).containsEntry("id", "small-set")
+                .containsEntry("file", "small-set.yaml").containsEntry("source", "file");
+        Map<String, Object> run = (Map<String, Object>) trace.get("run");
+        assertThat(run).containsEntry("run_id", runId).containsEntry("topic", topic()).containsKey("requested_at");
+        // who asked: the id of the key (never the key)
+        assertThat((String) run.get("requested_by")).startsWith("admin-").doesNotContain(ADMIN_KEY);
+        assertThat((Map<String, Object>) ((Map<String, Object>) run.get("processors")).get("small-set"))
+                .containsEntry("status", "succeeded").containsEntry("records", 4);
+
+        // scoped like the topic: a key of another topic finds no such chunk; an unknown id is a 404 too
+        String other = uniqueName("other");
+        createTopic(other);
+        String readOther = (String) post("/keys", Map.of("name", "other", "scopes", List.of("read:" + other)),
+                "X-API-Key", ADMIN_KEY).json().get("api_key");
+        assertThat(get("/lineage/" + encoded(cited.get("chunk_id")), "X-API-Key", readOther).status()).isEqualTo(404);
+        assertThat(get("/lineage/nothing-here", "X-API-Key", ADMIN_KEY).status()).isEqualTo(404);
+        assertThat(get("/lineage/" + encoded(cited.get("chunk_id"))).status()).isEqualTo(401);
+    }
+
+    /** A chunk id in a path: its '#' (before the chunk's index) would start the URL's fragment. */
+    private static String encoded(Object chunkId) {
+        return java.net.URLEncoder.encode(String.valueOf(chunkId), java.nio.charset.StandardCharsets.UTF_8);
     }
 
     @Test
