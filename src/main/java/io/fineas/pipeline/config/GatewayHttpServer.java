@@ -1,6 +1,5 @@
 package io.fineas.pipeline.config;
 
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -219,10 +218,7 @@ final class GatewayHttpServer {
         if (rc.response().ended()) {
             return;
         }
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("error", error);
-        body.put("detail", detail);
         rc.response().setStatusCode(status).putHeader("Content-Type", "application/json")
-                .end(new JsonObject(body).encode());
+                .end(JsonObject.mapFrom(new io.fineas.pipeline.common.ApiException.Body(error, detail)).encode());
     }
 }

@@ -156,12 +156,10 @@ public final class ApiKeys {
     }
 
     /** Creates a key; the plain key is in the answer once and nowhere else. */
-    public Key create(Map<String, Object> request) {
-        Object name = request.get("name");
+    public Key create(Object name, Object scopesValue) {
         if (!(name instanceof String n) || n.isBlank() || n.length() > 100) {
             throw ApiException.badRequest("'name' is required: a non-empty string of at most 100 characters");
         }
-        Object scopesValue = request.get("scopes");
         if (!(scopesValue instanceof List<?> list) || list.isEmpty() || list.size() > MAX_SCOPES) {
             throw ApiException.badRequest("'scopes' is required: a non-empty array such as [\"write:news\", \"read:*\"]"
                     + " or [\"admin\"], at most " + MAX_SCOPES + " of them");

@@ -32,10 +32,6 @@ public final class CollectRequests {
     }
 
     /** The entries' keys and scopes are checked before (the route's writeTopic policy); here, what they target. */
-    public List<Alert> toAlerts(List<Map<String, Object>> entries) {
-        return toAlerts(entries, null);
-    }
-
     /** @param callers each entry's caller (its own api_key's, or the header key's), as the policy found them */
     public List<Alert> toAlerts(List<Map<String, Object>> entries, List<ApiKeys.Caller> callers) {
         List<Alert> alerts = new ArrayList<>();

@@ -149,8 +149,7 @@ public final class LuceneVectorStore implements VectorStore {
                         continue;
                     }
                     Document stored = leaf.reader().storedFields().document(doc);
-                    Map<String, Object> metadata = JSON.readValue(stored.get("metadata"), new TypeReference<>() {
-                    });
+                    var metadata = metadata(stored.get("metadata"));
                     String id = stored.get("id");
                     writer.updateDocument(new Term("id", id), document(id, (String) metadata.get("topic"),
                             (String) metadata.get("segment"), ((Number) metadata.get("chunk_index")).intValue(),
@@ -294,13 +293,16 @@ public final class LuceneVectorStore implements VectorStore {
         }
     }
 
+    private static Map<String, Object> metadata(String json) throws IOException {
+        return JSON.readValue(json, new TypeReference<>() {
+        });
+    }
+
     private static List<SearchHit> hits(IndexSearcher searcher, TopDocs top) throws IOException {
         List<SearchHit> hits = new ArrayList<>();
         for (ScoreDoc sd : top.scoreDocs) {
             Document d = searcher.storedFields().document(sd.doc);
-            Map<String, Object> metadata = JSON.readValue(d.get("metadata"), new TypeReference<>() {
-            });
-            hits.add(new SearchHit(d.get("id"), sd.score, d.get("text"), metadata));
+            hits.add(new SearchHit(d.get("id"), sd.score, d.get("text"), metadata(d.get("metadata"))));
         }
         return hits;
     }

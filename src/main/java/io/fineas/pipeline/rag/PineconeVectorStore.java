@@ -140,10 +140,7 @@ public final class PineconeVectorStore implements VectorStore {
                     + encode(topic) + "&ids=" + encode(chunkId))).GET(), "/vectors/fetch", FetchResponse.class);
             Vector vector = answer == null || answer.vectors() == null ? null : answer.vectors().get(chunkId);
             if (vector != null) {
-                Map<String, Object> metadata = new LinkedHashMap<>(vector.metadata() == null ? Map.of()
-                        : vector.metadata());
-                String text = (String) metadata.remove("text");
-                return java.util.Optional.of(new SearchHit(chunkId, 0, text, metadata));
+                return java.util.Optional.of(hit(chunkId, 0, vector.metadata()));
             }
         }
         return java.util.Optional.empty();
@@ -204,14 +201,18 @@ public final class PineconeVectorStore implements VectorStore {
             QueryResponse answer = post("/query", new QueryRequest(namespace, query, k, true,
                     segment == null ? null : new SegmentFilter(new Eq(segment))), QueryResponse.class);
             for (Match match : answer == null || answer.matches() == null ? List.<Match>of() : answer.matches()) {
-                Map<String, Object> metadata = new LinkedHashMap<>(match.metadata() == null ? Map.of()
-                        : match.metadata());
-                String text = (String) metadata.remove("text");
-                hits.add(new SearchHit(match.id(), match.score(), text, metadata));
+                hits.add(hit(match.id(), match.score(), match.metadata()));
             }
         }
         hits.sort(Comparator.comparingDouble(SearchHit::score).reversed());
         return hits.size() > k ? hits.subList(0, k) : hits;
+    }
+
+    /** A stored vector's chunk: its text travels in the metadata. */
+    private static SearchHit hit(String id, double score, Map<String, Object> stored) {
+        Map<String, Object> metadata = new LinkedHashMap<>(stored == null ? Map.of() : stored);
+        String text = (String) metadata.remove("text");
+        return new SearchHit(id, score, text, metadata);
     }
 
     private <T> T post(String path, Object body, Class<T> answer) {

@@ -2,7 +2,6 @@ package io.fineas.pipeline.rag;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.langchain4j.model.embedding.EmbeddingModel;
@@ -91,17 +90,19 @@ public final class SemanticSearch {
             @JsonProperty("results") List<SearchHit> results) {
     }
 
-    public Results search(Map<String, Object> request) {
-        if (!(request.get("query") instanceof String query) || query.isBlank()) {
+    /** The request's fields as the JSON body holds them (its schema checked first); k is 5 when absent. */
+    public Results search(Object queryValue, Object topicValue, Object segmentValue, Object kValue,
+            Object retrievalValue) {
+        if (!(queryValue instanceof String query) || query.isBlank()) {
             throw ApiException.badRequest("'query' is required: a non-empty string");
         }
-        String topic = request.get("topic") == null ? null : Names.require("topic", request.get("topic"));
-        String segment = request.get("segment") == null ? null : Names.require("segment", request.get("segment"));
-        Object kValue = request.getOrDefault("k", 5);
-        if (!(kValue instanceof Integer k) || k < 1 || k > MAX_K) {
+        String topic = topicValue == null ? null : Names.require("topic", topicValue);
+        String segment = segmentValue == null ? null : Names.require("segment", segmentValue);
+        Object kGiven = kValue == null ? Integer.valueOf(5) : kValue;
+        if (!(kGiven instanceof Integer k) || k < 1 || k > MAX_K) {
             throw ApiException.badRequest("'k' must be a whole number from 1 to " + MAX_K);
         }
-        Retrieval retrieval = retrieval(request.get("retrieval"));
+        Retrieval retrieval = retrieval(retrievalValue);
         return new Results(query, retrieval.label(), hits(query, topic, segment, k, retrieval));
     }
 }

@@ -60,13 +60,22 @@ class CollectRequestsTest {
         requests = new CollectRequests(topics, segments);
     }
 
+    @SafeVarargs
+    private static List<Map<String, Object>> entries(Map<String, Object>... entries) {
+        return List.of(entries);
+    }
+
     @Test
     void eachEntryIsOneAlertWithoutItsKey() {
-        List<Alert> alerts = requests.toAlerts(List.of(
+        List<Alert> alerts = requests.toAlerts(entries(
                 Map.of("api_key", "fpk_secret", "topic", "finance", "segment_targets", List.of("news", "quotes")),
-                Map.of("topic", "alert", "segment_targets", List.of("news"))));
+                Map.of("topic", "alert", "segment_targets", List.of("news"))), List.of(
+                new ApiKeys.Caller("key_entry0", "writer", List.of("write:finance")),
+                new ApiKeys.Caller("key_header", "admin", List.of("admin"))));
 
         assertThat(alerts).extracting(Alert::topic).containsExactly("finance", "alert");
+        // who asked each: the id of its entry's key, never the key
+        assertThat(alerts).extracting(Alert::requestedBy).containsExactly("key_entry0", "key_header");
         assertThat(alerts.get(0).segmentTargets()).containsExactly("news", "quotes");
         assertThat(alerts).allSatisfy(a -> {
             assertThat(a.runId()).isNotBlank();
@@ -78,22 +87,22 @@ class CollectRequestsTest {
 
     @Test
     void oneBadEntryRefusesTheWholeRequestNamingIt() {
-        ApiException noSegment = catchThrowableOfType(ApiException.class, () -> requests.toAlerts(List.of(
+        ApiException noSegment = catchThrowableOfType(ApiException.class, () -> requests.toAlerts(entries(
                 Map.of("topic", "finance", "segment_targets", List.of("news")),
-                Map.of("topic", "energy", "segment_targets", List.of("quotes")))));
+                Map.of("topic", "energy", "segment_targets", List.of("quotes"))), null));
         assertThat(noSegment.getStatus()).isEqualTo(404);
         assertThat(noSegment.getMessage()).startsWith("entry 1: ").contains("segment 'quotes'");
 
-        ApiException noTopic = catchThrowableOfType(ApiException.class, () -> requests.toAlerts(List.of(
-                Map.of("topic", "water", "segment_targets", List.of("news")))));
+        ApiException noTopic = catchThrowableOfType(ApiException.class, () -> requests.toAlerts(entries(
+                Map.of("topic", "water", "segment_targets", List.of("news"))), null));
         assertThat(noTopic.getMessage()).isEqualTo("entry 0: topic 'water' does not exist");
 
-        ApiException nowhere = catchThrowableOfType(ApiException.class, () -> requests.toAlerts(List.of(
-                Map.of("topic", "alert", "segment_targets", List.of("filings")))));
+        ApiException nowhere = catchThrowableOfType(ApiException.class, () -> requests.toAlerts(entries(
+                Map.of("topic", "alert", "segment_targets", List.of("filings"))), null));
         assertThat(nowhere.getMessage()).contains("no topic has a segment 'filings'");
 
-        ApiException badName = catchThrowableOfType(ApiException.class, () -> requests.toAlerts(List.of(
-                Map.of("topic", "finance", "segment_targets", List.of("News!")))));
+        ApiException badName = catchThrowableOfType(ApiException.class, () -> requests.toAlerts(entries(
+                Map.of("topic", "finance", "segment_targets", List.of("News!"))), null));
         assertThat(badName.getStatus()).isEqualTo(400);
     }
 

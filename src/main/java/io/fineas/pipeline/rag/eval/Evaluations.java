@@ -47,14 +47,17 @@ public final class Evaluations {
         this.meters = meters;
     }
 
-    public synchronized Evaluation.Report run(Map<String, Object> request) {
-        GoldenSet set = GoldenSet.load(folder, String.valueOf(request.get("golden_set")));
-        Object kValue = request.getOrDefault("k", 5);
-        if (!(kValue instanceof Integer k) || k < 1 || k > MAX_K) {
+    /**
+     * @param k       how many hits count (default 5)
+     * @param answers whether to ask each question as /chat does (default true)
+     */
+    public synchronized Evaluation.Report run(String goldenSet, Integer kValue, Boolean answers) {
+        GoldenSet set = GoldenSet.load(folder, goldenSet);
+        int k = kValue == null ? 5 : kValue;
+        if (k < 1 || k > MAX_K) {
             throw ApiException.badRequest("'k' must be a whole number from 1 to " + MAX_K);
         }
-        boolean answers = !Boolean.FALSE.equals(request.get("answers"));
-        Evaluation.Report report = evaluation.run(set, k, List.of(Retrieval.values()), answers);
+        Evaluation.Report report = evaluation.run(set, k, List.of(Retrieval.values()), !Boolean.FALSE.equals(answers));
         reports.insertOne(Document.parse(toJson(report)));
         publish(report);
         return report;
