@@ -1,17 +1,12 @@
 package io.fineas.pipeline.catalog;
 
-import java.util.UUID;
 
-import com.mongodb.client.MongoClient;
-import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
 import io.fineas.pipeline.common.ApiException;
-import io.fineas.pipeline.support.PipelineInfrastructure;
+import io.fineas.pipeline.support.SharedStores;
 import org.bson.Document;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -24,37 +19,24 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
  * what a create and a delete leave in Kafka, the registry and the data collection; a crash half way finished at the
  * next start; segment generations; the cache /collect asks forgotten with its topic.
  */
-@ExtendWith(PipelineInfrastructure.class)
+@ExtendWith(SharedStores.class)
 class TopicRegistryTest {
 
-    private static MongoClient client;
-    private static KafkaTopicAdmin kafka;
+    private static final KafkaTopicAdmin kafka = SharedStores.topicAdmin();
     private MongoCollection<Document> registryCollection;
     private MongoDatabase data;
     private TopicRegistry topics;
     private Segments segments;
     private String prefix;
 
-    @BeforeAll
-    static void connect() {
-        client = MongoClients.create(PipelineInfrastructure.mongoUri());
-        kafka = new KafkaTopicAdmin(PipelineInfrastructure.bootstrapServers(), 1, (short) 1);
-    }
-
-    @AfterAll
-    static void disconnect() {
-        kafka.close();
-        client.close();
-    }
-
     @BeforeEach
     void freshRegistry() {
-        String id = UUID.randomUUID().toString().substring(0, 8);
-        registryCollection = client.getDatabase("system-" + id).getCollection("topics");
-        data = client.getDatabase("data-" + id);
-        prefix = "reg-" + id + "-";
-        topics = new TopicRegistry(registryCollection, data, kafka, prefix);
-        segments = new Segments(topics);
+        SharedStores.Catalog catalog = SharedStores.freshCatalog("reg");
+        registryCollection = catalog.system().getCollection("topics");
+        data = catalog.data();
+        prefix = catalog.prefix();
+        topics = catalog.topics();
+        segments = catalog.segments();
     }
 
     @Test

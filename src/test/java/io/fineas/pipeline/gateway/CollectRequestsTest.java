@@ -5,16 +5,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import com.mongodb.client.MongoClient;
-import com.mongodb.client.MongoClients;
-import io.fineas.pipeline.catalog.KafkaTopicAdmin;
 import io.fineas.pipeline.catalog.Segments;
 import io.fineas.pipeline.catalog.TopicRegistry;
 import io.fineas.pipeline.common.ApiException;
 import io.fineas.pipeline.messages.Alert;
-import io.fineas.pipeline.support.PipelineInfrastructure;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.fineas.pipeline.support.SharedStores;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -27,31 +22,16 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
  * server): every entry checked before any alert is made, "alert" for every topic that has the segments, run ids that
  * sort by when they were requested.
  */
-@ExtendWith(PipelineInfrastructure.class)
+@ExtendWith(SharedStores.class)
 class CollectRequestsTest {
 
-    private static MongoClient client;
-    private static KafkaTopicAdmin kafka;
     private CollectRequests requests;
-
-    @BeforeAll
-    static void connect() {
-        client = MongoClients.create(PipelineInfrastructure.mongoUri());
-        kafka = new KafkaTopicAdmin(PipelineInfrastructure.bootstrapServers(), 1, (short) 1);
-    }
-
-    @AfterAll
-    static void disconnect() {
-        kafka.close();
-        client.close();
-    }
 
     @BeforeEach
     void topics() {
-        String id = UUID.randomUUID().toString().substring(0, 8);
-        TopicRegistry topics = new TopicRegistry(client.getDatabase("system-" + id).getCollection("topics"),
-                client.getDatabase("data-" + id), kafka, "collect-" + id + "-");
-        Segments segments = new Segments(topics);
+        SharedStores.Catalog catalog = SharedStores.freshCatalog("collect");
+        TopicRegistry topics = catalog.topics();
+        Segments segments = catalog.segments();
         topics.createTopic("finance");
         topics.createTopic("energy");
         segments.createSegment("finance", "news");

@@ -9,18 +9,13 @@ import java.util.Map;
 import java.util.UUID;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.mongodb.client.MongoClient;
-import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoDatabase;
-import io.fineas.pipeline.catalog.KafkaTopicAdmin;
 import io.fineas.pipeline.catalog.Segments;
 import io.fineas.pipeline.catalog.TopicRegistry;
 import io.fineas.pipeline.messages.Alert;
 import io.fineas.pipeline.messages.CaptureFailure;
 import io.fineas.pipeline.messages.RunSummary;
-import io.fineas.pipeline.support.PipelineInfrastructure;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.fineas.pipeline.support.SharedStores;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -33,12 +28,10 @@ import static org.assertj.core.api.Assertions.catchThrowable;
  * A processor's runs without an application (the shared broker and Mongo wire server hold the topics, the status and
  * the ledger): which alerts start a run, and the summary of a run with a failed item.
  */
-@ExtendWith(PipelineInfrastructure.class)
+@ExtendWith(SharedStores.class)
 class ProcessorRunsTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static MongoClient client;
-    private static KafkaTopicAdmin kafka;
 
     @TempDir
     Path root;
@@ -51,25 +44,13 @@ class ProcessorRunsTest {
     private ProcessorConfig files;
     private Segments segments;
 
-    @BeforeAll
-    static void connect() {
-        client = MongoClients.create(PipelineInfrastructure.mongoUri());
-        kafka = new KafkaTopicAdmin(PipelineInfrastructure.bootstrapServers(), 1, (short) 1);
-    }
-
-    @AfterAll
-    static void disconnect() {
-        kafka.close();
-        client.close();
-    }
-
     @BeforeEach
     void processors() {
-        String id = UUID.randomUUID().toString().substring(0, 8);
-        system = client.getDatabase("system-" + id);
-        MongoDatabase data = client.getDatabase("data-" + id);
-        TopicRegistry topics = new TopicRegistry(system.getCollection("topics"), data, kafka, "runs-" + id + "-");
-        segments = new Segments(topics);
+        SharedStores.Catalog catalog = SharedStores.freshCatalog("runs");
+        system = catalog.system();
+        MongoDatabase data = catalog.data();
+        TopicRegistry topics = catalog.topics();
+        segments = catalog.segments();
         topics.createTopic("finance");
         segments.createSegment("finance", "quotes");
         status = new ProcessorStatus(system.getCollection("processors"), segments);
