@@ -31,8 +31,11 @@ public final class CollectRequests {
         this.segments = segments;
     }
 
-    /** The entries' keys and scopes are checked before (the route's writeTopic policy); here, what they target. */
-    /** @param callers each entry's caller (its own api_key's, or the header key's), as the policy found them */
+    /**
+     * The entries' keys and scopes are checked before (the route's writeTopic policy); here, what they target.
+     *
+     * @param callers each entry's caller (its own api_key's, or the header key's), as the policy found them
+     */
     public List<Alert> toAlerts(List<Map<String, Object>> entries, List<ApiKeys.Caller> callers) {
         List<Alert> alerts = new ArrayList<>();
         for (int i = 0; i < entries.size(); i++) {

@@ -19,6 +19,4 @@ import java.util.Map;
 public record ProcessorConfig(String id, Path file, String topic, String segment, String kind, String urlTemplate,
         Map<String, String> headers, Path root, List<Map<String, Object>> items, int batchSize, int workers, int retries,
         int rateLimit, long ratePeriodMs, CaptureGuard.Rules guard) {
-
-    public static final List<String> KINDS = List.of("http", "rss", "file");
 }

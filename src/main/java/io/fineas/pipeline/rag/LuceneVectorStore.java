@@ -12,9 +12,7 @@ import java.util.Set;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.TokenStream;
-import org.apache.lucene.analysis.standard.StandardAnalyzer;
 import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
@@ -44,6 +42,7 @@ import org.apache.lucene.search.Scorer;
 import org.apache.lucene.search.SearcherManager;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.search.Weight;
 import org.apache.lucene.store.FSDirectory;
 
 /**
@@ -86,6 +85,8 @@ public final class LuceneVectorStore implements VectorStore {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the vector index at " + dir, e);
+        } catch (UncheckedIOException e) {
+            throw new UncheckedIOException("cannot open the vector index at " + dir, e.getCause());
         }
     }
 
@@ -113,7 +114,7 @@ public final class LuceneVectorStore implements VectorStore {
         d.add(new StringField("segment", segment, Field.Store.NO));
         d.add(new IntPoint("chunk_index", index));
         d.add(new StoredField("text", text));
-        // the words, for BM25 keyword search (StandardAnalyzer, the writer's default)
+        // the words, for BM25 keyword search (by the writer's analyzer: IndexWriterConfig's default, StandardAnalyzer)
         d.add(new TextField(BODY, text, Field.Store.NO));
         d.add(new StoredField("metadata", metadata));
         if (fingerprint != null) {
@@ -129,15 +130,14 @@ public final class LuceneVectorStore implements VectorStore {
      * captured or embedded again. Returns how many.
      */
     int indexWordsOfOlderChunks() throws IOException {
-        IndexSearcher searcher = searchers.acquire();
-        int done = 0;
-        try {
-            Query withoutWords = new BooleanQuery.Builder()
-                    .add(new MatchAllDocsQuery(), BooleanClause.Occur.FILTER)
-                    .add(new FieldExistsQuery(BODY), BooleanClause.Occur.MUST_NOT).build();
+        Query withoutWords = new BooleanQuery.Builder()
+                .add(new MatchAllDocsQuery(), BooleanClause.Occur.FILTER)
+                .add(new FieldExistsQuery(BODY), BooleanClause.Occur.MUST_NOT).build();
+        int done = searching(searcher -> {
+            int written = 0;
+            Weight weight = searcher.createWeight(searcher.rewrite(withoutWords), ScoreMode.COMPLETE_NO_SCORES, 1);
             for (LeafReaderContext leaf : searcher.getIndexReader().leaves()) {
-                Scorer scorer = searcher.createWeight(searcher.rewrite(withoutWords), ScoreMode.COMPLETE_NO_SCORES, 1)
-                        .scorer(leaf);
+                Scorer scorer = weight.scorer(leaf);
                 FloatVectorValues vectors = leaf.reader().getFloatVectorValues("vector");
                 if (scorer == null || vectors == null) {
                     continue;
@@ -155,12 +155,11 @@ public final class LuceneVectorStore implements VectorStore {
                             (String) metadata.get("segment"), ((Number) metadata.get("chunk_index")).intValue(),
                             stored.get("text"), stored.get("metadata"), stored.get(Chunk.FINGERPRINT),
                             vectors.vectorValue().clone()));
-                    done++;
+                    written++;
                 }
             }
-        } finally {
-            searchers.release(searcher);
-        }
+            return written;
+        });
         if (done > 0) {
             commit();
         }
@@ -169,21 +168,32 @@ public final class LuceneVectorStore implements VectorStore {
 
     @Override
     public Map<String, String> fingerprints(String topic, List<String> chunkIds) {
-        Map<String, String> out = new HashMap<>();
+        return searching(searcher -> {
+            Map<String, String> out = new HashMap<>();
+            for (String id : chunkIds) {
+                TopDocs top = searcher.search(new TermQuery(new Term("id", id)), 1);
+                if (top.scoreDocs.length > 0) {
+                    String fingerprint = searcher.storedFields().document(top.scoreDocs[0].doc,
+                            Set.of(Chunk.FINGERPRINT)).get(Chunk.FINGERPRINT);
+                    if (fingerprint != null) {
+                        out.put(id, fingerprint);
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    /** What a search of the index answers: the work runs on a current searcher, released after it. */
+    private interface SearchWork<T> {
+        T on(IndexSearcher searcher) throws IOException;
+    }
+
+    private <T> T searching(SearchWork<T> work) {
         try {
             IndexSearcher searcher = searchers.acquire();
             try {
-                for (String id : chunkIds) {
-                    TopDocs top = searcher.search(new TermQuery(new Term("id", id)), 1);
-                    if (top.scoreDocs.length > 0) {
-                        String fingerprint = searcher.storedFields().document(top.scoreDocs[0].doc,
-                                Set.of(Chunk.FINGERPRINT)).get(Chunk.FINGERPRINT);
-                        if (fingerprint != null) {
-                            out.put(id, fingerprint);
-                        }
-                    }
-                }
-                return out;
+                return work.on(searcher);
             } finally {
                 searchers.release(searcher);
             }
@@ -226,33 +236,15 @@ public final class LuceneVectorStore implements VectorStore {
 
     /** As {@link #search(float[], int, String, String)}, with the HNSW beam width given. */
     public List<SearchHit> search(float[] query, int k, String topic, String segment, int beam) {
-        try {
-            IndexSearcher searcher = searchers.acquire();
-            try {
-                Query filter = topic == null && segment == null ? null : filter(topic, segment);
-                return hits(searcher, searcher.search(new KnnFloatVectorQuery("vector", query, Math.max(k, beam),
-                        filter), k));
-            } finally {
-                searchers.release(searcher);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Query filter = topic == null && segment == null ? null : filter(topic, segment);
+        return searching(searcher -> hits(searcher, searcher.search(new KnnFloatVectorQuery("vector", query,
+                Math.max(k, beam), filter), k)));
     }
 
     @Override
     public java.util.Optional<SearchHit> get(String chunkId, List<String> topics) {
-        try {
-            IndexSearcher searcher = searchers.acquire();
-            try {
-                List<SearchHit> found = hits(searcher, searcher.search(new TermQuery(new Term("id", chunkId)), 1));
-                return found.stream().findFirst().map(h -> new SearchHit(h.id(), 0, h.text(), h.metadata()));
-            } finally {
-                searchers.release(searcher);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return searching(searcher -> hits(searcher, searcher.search(new TermQuery(new Term("id", chunkId)), 1)))
+                .stream().findFirst().map(h -> new SearchHit(h.id(), 0, h.text(), h.metadata()));
     }
 
     @Override
@@ -264,7 +256,8 @@ public final class LuceneVectorStore implements VectorStore {
     public List<SearchHit> keywordSearch(String text, int k, String topic, String segment) {
         BooleanQuery.Builder words = new BooleanQuery.Builder();
         int terms = 0;
-        try (Analyzer analyzer = new StandardAnalyzer(); TokenStream tokens = analyzer.tokenStream(BODY, text)) {
+        // the query's words as the chunks' words were indexed: by the writer's analyzer
+        try (TokenStream tokens = writer.getAnalyzer().tokenStream(BODY, text)) {
             CharTermAttribute term = tokens.addAttribute(CharTermAttribute.class);
             tokens.reset();
             while (tokens.incrementToken() && terms++ < MAX_QUERY_TERMS) {
@@ -281,16 +274,7 @@ public final class LuceneVectorStore implements VectorStore {
         if (topic != null || segment != null) {
             query.add(filter(topic, segment), BooleanClause.Occur.FILTER);
         }
-        try {
-            IndexSearcher searcher = searchers.acquire();
-            try {
-                return hits(searcher, searcher.search(query.build(), k));
-            } finally {
-                searchers.release(searcher);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return searching(searcher -> hits(searcher, searcher.search(query.build(), k)));
     }
 
     private static Map<String, Object> metadata(String json) throws IOException {
@@ -309,16 +293,7 @@ public final class LuceneVectorStore implements VectorStore {
 
     /** How many chunks are stored (for tests and the status). */
     public int count() {
-        try {
-            IndexSearcher searcher = searchers.acquire();
-            try {
-                return searcher.getIndexReader().numDocs();
-            } finally {
-                searchers.release(searcher);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return searching(searcher -> searcher.getIndexReader().numDocs());
     }
 
     private static Query filter(String topic, String segment) {

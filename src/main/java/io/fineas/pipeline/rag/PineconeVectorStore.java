@@ -116,11 +116,7 @@ public final class PineconeVectorStore implements VectorStore {
     public Map<String, String> fingerprints(String topic, List<String> chunkIds) {
         Map<String, String> out = new LinkedHashMap<>();
         for (int from = 0; from < chunkIds.size(); from += FETCH_BATCH) {
-            StringBuilder query = new StringBuilder("/vectors/fetch?namespace=").append(encode(topic));
-            chunkIds.subList(from, Math.min(chunkIds.size(), from + FETCH_BATCH))
-                    .forEach(id -> query.append("&ids=").append(encode(id)));
-            FetchResponse answer = send(HttpRequest.newBuilder(URI.create(host + query)).GET(), "/vectors/fetch",
-                    FetchResponse.class);
+            FetchResponse answer = fetch(topic, chunkIds.subList(from, Math.min(chunkIds.size(), from + FETCH_BATCH)));
             if (answer != null && answer.vectors() != null) {
                 answer.vectors().forEach((id, vector) -> {
                     if (vector.metadata() != null && vector.metadata().get(Chunk.FINGERPRINT) instanceof String f) {
@@ -136,14 +132,20 @@ public final class PineconeVectorStore implements VectorStore {
     @Override
     public java.util.Optional<SearchHit> get(String chunkId, List<String> topics) {
         for (String topic : topics) {
-            FetchResponse answer = send(HttpRequest.newBuilder(URI.create(host + "/vectors/fetch?namespace="
-                    + encode(topic) + "&ids=" + encode(chunkId))).GET(), "/vectors/fetch", FetchResponse.class);
+            FetchResponse answer = fetch(topic, List.of(chunkId));
             Vector vector = answer == null || answer.vectors() == null ? null : answer.vectors().get(chunkId);
             if (vector != null) {
                 return java.util.Optional.of(hit(chunkId, 0, vector.metadata()));
             }
         }
         return java.util.Optional.empty();
+    }
+
+    /** GET /vectors/fetch?namespace&ids: the stored vectors of these ids in the namespace. */
+    private FetchResponse fetch(String namespace, List<String> ids) {
+        StringBuilder query = new StringBuilder("/vectors/fetch?namespace=").append(encode(namespace));
+        ids.forEach(id -> query.append("&ids=").append(encode(id)));
+        return send(HttpRequest.newBuilder(URI.create(host + query)).GET(), "/vectors/fetch", FetchResponse.class);
     }
 
     /**

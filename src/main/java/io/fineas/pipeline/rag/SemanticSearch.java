@@ -44,10 +44,6 @@ public final class SemanticSearch {
         return mode;
     }
 
-    /**
-     * The k nearest chunks of live segments: a chunk of a segment deleted (or deleted and created again) after it was
-     * stored, whose vectors a late record brought back after the deletion, is never an answer.
-     */
     /** As {@link #retrieval}, never refusing: a mode this service does not know or serve is its default. */
     public Retrieval retrievalOrDefault(Object requested) {
         try {
@@ -57,6 +53,10 @@ public final class SemanticSearch {
         }
     }
 
+    /**
+     * The k best chunks of live segments by the retrieval given: a chunk of a segment deleted (or deleted and created
+     * again) after it was stored, whose vectors a late record brought back after the deletion, is never an answer.
+     */
     public List<SearchHit> hits(String query, String topic, String segment, int k, Retrieval retrieval) {
         // more candidates than asked for: some may belong to segments deleted since, and fusion wants depth
         int candidates = Math.max(2 * k, 20);

@@ -42,10 +42,12 @@ class PineconeVectorStoreTest {
             synchronized (calls) {
                 calls.add(new Call(path, ex.getRequestHeaders().getFirst("Api-Key"), body));
             }
-            // Pinecone's documented fetch answer: the vectors found, by id, with their metadata
-            String answer = path.equals("/vectors/fetch")
-                    ? "{\"vectors\":{\"s:a#0\":{\"id\":\"s:a#0\",\"values\":[0.1],\"metadata\":{\"fingerprint\":\"f-a\"}}},"
-                            + "\"namespace\":\"finance\"}"
+            // Pinecone's documented fetch answer: the vectors found, by id, with their metadata (one, in finance)
+            String answer = path.equals("/vectors/fetch") && !((String) body.get("query")).contains("namespace=finance")
+                    ? "{\"vectors\":{},\"namespace\":\"other\"}"
+                    : path.equals("/vectors/fetch")
+                    ? "{\"vectors\":{\"s:a#0\":{\"id\":\"s:a#0\",\"values\":[0.1],\"metadata\":{\"fingerprint\":\"f-a\","
+                            + "\"text\":\"chunk a\",\"topic\":\"finance\"}}},\"namespace\":\"finance\"}"
                     : path.equals("/vectors/list") ? listAnswer(ex.getRequestURI().getRawQuery())
                     : path.equals("/query")
                     ? "{\"matches\":[{\"id\":\"c1\",\"score\":0.91,\"metadata\":{\"text\":\"hello\",\"segment\":\"news\","
@@ -98,6 +100,18 @@ class PineconeVectorStoreTest {
             assertThat((String) c.body().get("query")).isEqualTo("namespace=finance&ids=s%3Aa%230&ids=s%3Ab%230");
             assertThat(c.apiKey()).isEqualTo("pc-key");
         });
+    }
+
+    @Test
+    void aChunkIsFetchedByIdFromTheFirstOfTheTopicsNamespacesThatHoldsIt() {
+        assertThat(store.get("s:a#0", List.of("health", "finance"))).hasValueSatisfying(hit -> {
+            assertThat(hit.id()).isEqualTo("s:a#0");
+            assertThat(hit.text()).isEqualTo("chunk a");
+            assertThat(hit.metadata()).containsEntry("topic", "finance").doesNotContainKey("text");
+        });
+        assertThat(calls).extracting(c -> (String) c.body().get("query")).containsExactly(
+                "namespace=health&ids=s%3Aa%230", "namespace=finance&ids=s%3Aa%230");
+        assertThat(store.get("s:a#0", List.of("health"))).isEmpty();
     }
 
     @Test

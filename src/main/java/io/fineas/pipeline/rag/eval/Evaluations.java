@@ -58,7 +58,7 @@ public final class Evaluations {
             throw ApiException.badRequest("'k' must be a whole number from 1 to " + MAX_K);
         }
         Evaluation.Report report = evaluation.run(set, k, List.of(Retrieval.values()), !Boolean.FALSE.equals(answers));
-        reports.insertOne(Document.parse(toJson(report)));
+        reports.insertOne(JSON.convertValue(report, Document.class));
         publish(report);
         return report;
     }
@@ -105,11 +105,4 @@ public final class Evaluations {
         }).set(value);
     }
 
-    private static String toJson(Object o) {
-        try {
-            return JSON.writeValueAsString(o);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -97,12 +97,12 @@ public final class ExtractiveChatModel implements ChatModel {
                 ranked.add(i);
             }
             java.util.Set<String> asked = question == null ? java.util.Set.of() : words(question);
+            List<Pattern> answerKinds = question == null ? List.of() : answerKinds(question);
             double[] score = new double[sentences.size()];
             for (int i = 0; i < score.length; i++) {
                 score[i] = cosine(query, vectors.get(i).vector())
                         + WORD_WEIGHT * wordShare(asked, withReferent(sentences.get(i)))
-                        + (question != null && holdsTheKindAsked(question, sentences.get(i).text())
-                                ? ANSWER_KIND_WEIGHT : 0);
+                        + (holdsOne(answerKinds, sentences.get(i).text()) ? ANSWER_KIND_WEIGHT : 0);
             }
             ranked.sort(Comparator.comparingDouble(i -> -score[i]));
             // a sentence must be close to the question, and not far behind the closest one
@@ -196,9 +196,26 @@ public final class ExtractiveChatModel implements ChatModel {
 
     /** Whether the question asks when, how much or where, and the sentence holds a time, a number or a place. */
     static boolean holdsTheKindAsked(String question, String sentence) {
-        return ASKS_WHEN.matcher(question).find() && A_TIME.matcher(sentence).find()
-                || ASKS_HOW_MUCH.matcher(question).find() && A_QUANTITY.matcher(sentence).find()
-                || ASKS_WHERE.matcher(question).find() && A_PLACE.matcher(sentence).find();
+        return holdsOne(answerKinds(question), sentence);
+    }
+
+    /** What an answer to the question holds: a time if it asks when, a number how much, a place where. */
+    private static List<Pattern> answerKinds(String question) {
+        List<Pattern> kinds = new ArrayList<>();
+        if (ASKS_WHEN.matcher(question).find()) {
+            kinds.add(A_TIME);
+        }
+        if (ASKS_HOW_MUCH.matcher(question).find()) {
+            kinds.add(A_QUANTITY);
+        }
+        if (ASKS_WHERE.matcher(question).find()) {
+            kinds.add(A_PLACE);
+        }
+        return kinds;
+    }
+
+    private static boolean holdsOne(List<Pattern> kinds, String sentence) {
+        return kinds.stream().anyMatch(kind -> kind.matcher(sentence).find());
     }
 
     /** The sentence, after the one before it when it opens with a pronoun ("She replaces ..." says who). */
