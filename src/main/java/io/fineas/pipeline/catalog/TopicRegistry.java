@@ -35,6 +35,7 @@ public final class TopicRegistry {
     private static final String ACTIVE = "active";
     private static final String CREATING = "creating";
     private static final String DELETING = "deleting";
+    private static final String TOKEN_BUDGET = "token_budget_per_day";
 
     /** A topic as the API shows it: created (POST /topics) or listed (GET /topics, with its segment count). */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -44,8 +45,27 @@ public final class TopicRegistry {
             @JsonProperty("collection") String collection,
             @JsonProperty("created") Boolean created,
             @JsonProperty("created_at") String createdAt,
-            @JsonProperty("segments") Long segments) {
+            @JsonProperty("segments") Long segments,
+            @JsonProperty("token_budget_per_day") Long tokenBudgetPerDay,
+            @JsonProperty("tokens_today") TokensToday tokensToday) {
+
+        /** The topic with its model tokens today (GET /topics: usage/UsageReport). */
+        public Topic withTokens(TokensToday today) {
+            return new Topic(topic, kafkaTopic, collection, created, createdAt, segments, tokenBudgetPerDay, today);
+        }
     }
+
+    /** A topic's tokens today (UTC) and whether its analyses run or wait for its budget. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record TokensToday(
+            @JsonProperty("input_tokens") long inputTokens,
+            @JsonProperty("output_tokens") long outputTokens,
+            @JsonProperty("total_tokens") long totalTokens,
+            @JsonProperty("budget_per_day") Long budgetPerDay,
+            @JsonProperty("analysis") String analysis,
+            @JsonProperty("paused_records") long pausedRecords) {
+    }
+
 
     public record Topics(@JsonProperty("topics") List<Topic> topics) {
     }
@@ -149,7 +169,7 @@ public final class TopicRegistry {
             removeEverything(topic);
             throw ApiException.unavailable("topic '" + topic + "' could not be created: " + e.getMessage());
         }
-        return new Topic(topic, dataTopic(topic), topic, true, null, null);
+        return new Topic(topic, dataTopic(topic), topic, true, null, null, null, null);
     }
 
     public Deleted deleteTopic(String topicName) {
@@ -194,10 +214,42 @@ public final class TopicRegistry {
             String topic = d.getString("_id");
             if (mayRead == null || mayRead.test(topic)) {
                 out.add(new Topic(topic, dataTopic(topic), topic, null, d.getString("created_at"),
-                        data.getCollection(topic).countDocuments(Filters.eq("kind", "segment"))));
+                        data.getCollection(topic).countDocuments(Filters.eq("kind", "segment")), budget(d), null));
             }
         }
         return new Topics(out);
+    }
+
+    private static Long budget(Document d) {
+        Object v = d.get(TOKEN_BUDGET);
+        return v instanceof Number n ? n.longValue() : null;
+    }
+
+    /**
+     * Sets (or, with null, removes) the topic's budget of model tokens per UTC day; its analyses wait once it is spent
+     * (usage/TokenLedger). Answers the topic as GET /topics lists it.
+     */
+    public Topic setTokenBudget(String topicName, Object tokensPerDay) {
+        String topic = requireTopic(topicName);
+        registry.updateOne(Filters.and(Filters.eq("_id", topic), Filters.eq("status", ACTIVE)),
+                tokensPerDay == null ? Updates.unset(TOKEN_BUDGET)
+                        : Updates.set(TOKEN_BUDGET, ((Number) tokensPerDay).longValue()));
+        Document d = registry.find(Filters.eq("_id", topic)).first();
+        return new Topic(topic, dataTopic(topic), topic, null, d.getString("created_at"),
+                data.getCollection(topic).countDocuments(Filters.eq("kind", "segment")), budget(d), null);
+    }
+
+    /** The budgets of the topics that have one: tokens per day by topic. */
+    public java.util.Map<String, Long> tokenBudgets() {
+        java.util.Map<String, Long> out = new java.util.HashMap<>();
+        registry.find(Filters.and(Filters.eq("status", ACTIVE), Filters.exists(TOKEN_BUDGET)))
+                .forEach(d -> {
+                    Long budget = budget(d);
+                    if (budget != null) {
+                        out.put(d.getString("_id"), budget);
+                    }
+                });
+        return out;
     }
 
     public List<String> activeTopics() {

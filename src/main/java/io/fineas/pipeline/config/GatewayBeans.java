@@ -41,6 +41,8 @@ public class GatewayBeans {
         registry.bind("collectRequests", new CollectRequests(shared.topics(), shared.segments()));
         registry.bind("inferencePages", new InferencePages(shared.topics(), shared.segments(), shared.data()));
         registry.bind("runs", new Runs(shared.system().getCollection("runs")));
+        registry.bind("usageReport", new io.fineas.pipeline.usage.UsageReport(shared.system(),
+                java.time.Clock.systemUTC()));
         ChatRequests chatRequests = new ChatRequests(Duration.ofMillis(chatTimeoutMs), chatMaxWaitingPerKey,
                 chatMaxWaiting);
         registry.bind("chatRequests", chatRequests);

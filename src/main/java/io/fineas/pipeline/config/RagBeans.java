@@ -1,6 +1,7 @@
 package io.fineas.pipeline.config;
 
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 
 import dev.langchain4j.data.document.splitter.DocumentSplitters;
@@ -25,6 +26,9 @@ import io.fineas.pipeline.rag.llm.ChatService;
 import io.fineas.pipeline.rag.llm.ExtractiveChatModel;
 import io.fineas.pipeline.rag.llm.InferenceStore;
 import io.fineas.pipeline.rag.llm.LlmCircuit;
+import io.fineas.pipeline.rag.llm.MeteredChatModel;
+import io.fineas.pipeline.usage.PausedAnalyses;
+import io.fineas.pipeline.usage.TokenLedger;
 import io.fineas.pipeline.rag.llm.LlmRetryPolicy;
 import io.fineas.pipeline.rag.llm.Prompts;
 import io.fineas.pipeline.rag.llm.RetryAfterHttpClientBuilder;
@@ -147,11 +151,19 @@ public class RagBeans {
         };
         LOG.info("LLM provider: {} (model {})", llmProvider, modelName);
         Prompts prompts = new Prompts(Path.of(promptsDir), 4000);
+        // every model call's tokens, per topic, segment and key; the topics' budgets (usage/)
+        java.util.concurrent.atomic.AtomicReference<MeterRegistry> meters = new java.util.concurrent.atomic.AtomicReference<>();
+        TokenLedger ledger = new TokenLedger(shared.system().getCollection("token_usage"), shared.topics()::tokenBudgets,
+                () -> meters.updateAndGet(m -> m != null ? m
+                        : shared.context().getRegistry().findSingleByType(MeterRegistry.class)), Clock.systemUTC());
+        registry.bind("tokenLedger", ledger);
+        registry.bind("pausedAnalyses", new PausedAnalyses(shared.system().getCollection(PausedAnalyses.COLLECTION),
+                ledger::overBudget));
         // the extractive model embeds sentences: a question's at the interactive priority, an analysis's at the lowest
         ChatModel chat = chatModel(interactive);
-        registry.bind("chatModel", chat);
-        registry.bind("analysisModel", "extractive".equals(llmProvider)
-                ? chatModel(embeddings.model(LocalEmbeddings.Use.ANALYSIS)) : chat);
+        registry.bind("chatModel", new MeteredChatModel(chat, modelName, ledger));
+        registry.bind("analysisModel", new MeteredChatModel("extractive".equals(llmProvider)
+                ? chatModel(embeddings.model(LocalEmbeddings.Use.ANALYSIS)) : chat, modelName, ledger));
         // the threads the model calls run on under their time limit (routes/rag/llm-chat: call-llm), shut down by Camel
         registry.bind("llmCallThreads", shared.context().getExecutorServiceManager()
                 .newCachedThreadPool(this, "llm-call"));
@@ -165,7 +177,7 @@ public class RagBeans {
         // a record whose segment was deleted in the last second may still be analysed; its inference is not stored
         // (InferenceStore asks again, per batch)
         registry.bind("analysisService", new AnalysisService(prompts, modelName, shared.data(),
-                live.cachedFor(Duration.ofSeconds(1))));
+                live.cachedFor(Duration.ofSeconds(1)), ledger::overBudget));
         ChatService chatService = new ChatService(search, prompts, shared.system().getCollection("chat_sessions"),
                 modelName, chatTopK, chatHistoryTurns, Duration.ofMinutes(chatSessionTtlMinutes));
         registry.bind("chatService", chatService);

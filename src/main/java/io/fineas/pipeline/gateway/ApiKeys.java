@@ -66,7 +66,8 @@ public final class ApiKeys {
     }
 
     /** The caller behind a request, resolved from a valid, unrevoked key; as a predicate, the topics it may read. */
-    public record Caller(String id, String name, List<String> scopes) implements java.util.function.Predicate<String> {
+    public record Caller(String id, String name, List<String> scopes) implements java.util.function.Predicate<String>,
+            io.fineas.pipeline.usage.UsageReport.Viewer {
 
         @Override
         public boolean test(String topic) {

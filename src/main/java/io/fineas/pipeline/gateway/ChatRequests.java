@@ -48,7 +48,8 @@ public final class ChatRequests {
             @JsonProperty("answer") String answer,
             @JsonProperty("sources") List<ChatReply.Source> sources,
             @JsonProperty("model") String model,
-            @JsonProperty("latency_ms") Long latencyMs) {
+            @JsonProperty("latency_ms") Long latencyMs,
+            @JsonProperty("usage") io.fineas.pipeline.messages.ModelUsage usage) {
     }
 
     /** The question as it goes to the chat service; refused when too many of this key's or all questions wait. */
@@ -73,7 +74,7 @@ public final class ChatRequests {
         String id = UUID.randomUUID().toString();
         ChatQuestion question = new ChatQuestion(id, text(body.get("question")), text(body.get("topic")),
                 text(body.get("segment")), body.get("session_id") == null ? null
-                        : caller.id() + ":" + body.get("session_id"), text(body.get("retrieval")));
+                        : caller.id() + ":" + body.get("session_id"), text(body.get("retrieval")), caller.id());
         pending.put(id, new Pending(caller.id(), new CompletableFuture<>(), now + timeout.toNanos() * 2));
         return question;
     }
@@ -106,7 +107,7 @@ public final class ChatRequests {
                                 + "be reached now; try again later", Duration.ofSeconds(30)));
                     } else {
                         exchange.getMessage().setBody(new Answer(reply.answer(), reply.sources(), reply.model(),
-                                reply.latencyMs()));
+                                reply.latencyMs(), reply.usage()));
                     }
                     callback.done(false);
                 });

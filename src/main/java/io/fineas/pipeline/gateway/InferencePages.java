@@ -10,7 +10,7 @@ import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Sorts;
 import io.fineas.pipeline.catalog.Segments;
 import io.fineas.pipeline.catalog.TopicRegistry;
-import io.fineas.pipeline.common.ApiException;
+import io.fineas.pipeline.common.QueryParameters;
 import org.bson.Document;
 
 /**
@@ -46,8 +46,8 @@ public final class InferencePages {
         String topic = topics.requireTopic(topicName);
         String segment = segments.requireSegment(topic, segmentName);
         // bounded: the skip of the last page (page - 1) x size stays far inside an int and a cheap query
-        int page = positive("page", pageValue, 1, MAX_PAGE);
-        int size = positive("size", sizeValue, 20, MAX_SIZE);
+        int page = QueryParameters.wholeNumber("page", pageValue, 1, MAX_PAGE);
+        int size = QueryParameters.wholeNumber("size", sizeValue, 20, MAX_SIZE);
         var filter = Filters.and(Filters.eq("kind", "inference"), Filters.eq("segment", segment));
         MongoCollection<Document> collection = data.getCollection(topic);
         List<Document> items = new ArrayList<>();
@@ -57,20 +57,5 @@ public final class InferencePages {
             items.add(d);
         }
         return new Page(topic, segment, page, size, collection.countDocuments(filter), items);
-    }
-
-    static int positive(String name, Object value, int fallback, int max) {
-        if (value == null || value.toString().isBlank()) {
-            return fallback;
-        }
-        try {
-            int v = Integer.parseInt(value.toString());
-            if (v >= 1 && v <= max) {
-                return v;
-            }
-        } catch (NumberFormatException e) {
-            // answered below
-        }
-        throw ApiException.badRequest("'" + name + "' must be a whole number from 1 to " + max);
     }
 }

@@ -22,6 +22,7 @@ public record CapturedRecord(
         @JsonProperty("segment") String segment,
         @JsonProperty("processor_id") String processorId,
         @JsonProperty("run_id") String runId,
+        @JsonProperty("requested_by") String requestedBy,
         @JsonProperty("generation") String generation,
         @JsonProperty("parameters") Map<String, Object> parameters,
         @JsonProperty("source") Source source,
@@ -48,9 +49,9 @@ public record CapturedRecord(
     }
 
     public static CapturedRecord of(String topic, String segment, String processorId, String runId,
-            String generation, Map<String, Object> parameters, Source source, String capturedAt, String contentType,
+            String requestedBy, String generation, Map<String, Object> parameters, Source source, String capturedAt, String contentType,
             String contentHash, Extra extra, String content) {
-        return new CapturedRecord(topic, segment, processorId, runId, generation, parameters, source, capturedAt,
+        return new CapturedRecord(topic, segment, processorId, runId, requestedBy, generation, parameters, source, capturedAt,
                 contentType, contentHash, extra.title(), extra.link(), extra.publishedAt(), extra.feed(),
                 extra.fileName(), content);
     }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  *
  * @param sessionId the asking key's id and the client's session id ({@code <key id>:<session id>}), or null
  * @param retrieval vector, keyword or hybrid; null for the RAG service's configured one
+ * @param keyId     the id of the asking key (never the key): the model's tokens are counted against it
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ChatQuestion(
@@ -17,5 +18,6 @@ public record ChatQuestion(
         @JsonProperty("topic") String topic,
         @JsonProperty("segment") String segment,
         @JsonProperty("session_id") String sessionId,
-        @JsonProperty("retrieval") String retrieval) {
+        @JsonProperty("retrieval") String retrieval,
+        @JsonProperty("key_id") String keyId) {
 }

@@ -21,6 +21,7 @@ public record ChatReply(
         @JsonProperty("sources") List<Source> sources,
         @JsonProperty("model") String model,
         @JsonProperty("latency_ms") Long latencyMs,
+        @JsonProperty("usage") ModelUsage usage,
         @JsonProperty("error") String error,
         @JsonProperty("detail") String detail) {
 
@@ -43,11 +44,11 @@ public record ChatReply(
     }
 
     public static ChatReply answered(String correlationId, String answer, List<Source> sources, String model,
-            long latencyMs) {
-        return new ChatReply(correlationId, answer, sources, model, latencyMs, null, null);
+            long latencyMs, ModelUsage usage) {
+        return new ChatReply(correlationId, answer, sources, model, latencyMs, usage, null, null);
     }
 
     public static ChatReply failed(String correlationId, String error, String detail) {
-        return new ChatReply(correlationId, null, null, null, null, error, detail);
+        return new ChatReply(correlationId, null, null, null, null, null, error, detail);
     }
 }

@@ -25,6 +25,7 @@ public record Inference(
         @JsonProperty("model") String model,
         @JsonProperty("prompt_template") String promptTemplate,
         @JsonProperty("latency_ms") long latencyMs,
+        @JsonProperty("usage") ModelUsage usage,
         @JsonProperty("inference") String inference,
         @JsonProperty("created_at") String createdAt) {
 

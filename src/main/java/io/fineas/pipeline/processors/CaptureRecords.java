@@ -49,7 +49,7 @@ public final class CaptureRecords {
     public CapturedRecord record(ProcessorRun run, Map<String, Object> item, String sourceId, String content,
             String contentType, CapturedRecord.Extra extra) {
         ProcessorConfig config = run.getConfig();
-        return CapturedRecord.of(config.topic(), config.segment(), run.getProcessorId(), run.getRunId(),
+        return CapturedRecord.of(config.topic(), config.segment(), run.getProcessorId(), run.getRunId(), run.getRequestedBy(),
                 run.getGeneration(), item, new CapturedRecord.Source(run.getKind(), sourceId), Instant.now().toString(),
                 contentType == null ? "application/octet-stream" : contentType, Hashes.sha256Hex(content), extra,
                 content);

@@ -19,8 +19,12 @@ public final class ProcessorRun {
 
     private final String generation;
 
-    ProcessorRun(ProcessorConfig config, String runId, String dataTopic, String startedAt, String generation) {
+    private final String requestedBy;
+
+    ProcessorRun(ProcessorConfig config, String runId, String requestedBy, String dataTopic, String startedAt,
+            String generation) {
         this.config = config;
+        this.requestedBy = requestedBy;
         this.generation = generation;
         this.runId = runId;
         this.dataTopic = dataTopic;
@@ -33,6 +37,11 @@ public final class ProcessorRun {
 
     public String getProcessorId() {
         return config.id();
+    }
+
+    /** The id of the key that requested the run, or null. */
+    public String getRequestedBy() {
+        return requestedBy;
     }
 
     public String getRunId() {

@@ -71,7 +71,7 @@ public final class ProcessorRuns {
         }
         status.running(processorId, runId);
         LOG.info("Processor {} starts run {} over {} items", processorId, runId, config.items().size());
-        return new ProcessorRun(config, runId, topics.dataTopic(config.topic()), Instant.now().toString(),
+        return new ProcessorRun(config, runId, alert.requestedBy(), topics.dataTopic(config.topic()), Instant.now().toString(),
                 generation.isEmpty() ? null : generation);
     }
 

@@ -247,7 +247,7 @@ class ErrorConfigurationsTest {
 
         reset();
         failTimes(99, new RetriableException("503"));
-        ChatQuestion question = new ChatQuestion("c-1", "Who?", null, null, null, null);
+        ChatQuestion question = new ChatQuestion("c-1", "Who?", null, null, null, null, null);
         send("direct:llm-errors", "question", Map.of("request", question));
         assertThat(mock("dlq").getReceivedCounter()).isZero();
         ChatReply reply = mock("chat-replies").getReceivedExchanges().get(0).getMessage().getBody(ChatReply.class);

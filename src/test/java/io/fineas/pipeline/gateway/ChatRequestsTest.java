@@ -47,17 +47,20 @@ class ChatRequestsTest {
         assertThat(mine.question()).isEqualTo("Who shipped?");
 
         Exchange exchange = await(requests, mine, () -> {
-            requests.complete(ChatReply.answered("someone-else", "not yours", List.of(), "m", 1));
-            requests.complete(ChatReply.answered(mine.correlationId(), "Acme shipped [1]", List.of(), "m", 3));
+            requests.complete(ChatReply.answered("someone-else", "not yours", List.of(), "m", 1, null));
+            requests.complete(ChatReply.answered(mine.correlationId(), "Acme shipped [1]", List.of(), "m", 3,
+                    new io.fineas.pipeline.messages.ModelUsage(40, 4)));
         });
 
         assertThat(exchange.getException()).isNull();
         ChatRequests.Answer answer = exchange.getMessage().getBody(ChatRequests.Answer.class);
         assertThat(answer.answer()).isEqualTo("Acme shipped [1]");
         assertThat(answer.latencyMs()).isEqualTo(3);
+        assertThat(answer.usage().total()).isEqualTo(44);
+        assertThat(mine.keyId()).isEqualTo("k-alice");
         // what the client gets is the answer without the correlation between gateway and chat service
         assertThat(new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(answer).fieldNames())
-                .toIterable().containsExactly("answer", "sources", "model", "latency_ms");
+                .toIterable().containsExactly("answer", "sources", "model", "latency_ms", "usage");
         assertThat(requests.waiting()).isZero();
     }
 

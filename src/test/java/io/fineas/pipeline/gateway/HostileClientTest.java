@@ -116,7 +116,9 @@ class HostileClientTest extends PipelineTestSupport {
             new String[] {"GET", "/schedule", null},
             new String[] {"POST", "/evaluations", "{\"golden_set\":\"newsroom\"}"},
             new String[] {"GET", "/evaluations", null},
-            new String[] {"GET", "/lineage/0123456789abcdef:0123456789abcdef01234567%230", null});
+            new String[] {"GET", "/lineage/0123456789abcdef:0123456789abcdef01234567%230", null},
+            new String[] {"PUT", "/topics/" + T + "/budget", "{\"tokens_per_day\":1000}"},
+            new String[] {"GET", "/usage", null});
 
     static Stream<Arguments> cases() {
         List<Case> all = new ArrayList<>();
@@ -170,6 +172,21 @@ class HostileClientTest extends PipelineTestSupport {
                         403, "X-API-Key", "READ_O"),
                 c("write:O reads the evaluations (admin only)", "GET", "/evaluations", null, 403, "X-API-Key",
                         "WRITE_O"),
+                c("write:O sets T's token budget", "PUT", "/topics/" + T + "/budget", "{\"tokens_per_day\":1}", 403,
+                        "X-API-Key", "WRITE_O"),
+                c("write:O sets its own topic's budget (admin only)", "PUT", "/topics/" + O + "/budget",
+                        "{\"tokens_per_day\":1}", 403, "X-API-Key", "WRITE_O"),
+                c("a negative budget", "PUT", "/topics/" + T + "/budget", "{\"tokens_per_day\":-1}", 400,
+                        "X-API-Key", "ADMIN"),
+                c("a budget as text", "PUT", "/topics/" + T + "/budget", "{\"tokens_per_day\":\"lots\"}", 400,
+                        "X-API-Key", "ADMIN"),
+                c("a budget of 10^13", "PUT", "/topics/" + T + "/budget", "{\"tokens_per_day\":10000000000000}",
+                        400, "X-API-Key", "ADMIN"),
+                c("a budget without its field", "PUT", "/topics/" + T + "/budget", "{}", 400, "X-API-Key", "ADMIN"),
+                c("the budget of a topic that does not exist", "PUT", "/topics/nosuch/budget",
+                        "{\"tokens_per_day\":1}", 404, "X-API-Key", "ADMIN"),
+                c("usage of 0 days", "GET", "/usage?days=0", null, 400, "X-API-Key", "ADMIN"),
+                c("usage of 32 days", "GET", "/usage?days=32", null, 400, "X-API-Key", "ADMIN"),
                 c("write:O creates a key", "POST", "/keys", "{\"name\":\"k\",\"scopes\":[\"write:" + T + "\"]}", 403,
                         "X-API-Key", "WRITE_O"),
                 c("write:O revokes the admin key", "DELETE", "/keys/admin", null, 403, "X-API-Key", "WRITE_O"),

@@ -139,6 +139,13 @@ abstract class LlmStandInTestSupport extends PipelineTestSupport {
                 + "/segments/filings/inferences", "X-API-Key", ADMIN_KEY).json().get("inferences")).get(0);
         assertThat(inference).containsEntry("model", expectedModel()).containsEntry("source", "http://x/filing-7")
                 .containsEntry("inference", "Stand-in summary of the record [1]").containsEntry("run_id", "r1");
+        // the provider's reported usage (10 in, 5 out) of the one call that answered; the refused ones cost nothing
+        assertThat(inference.get("usage")).isEqualTo(Map.of("input_tokens", 10, "output_tokens", 5));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(((List<Map<String, Object>>) get(
+                "/topics", "X-API-Key", ADMIN_KEY).json().get("topics")).stream()
+                .filter(t -> topic.equals(t.get("topic"))).findFirst().orElseThrow().get("tokens_today"))
+                .isEqualTo(Map.of("input_tokens", 10, "output_tokens", 5, "total_tokens", 15, "analysis", "running",
+                        "paused_records", 0)));
 
         List<Received> calls = received.stream().filter(r -> r.body().toString().contains("filing-7")).toList();
         assertThat(calls).hasSize(3);

@@ -91,7 +91,7 @@ class AsyncApiTest {
         JsonSchema schema = schema("inference");
         Inference inference = new Inference("inference:0123456789abcdef0123456789abcdef", Inference.KIND, "finance",
                 "news", "http://example.org/1", "news", "run-1", "2026-11-26T00:00:00Z", "ab12", null, "g1",
-                "extractive-minilm", "analysis/default", 12, "Key points: ... [1]", "2026-11-26T00:00:01Z");
+                "extractive-minilm", "analysis/default", 12, new ModelUsage(300, 40), "Key points: ... [1]", "2026-11-26T00:00:01Z");
         JsonNode json = JSON.valueToTree(inference);
         assertThat(schema.validate(json)).isEmpty();
         assertThat(JSON.treeToValue(json, Inference.class)).isEqualTo(inference);
@@ -155,12 +155,12 @@ class AsyncApiTest {
         JsonSchema questions = schema("chat-question");
         JsonSchema replies = schema("chat-reply");
         assertThat(questions.validate(JSON.valueToTree(new ChatQuestion("c1", "Who shipped?", "finance", null,
-                "key-1:s1", "hybrid")))).isEmpty();
+                "key-1:s1", "hybrid", "key-1")))).isEmpty();
         assertThat(questions.validate(JSON.readTree("{\"correlation_id\":\"c\",\"question\":\"q\","
                 + "\"retrieval\":\"semantic\"}"))).isNotEmpty();
         ChatReply answered = ChatReply.answered("c1", "Acme shipped [1]", List.of(new ChatReply.Source(1, "finance",
                 "news", "http://x/1", null, "Acme shipped 10 units.", "chunk:finance:news:abc:0", "run-1",
-                "2026-11-26T00:00:00Z", 0.82)), "extractive-minilm", 40);
+                "2026-11-26T00:00:00Z", 0.82)), "extractive-minilm", 40, new ModelUsage(120, 14));
         ChatReply failed = ChatReply.failed("c1", "llm_unavailable", "circuit open");
         assertThat(replies.validate(JSON.valueToTree(answered))).isEmpty();
         assertThat(replies.validate(JSON.valueToTree(failed))).isEmpty();
@@ -173,11 +173,11 @@ class AsyncApiTest {
     @Test
     void capturedRecordsOfEverySourceKindAndCaptureFailuresPassTheirSchemas() throws Exception {
         JsonSchema records = schema("captured-record");
-        CapturedRecord feedEntry = CapturedRecord.of("finance", "news", "news-feed", "run-1", "g1",
+        CapturedRecord feedEntry = CapturedRecord.of("finance", "news", "news-feed", "run-1", "key_1", "g1",
                 java.util.Map.of("feed", "acme"), new CapturedRecord.Source("rss", "http://x/1"),
                 "2026-11-26T00:00:00Z", "text/html", "ab12", new CapturedRecord.Extra("Acme ships", "http://x/1",
                         "2026-11-25T00:00:00Z", "http://x/feed", null), "<p>Acme ships</p>");
-        CapturedRecord file = CapturedRecord.of("finance", "notes", "files", "run-1", null, java.util.Map.of("path",
+        CapturedRecord file = CapturedRecord.of("finance", "notes", "files", "run-1", null, null, java.util.Map.of("path",
                 "a"), new CapturedRecord.Source("file", "a/b.txt"), "2026-11-26T00:00:00Z", "text/plain", "cd34",
                 new CapturedRecord.Extra(null, null, null, null, "b.txt"), "text");
         for (CapturedRecord r : List.of(feedEntry, file)) {

@@ -36,14 +36,14 @@ class CaptureRecordsTest {
 
     @Test
     void anItemsUrlIsTheTemplateWithItsValuesEncoded() {
-        ProcessorRun run = new ProcessorRun(http, "r1", "data-finance", "now", null);
+        ProcessorRun run = new ProcessorRun(http, "r1", "key_1", "data-finance", "now", null);
         assertThat(capture.url(run, Map.of("ticker", "A B&C/../x", "n", 2)))
                 .isEqualTo("https://example.org/q/A+B%26C%2F..%2Fx?x=2");
     }
 
     @Test
     void anHttpCaptureIsOneRecordWithItsProvenanceAndContentHash() {
-        ProcessorRun run = new ProcessorRun(http, "r1", "data-finance", "now", "g1");
+        ProcessorRun run = new ProcessorRun(http, "r1", "key_1", "data-finance", "now", "g1");
         Map<String, Object> item = Map.of("ticker", "AAPL");
 
         CapturedRecord r = capture.httpRecords(run, item, "https://example.org/q/AAPL", "{\"p\":1}", null).get(0);
@@ -54,6 +54,8 @@ class CaptureRecordsTest {
                 CapturedRecord::content).containsExactly("finance", "quotes", "quotes", "r1", "g1", item,
                 "https://example.org/q/AAPL", "application/octet-stream", Hashes.sha256Hex("{\"p\":1}"), "{\"p\":1}");
         assertThat(r.source().kind()).isEqualTo("http");
+        // who requested the run: the analysis's tokens are counted against that key
+        assertThat(r.requestedBy()).isEqualTo("key_1");
         assertThat(r.title()).isNull();
         assertThat(capture.httpRecords(run, item, "u", null, "text/plain").get(0).content()).isEmpty();
     }
@@ -61,7 +63,7 @@ class CaptureRecordsTest {
     @Test
     void aFeedIsOneRecordPerEntryIdentifiedByItsLink() {
         ProcessorRun run = new ProcessorRun(config("feed", "rss", "https://e.org/{ticker}", null), "r2",
-                "data-finance", "now", null);
+                null, "data-finance", "now", null);
         SyndEntry rss = new SyndEntryImpl();
         rss.setTitle(" Acme ships ");
         rss.setLink("https://e.org/acme");
@@ -95,7 +97,7 @@ class CaptureRecordsTest {
         Files.writeString(root.resolve("reports/2026/q3.txt"), "Q3 revenue rose.");
         Files.writeString(root.resolve("reports/.hidden.txt"), "not for capture");
         Files.writeString(root.resolve("reports/.drafts/d.txt"), "not for capture");
-        ProcessorRun run = new ProcessorRun(config("notes", "file", null, root), "r3", "data-finance", "now", null);
+        ProcessorRun run = new ProcessorRun(config("notes", "file", null, root), "r3", null, "data-finance", "now", null);
 
         List<CapturedRecord> records = capture.fileRecords(run, Map.of("path", "reports"));
 

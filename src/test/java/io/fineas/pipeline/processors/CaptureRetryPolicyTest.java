@@ -19,7 +19,7 @@ class CaptureRetryPolicyTest {
     private final CaptureRetryPolicy policy = new CaptureRetryPolicy();
     private final ProcessorRun run = new ProcessorRun(new ProcessorConfig("news", Path.of("news.yaml"), "finance",
             "news", "http", "http://example.org/{id}", Map.of(), null, List.of(), 10, 2, 2, 0, 1000,
-            CaptureGuard.Rules.defaults()), "run-1", "data-finance", "2026-11-26T00:00:00Z", "g1");
+            CaptureGuard.Rules.defaults()), "run-1", null, "data-finance", "2026-11-26T00:00:00Z", "g1");
 
     private static HttpOperationFailedException status(int code) {
         return new HttpOperationFailedException("http://example.org/1", code, "status " + code, null, Map.of(), "");

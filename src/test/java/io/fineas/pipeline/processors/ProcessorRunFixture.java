@@ -15,6 +15,6 @@ public final class ProcessorRunFixture {
         ProcessorConfig config = new ProcessorConfig("fixture", Path.of("fixture.yaml"), "t", "s", "http",
                 "https://example.org/{n}", Map.of(), null, List.of(Map.of("n", 1)), 10, 1, retries, 0, 1000,
                 CaptureGuard.Rules.defaults());
-        return new ProcessorRun(config, runId, "data-t", "2026-11-26T00:00:00Z", null);
+        return new ProcessorRun(config, runId, null, "data-t", "2026-11-26T00:00:00Z", null);
     }
 }

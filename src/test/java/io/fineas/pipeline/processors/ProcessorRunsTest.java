@@ -114,7 +114,7 @@ class ProcessorRunsTest {
         ProcessorConfig threeItems = new ProcessorConfig("quotes", http.file(), "finance", "quotes", "http",
                 http.urlTemplate(), Map.of(), null, List.of(Map.of("ticker", "A"), Map.of("ticker", "B"),
                         Map.of("ticker", "X")), 10, 2, 1, 0, 1000, CaptureGuard.Rules.defaults());
-        ProcessorRun run = new ProcessorRun(threeItems, "r4", "data-finance", Instant.now().toString(), "g2");
+        ProcessorRun run = new ProcessorRun(threeItems, "r4", null, "data-finance", Instant.now().toString(), "g2");
         run.captured(3);
         run.captured(0);
 

@@ -191,6 +191,12 @@ public abstract class PipelineTestSupport extends CamelMainTestSupport {
                 .header("Content-Type", "application/json"), headers);
     }
 
+    protected Response put(String path, Object body, String... headers) {
+        String text = body instanceof String s ? s : toJson(body);
+        return send(HttpRequest.newBuilder(uri(path)).PUT(HttpRequest.BodyPublishers.ofString(text))
+                .header("Content-Type", "application/json"), headers);
+    }
+
     protected Response get(String path, String... headers) {
         return send(HttpRequest.newBuilder(uri(path)).GET(), headers);
     }

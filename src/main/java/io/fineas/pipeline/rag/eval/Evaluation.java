@@ -96,7 +96,7 @@ public final class Evaluation {
                 }
                 if (answers) {
                     ChatService.Turn turn = chat.prepare(new ChatQuestion("eval-" + q.id(), q.question(), set.topic(),
-                            set.segment(), null, mode.label()));
+                            set.segment(), null, mode.label(), null));
                     String answer = model.chat(ChatRequest.builder().messages(turn.getMessages()).build())
                             .aiMessage().text();
                     ChatReply reply = chat.reply(turn, answer);

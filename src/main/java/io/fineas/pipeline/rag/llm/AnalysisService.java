@@ -2,6 +2,7 @@ package io.fineas.pipeline.rag.llm;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.function.Predicate;
 
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
@@ -12,6 +13,7 @@ import io.fineas.pipeline.messages.Inference;
 import io.fineas.pipeline.messages.CapturedRecord;
 import io.fineas.pipeline.rag.RecordText;
 import io.fineas.pipeline.rag.LiveSegments;
+import io.fineas.pipeline.usage.TokenLedger;
 import org.bson.Document;
 
 /**
@@ -32,12 +34,17 @@ public final class AnalysisService {
         private final String contentHash;
         private final boolean unchanged;
         private final boolean stale;
+        private final boolean paused;
+        private final ChargedPrompt messages;
         private final long startedNanos = System.nanoTime();
 
         Job(CapturedRecord record, Prompts.Prompt prompt, String id, String contentHash, boolean unchanged,
-                boolean stale) {
+                boolean stale, boolean paused) {
             this.record = record;
             this.prompt = prompt;
+            this.paused = paused;
+            this.messages = prompt == null ? null : new ChargedPrompt(prompt.messages(), new TokenLedger.Account(
+                    record.topic(), record.segment(), record.requestedBy(), "analysis"));
             this.id = id;
             this.contentHash = contentHash;
             this.unchanged = unchanged;
@@ -50,7 +57,20 @@ public final class AnalysisService {
         }
 
         public List<ChatMessage> getMessages() {
-            return prompt.messages();
+            return messages;
+        }
+
+        /** Its topic spent its token budget for today: it waits (usage/PausedAnalyses). */
+        public boolean isPaused() {
+            return paused;
+        }
+
+        public String getId() {
+            return id;
+        }
+
+        public String getTopic() {
+            return record.topic();
         }
 
         /** The stored inference was made from this very content, with this template and model. */
@@ -63,8 +83,12 @@ public final class AnalysisService {
     private final String modelName;
     private final MongoDatabase data;
     private final LiveSegments live;
+    private final Predicate<String> overBudget;
 
-    public AnalysisService(Prompts prompts, String modelName, MongoDatabase data, LiveSegments live) {
+    /** @param overBudget whether a topic spent its token budget for today */
+    public AnalysisService(Prompts prompts, String modelName, MongoDatabase data, LiveSegments live,
+            Predicate<String> overBudget) {
+        this.overBudget = overBudget;
         this.prompts = prompts;
         this.modelName = modelName;
         this.data = data;
@@ -81,7 +105,7 @@ public final class AnalysisService {
         RecordText read = RecordText.parse(recordJson);
         CapturedRecord record = read.record();
         if (!live.isLive(record.topic(), record.segment(), record.generation())) {
-            return new Job(record, null, null, null, false, true);
+            return new Job(record, null, null, null, false, true, false);
         }
         Prompts.Prompt prompt = prompts.analysis(record.topic(), record.segment(), record.sourceId(),
                 record.title(), read.text());
@@ -90,14 +114,15 @@ public final class AnalysisService {
         Document stored = data.getCollection(record.topic()).find(Filters.eq("_id", id))
                 .projection(Projections.include("content_hash")).first();
         boolean unchanged = stored != null && contentHash.equals(stored.getString("content_hash"));
-        return new Job(record, prompt, id, contentHash, unchanged, false);
+        return new Job(record, prompt, id, contentHash, unchanged, false,
+                !unchanged && overBudget.test(record.topic()));
     }
 
     public Inference inference(Job job, String answer) {
         CapturedRecord r = job.record;
         return new Inference(job.id, Inference.KIND, r.topic(), r.segment(), r.sourceId(), r.processorId(),
                 r.runId(), r.capturedAt(), job.contentHash, r.title(), r.generation(), modelName,
-                job.prompt.templateId(), (System.nanoTime() - job.startedNanos) / 1_000_000, answer,
+                job.prompt.templateId(), (System.nanoTime() - job.startedNanos) / 1_000_000, job.messages.usage(), answer,
                 Instant.now().toString());
     }
 }

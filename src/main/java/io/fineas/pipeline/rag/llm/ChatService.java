@@ -25,10 +25,10 @@ public final class ChatService {
     public static final class Turn {
         private final ChatQuestion request;
         private final List<SearchHit> hits;
-        private final List<ChatMessage> messages;
+        private final ChargedPrompt messages;
         private final long startedNanos = System.nanoTime();
 
-        Turn(ChatQuestion request, List<SearchHit> hits, List<ChatMessage> messages) {
+        Turn(ChatQuestion request, List<SearchHit> hits, ChargedPrompt messages) {
             this.request = request;
             this.hits = hits;
             this.messages = messages;
@@ -77,8 +77,9 @@ public final class ChatService {
         }
         List<SearchHit> hits = search.hits(question, request.topic(), request.segment(), topK,
                 search.retrievalOrDefault(request.retrieval()));
-        return new Turn(request, hits, prompts.chat(question, hits, history(request.sessionId()))
-                .messages());
+        return new Turn(request, hits, new ChargedPrompt(prompts.chat(question, hits, history(request.sessionId()))
+                .messages(), new io.fineas.pipeline.usage.TokenLedger.Account(request.topic(), request.segment(),
+                        request.keyId(), "chat")));
     }
 
     private List<Prompts.Exchange> history(String sessionId) {
@@ -112,7 +113,7 @@ public final class ChatService {
             sessions.deleteMany(Filters.lt("at", now.minus(sessionTtl).toString()));
         }
         return ChatReply.answered(turn.getCorrelationId(), answer, sources, modelName,
-                (System.nanoTime() - turn.startedNanos) / 1_000_000);
+                (System.nanoTime() - turn.startedNanos) / 1_000_000, turn.messages.usage());
     }
 
     /** The reply when the model cannot be reached (circuit open, retries spent): the client gets a 503, not a wait. */

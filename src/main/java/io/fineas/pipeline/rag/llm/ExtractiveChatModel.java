@@ -131,7 +131,29 @@ public final class ExtractiveChatModel implements ChatModel {
                 answer = sb.toString().strip();
             }
         }
-        return ChatResponse.builder().aiMessage(AiMessage.from(answer)).modelName(NAME).build();
+        // no provider bills it: it reports the words it read and wrote as its tokens, so that accounting and budgets
+        // work (and can be tried) on the embedded default
+        long read = 0;
+        for (ChatMessage m : request.messages()) {
+            read += wordCount(m instanceof UserMessage u ? u.singleText()
+                    : m instanceof dev.langchain4j.data.message.SystemMessage s ? s.text() : "");
+        }
+        return ChatResponse.builder().aiMessage(AiMessage.from(answer)).modelName(NAME)
+                .tokenUsage(new dev.langchain4j.model.output.TokenUsage((int) read, (int) wordCount(answer))).build();
+    }
+
+    /** Runs of non-blank characters. */
+    static long wordCount(String text) {
+        long n = 0;
+        boolean inWord = false;
+        for (int i = 0; i < text.length(); i++) {
+            boolean blank = Character.isWhitespace(text.charAt(i));
+            if (!blank && !inWord) {
+                n++;
+            }
+            inWord = !blank;
+        }
+        return n;
     }
 
     private static String lastUserText(List<ChatMessage> messages) {

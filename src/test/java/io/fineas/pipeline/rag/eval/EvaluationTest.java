@@ -180,11 +180,11 @@ class EvaluationTest extends PipelineTestSupport {
         List<ChatReply.Source> sources = List.of(
                 new ChatReply.Source(1, "t", "s", "a", null, "x", "c1", "r", null, 0.9),
                 new ChatReply.Source(2, "t", "s", "b", null, "y", "c2", "r", null, 0.8));
-        assertThat(Evaluation.citesARightSource(ChatReply.answered("c", "It did [2].", sources, "m", 1), Set.of("b")))
+        assertThat(Evaluation.citesARightSource(ChatReply.answered("c", "It did [2].", sources, "m", 1, null), Set.of("b")))
                 .isTrue();
-        assertThat(Evaluation.citesARightSource(ChatReply.answered("c", "It did [1] [3].", sources, "m", 1),
+        assertThat(Evaluation.citesARightSource(ChatReply.answered("c", "It did [1] [3].", sources, "m", 1, null),
                 Set.of("b"))).isFalse();
-        assertThat(Evaluation.citesARightSource(ChatReply.answered("c", "No citation.", sources, "m", 1),
+        assertThat(Evaluation.citesARightSource(ChatReply.answered("c", "No citation.", sources, "m", 1, null),
                 Set.of("a"))).isFalse();
     }
 }
