@@ -69,6 +69,8 @@ public class RagBeans {
     private long embeddingCacheEntries;
     @PropertyInject("pipeline.rag.vector-store")
     private String vectorStoreKind;
+    @PropertyInject("pipeline.rag.vector-format")
+    private String vectorFormat;
     @PropertyInject("pipeline.rag.pinecone.api-key")
     private String pineconeApiKey;
     @PropertyInject("pipeline.rag.pinecone.index-host")
@@ -197,7 +199,8 @@ public class RagBeans {
             throw new IllegalArgumentException("PINECONE_INDEX_HOST is required with PINECONE_API_KEY");
         }
         return pinecone ? new PineconeVectorStore(pineconeHost, pineconeApiKey, shared.topics()::activeTopics)
-                : new LuceneVectorStore(shared.dataDir().resolve("vectors"));
+                : new LuceneVectorStore(shared.dataDir().resolve("vectors"), 100,
+                        LuceneVectorStore.VectorFormat.parse(vectorFormat));
     }
 
     private ChatModel chatModel(EmbeddingModel model) {

@@ -14,6 +14,10 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.lucene.analysis.TokenStream;
 import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
+import org.apache.lucene.codecs.KnnVectorsFormat;
+import org.apache.lucene.codecs.lucene912.Lucene912Codec;
+import org.apache.lucene.codecs.lucene99.Lucene99HnswScalarQuantizedVectorsFormat;
+import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.IntPoint;
@@ -62,22 +66,54 @@ public final class LuceneVectorStore implements VectorStore {
     private final IndexWriter writer;
     private final SearcherManager searchers;
     private final int candidates;
+    private final VectorFormat format;
+
+    /**
+     * How the HNSW graph's vectors are kept: {@code float} (32-bit, exact scores), or scalar-quantized to 7 bits per
+     * dimension ({@code int7}: a quarter of the memory a search touches; the floats stay on disk for merges). Segments
+     * written in one format stay readable after a change to the other; new ones take the new one.
+     */
+    public enum VectorFormat {
+        FLOAT, INT7;
+
+        public static VectorFormat parse(String name) {
+            for (VectorFormat f : values()) {
+                if (f.name().equalsIgnoreCase(name == null ? "" : name.trim())) {
+                    return f;
+                }
+            }
+            throw new IllegalArgumentException("Unknown RAG_VECTOR_FORMAT '" + name + "': use float or int7");
+        }
+
+        KnnVectorsFormat lucene() {
+            return this == INT7 ? new Lucene99HnswScalarQuantizedVectorsFormat() : new Lucene99HnswVectorsFormat();
+        }
+    }
 
     public LuceneVectorStore(Path dir) {
-        this(dir, 100);
+        this(dir, 100, VectorFormat.FLOAT);
     }
 
     /**
      * @param candidates how many nearest neighbours the HNSW search collects before the best k are kept (its
      *                   beam width; more is slower and closer to exact search)
      */
-    public LuceneVectorStore(Path dir, int candidates) {
+    public LuceneVectorStore(Path dir, int candidates, VectorFormat format) {
         this.dir = dir;
         this.candidates = candidates;
+        this.format = format;
+        KnnVectorsFormat vectors = format.lucene();
         try {
             Files.createDirectories(dir);
             directory = FSDirectory.open(dir);
-            writer = new IndexWriter(directory, new IndexWriterConfig().setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND));
+            writer = new IndexWriter(directory, new IndexWriterConfig()
+                    .setCodec(new Lucene912Codec() {
+                        @Override
+                        public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
+                            return vectors;
+                        }
+                    })
+                    .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND));
             searchers = new SearcherManager(writer, null);
             int upgraded = indexWordsOfOlderChunks();
             if (upgraded > 0) {
@@ -309,7 +345,8 @@ public final class LuceneVectorStore implements VectorStore {
 
     @Override
     public String describe() {
-        return "embedded Lucene HNSW index at " + dir.toAbsolutePath();
+        return "embedded Lucene HNSW index (" + format.name().toLowerCase(java.util.Locale.ROOT) + " vectors) at "
+                + dir.toAbsolutePath();
     }
 
     @Override
