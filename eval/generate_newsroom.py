@@ -5,7 +5,12 @@ Every company, person, product and place here is invented, so no language or emb
 its training: retrieval has to find them. Each of 60 companies gets 5 short news items of 5 kinds (leadership,
 results, product, site, recall): the other 4 items of a company are its confusable distractors (same company,
 different facts), and the same kind of item of the 59 other companies shares its wording. One question per company
-asks, in words other than the item's, for a fact of one of its items.
+asks, in words other than the item's, for a fact of one of its items (kind "paraphrase", q01 to q60).
+
+Forty more (q61 to q100) ask the other way round, as people search a newsroom: they name a detail only one item
+holds (the new chief executive, a product's name, the units recalled, the jobs a site creates) and ask which company
+it is about (kinds "person", "product", "figure"); the fact is the company's name. These are the questions a
+keyword index answers well and sentence embeddings less so: the rare word or number carries the question.
 
 Deterministic: run it again and the same files come out (python3 eval/generate_newsroom.py).
 """
@@ -84,6 +89,7 @@ def items_of(company):
     cost = random.randint(2, 90)
     pronoun = random.choice(["She", "He"])
     return {
+        "details": {"ceo": ceo, "product": product, "units": f"{units:,}", "jobs": str(jobs)},
         "leadership": {
             "heading": f"{company} names new chief executive",
             "text": f"{company} appointed {ceo}, previously head of operations at {other}, as chief executive on "
@@ -135,12 +141,48 @@ def items_of(company):
     }
 
 
+REVERSE = [
+    ("person", "ceo", "leadership", ["Which company did {d} join as its new boss?",
+                                     "Where has {d} become chief executive?",
+                                     "Which firm is {d} now in charge of?"]),
+    ("product", "product", "product", ["Who makes the {d}?", "Which firm is behind the {d}?",
+                                       "Which company sells the {d}?"]),
+    ("figure", "units", "recall", ["Whose recall covers {d} units?", "Which company must take back {d} units?"]),
+    ("figure", "jobs", "site", ["Which company's new site brings {d} jobs?",
+                                "Who is creating {d} jobs with a new site?"]),
+]
+
+
+def reverse_questions(companies):
+    """Forty questions that name a detail only one item holds and ask which company it is about."""
+    rnd = random.Random(20261127)  # its own, so that the first sixty questions stay as they were
+    out = []
+    c = 0
+    while len(out) < 40:
+        company, items = companies[c % len(companies)]
+        kind, detail, item_kind, phrasings = REVERSE[len(out) % len(REVERSE)]
+        value = items["details"][detail]
+        c += 1
+        holders = [i for _, i in companies if i["details"][detail] == value]
+        if len(holders) != 1:
+            continue  # the detail is not one item's alone: not a fair question
+        out.append({
+            "id": f"q{61 + len(out)}",
+            "kind": kind,
+            "question": rnd.choice(phrasings).format(d=value),
+            "sources": ["newsroom/" + items[item_kind]["path"]],
+            "fact": company,
+        })
+    return out
+
+
 def main():
     os.makedirs(os.path.join(OUT, "corpus"), exist_ok=True)
     used = set()
     kinds = ["leadership", "results", "product", "site", "recall"]
     questions = []
     docs = []
+    companies = []
     for c in range(60):
         company = company_name(used)
         items = items_of(company)
@@ -155,17 +197,22 @@ def main():
         asked = items[kinds[c % 5]]
         questions.append({
             "id": f"q{c + 1:02d}",
+            "kind": "paraphrase",
             "question": random.choice(asked["questions"]),
             "sources": ["newsroom/" + asked["path"]],
             "fact": asked["fact"],
         })
+        companies.append((company, items))
+    questions += reverse_questions(companies)
     for path, text in docs:
         with open(os.path.join(OUT, path), "w", encoding="utf-8") as f:
             f.write(text)
     golden = {
         "$schema": "../../src/main/resources/schemas/config/golden-set.schema.json",
         "name": "newsroom",
-        "description": "60 questions over 300 invented news items (60 companies, 5 items each); written by "
+        "description": "100 questions over 300 invented news items (60 companies, 5 items each): 60 paraphrases "
+                       "asking for a fact of a named company's item, 40 naming a detail one item holds (a person, a "
+                       "product, a figure) and asking which company it is about; written by "
                        "eval/generate_newsroom.py. A question's sources are the ids the pipeline gives the items "
                        "(the file source's path under its root); its fact is what a right answer holds.",
         "topic": "evaluation",

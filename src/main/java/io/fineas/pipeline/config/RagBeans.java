@@ -53,6 +53,8 @@ public class RagBeans {
     private String evalDir;
     @PropertyInject("pipeline.rag.retrieval")
     private String retrieval;
+    @PropertyInject("pipeline.rag.hybrid-alpha")
+    private double hybridAlpha;
     @PropertyInject("pipeline.rag.chunk-size")
     private int chunkSize;
     @PropertyInject("pipeline.rag.chunk-overlap")
@@ -120,7 +122,7 @@ public class RagBeans {
         Registry registry = shared.context().getRegistry();
         EmbeddingModel interactive = embeddings.model(LocalEmbeddings.Use.INTERACTIVE);
         SemanticSearch search = new SemanticSearch(interactive, store, live,
-                Retrieval.parse(retrieval, Retrieval.HYBRID));
+                Retrieval.parse(retrieval, Retrieval.HYBRID), hybridAlpha);
         registry.bind("localEmbeddings", embeddings);
         // texts embedded by the model and answered from the cache, per use (the registry exists once Camel started)
         shared.context().addStartupListener((context, alreadyStarted) -> {

@@ -11,14 +11,11 @@ import io.fineas.pipeline.common.ApiException;
 
 /**
  * How chunks are found for a query: by meaning ({@code vector}: the nearest embeddings), by words ({@code keyword}:
- * BM25 over the chunk text), or both ({@code hybrid}: the two rankings fused by reciprocal rank fusion). Chosen per
+ * BM25 over the chunk text), or both ({@code hybrid}: the two rankings' scores combined, {@link #combine}). Chosen per
  * request ({@code "retrieval"} in /search and /chat) or by configuration (RAG_RETRIEVAL).
  */
 public enum Retrieval {
     VECTOR, KEYWORD, HYBRID;
-
-    /** The constant of reciprocal rank fusion (Cormack, Clarke and Buettcher, 2009): a rank r adds 1 / (60 + r). */
-    static final int RRF_K = 60;
 
     /** The mode named (vector, keyword, hybrid; any case); the fallback when none is named; 400 otherwise. */
     public static Retrieval parse(Object name, Retrieval fallback) {
@@ -37,25 +34,35 @@ public enum Retrieval {
     }
 
     /**
-     * Reciprocal rank fusion of rankings of the same chunks (best first): each chunk scores the sum of 1 / (60 +
-     * rank) over the rankings that hold it (rank from 1), and the fused ranking is by that score, the text and
-     * metadata those of the chunk's first appearance. langchain4j's ReciprocalRankFuser fuses the same way but returns
-     * only the order; the fused score is what /search shows.
+     * Hybrid retrieval's fusion: the convex combination of the two rankings' scores, each min-max normalised over its
+     * own list (a chunk absent from a list scores 0 there): {@code alpha x meaning + (1 - alpha) x words}, best first,
+     * the text and metadata those of the chunk's first appearance. Unlike reciprocal rank fusion, which only sees
+     * ranks, it keeps how decisively each list ranks a chunk: a rare name or number that BM25 finds far ahead of the
+     * rest is not outranked by chunks both lists rank as middling (Bruch, Gai and Ingber, "An Analysis of Fusion
+     * Functions for Hybrid Retrieval", ACM TOIS 2023; docs/BENCHMARKS.md has both on the shipped golden set).
      */
-    public static List<SearchHit> fuse(List<List<SearchHit>> rankings) {
+    public static List<SearchHit> combine(List<SearchHit> vector, List<SearchHit> keyword, double alpha) {
         Map<String, SearchHit> first = new LinkedHashMap<>();
         Map<String, Double> scores = new HashMap<>();
-        for (List<SearchHit> ranking : rankings) {
-            for (int i = 0; i < ranking.size(); i++) {
-                SearchHit hit = ranking.get(i);
-                first.putIfAbsent(hit.id(), hit);
-                scores.merge(hit.id(), 1.0 / (RRF_K + i + 1), Double::sum);
-            }
-        }
+        addNormalised(vector, alpha, first, scores);
+        addNormalised(keyword, 1 - alpha, first, scores);
         List<SearchHit> fused = new ArrayList<>();
         first.forEach((id, hit) -> fused.add(new SearchHit(id, scores.get(id), hit.text(), hit.metadata())));
-        // stable: equal scores keep the order of first appearance (the first ranking's order)
         fused.sort((a, b) -> Double.compare(b.score(), a.score()));
         return fused;
+    }
+
+    private static void addNormalised(List<SearchHit> ranking, double weight, Map<String, SearchHit> first,
+            Map<String, Double> scores) {
+        if (ranking.isEmpty()) {
+            return;
+        }
+        double max = ranking.stream().mapToDouble(SearchHit::score).max().orElse(0);
+        double min = ranking.stream().mapToDouble(SearchHit::score).min().orElse(0);
+        for (SearchHit hit : ranking) {
+            first.putIfAbsent(hit.id(), hit);
+            double normalised = max > min ? (hit.score() - min) / (max - min) : 1.0;
+            scores.merge(hit.id(), weight * normalised, Double::sum);
+        }
     }
 }

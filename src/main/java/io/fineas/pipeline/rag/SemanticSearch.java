@@ -20,8 +20,15 @@ public final class SemanticSearch {
     private final VectorStore store;
     private final LiveSegments live;
     private final Retrieval defaultRetrieval;
+    private final double hybridAlpha;
 
-    public SemanticSearch(EmbeddingModel model, VectorStore store, LiveSegments live, Retrieval defaultRetrieval) {
+    /** @param hybridAlpha hybrid retrieval's weight of meaning against words, 0 to 1 ({@link Retrieval#combine}) */
+    public SemanticSearch(EmbeddingModel model, VectorStore store, LiveSegments live, Retrieval defaultRetrieval,
+            double hybridAlpha) {
+        if (!(hybridAlpha >= 0 && hybridAlpha <= 1)) {
+            throw new IllegalArgumentException("RAG_HYBRID_ALPHA must be from 0 to 1, not " + hybridAlpha);
+        }
+        this.hybridAlpha = hybridAlpha;
         this.model = model;
         this.store = store;
         this.live = live;
@@ -58,14 +65,14 @@ public final class SemanticSearch {
      * again) after it was stored, whose vectors a late record brought back after the deletion, is never an answer.
      */
     public List<SearchHit> hits(String query, String topic, String segment, int k, Retrieval retrieval) {
-        // more candidates than asked for: some may belong to segments deleted since, and fusion wants depth
+        // more candidates than asked for: some may belong to segments deleted since, and the combination wants depth
         int candidates = Math.max(2 * k, 20);
         List<SearchHit> found = switch (retrieval) {
             case VECTOR -> store.search(model.embed(query).content().vector(), candidates, topic, segment);
             case KEYWORD -> store.keywordSearch(query, candidates, topic, segment);
-            case HYBRID -> Retrieval.fuse(List.of(
+            case HYBRID -> Retrieval.combine(
                     store.search(model.embed(query).content().vector(), candidates, topic, segment),
-                    store.keywordSearch(query, candidates, topic, segment)));
+                    store.keywordSearch(query, candidates, topic, segment), hybridAlpha);
         };
         LiveSegments liveness = live.memoized();
         List<SearchHit> out = new ArrayList<>();

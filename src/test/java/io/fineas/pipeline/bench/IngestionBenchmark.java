@@ -274,8 +274,8 @@ class IngestionBenchmark extends PipelineTestSupport {
                 long t0 = System.nanoTime();
                 store.search(query, 20, null, null);
                 long t1 = System.nanoTime();
-                io.fineas.pipeline.rag.Retrieval.fuse(List.of(store.search(query, 20, null, null),
-                        store.keywordSearch(text, 20, null, null)));
+                io.fineas.pipeline.rag.Retrieval.combine(store.search(query, 20, null, null),
+                        store.keywordSearch(text, 20, null, null), 0.5);
                 long t2 = System.nanoTime();
                 if (q >= 20) {
                     vectorMs[q - 20] = (t1 - t0) / 1e6;

@@ -12,7 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The shipped golden set (eval/newsroom: 60 questions over 300 invented news items) through the whole pipeline: the
+ * The shipped golden set (eval/newsroom: 100 questions over 300 invented news items, of four kinds) through the whole pipeline: the
  * items captured by the file processor of eval/, indexed, then POST /evaluations measures vector, keyword and hybrid
  * retrieval (recall@5, MRR) and the extractive model's answers on the same index in the same run.
  * Run with: mvn -B verify -Pbench -Dbench=RetrievalEvaluationBenchmark
@@ -57,6 +57,20 @@ class RetrievalEvaluationBenchmark extends PipelineTestSupport {
                     r.get("questions"), atOne.get(i).get("recall_at_k"), r.get("recall_at_k"), r.get("mrr"),
                     r.get("answers_citing_a_right_source"), r.get("answers_holding_the_fact"), r.get("missed"),
                     r.get("answers_without_the_fact")));
+        }
+        // each kind of question on its own: recall@1, recall@5 and MRR per mode
+        table.append("\n| kind | questions | retrieval | recall@1 | recall@5 | MRR |\n|---|---|---|---|---|---|\n");
+        Map<String, Object> kinds = (Map<String, Object>) atFive.get(0).get("by_kind");
+        for (String kind : kinds.keySet()) {
+            for (int i = 0; i < atFive.size(); i++) {
+                Map<String, Object> five = (Map<String, Object>) ((Map<String, Object>) atFive.get(i).get("by_kind"))
+                        .get(kind);
+                Map<String, Object> one = (Map<String, Object>) ((Map<String, Object>) atOne.get(i).get("by_kind"))
+                        .get(kind);
+                table.append(String.format("| %s | %s | %s | %.3f | %.3f | %.3f |%n", kind, five.get("questions"),
+                        atFive.get(i).get("retrieval"), one.get("recall_at_k"), five.get("recall_at_k"),
+                        five.get("mrr")));
+            }
         }
         table.append("\nevaluation took ").append(run.json().get("duration_ms")).append(" ms (k=5, with answers), ")
                 .append(first.json().get("duration_ms")).append(" ms (k=1, retrieval only)\n");

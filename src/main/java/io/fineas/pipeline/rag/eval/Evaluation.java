@@ -5,7 +5,9 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -40,7 +42,15 @@ public final class Evaluation {
             @JsonProperty("answers_citing_a_right_source") Double answersCiting,
             @JsonProperty("answers_holding_the_fact") Double answersHoldingFact,
             @JsonProperty("missed") List<String> missed,
-            @JsonProperty("answers_without_the_fact") List<String> answersWithoutFact) {
+            @JsonProperty("answers_without_the_fact") List<String> answersWithoutFact,
+            @JsonProperty("by_kind") Map<String, KindFigures> byKind) {
+    }
+
+    /** The retrieval figures of the questions of one kind (when the golden set labels its questions). */
+    public record KindFigures(
+            @JsonProperty("questions") int questions,
+            @JsonProperty("recall_at_k") double recallAtK,
+            @JsonProperty("mrr") double mrr) {
     }
 
     /** One evaluation run: when, over what, and the figures of each mode. */
@@ -84,13 +94,19 @@ public final class Evaluation {
             int holding = 0;
             List<String> missed = new ArrayList<>();
             List<String> withoutFact = new ArrayList<>();
+            // per kind: questions, found, sum of reciprocal ranks
+            Map<String, double[]> kinds = new TreeMap<>();
             for (GoldenSet.Question q : set.questions()) {
                 Set<String> right = new HashSet<>(q.sources());
                 List<SearchHit> hits = search.hits(q.question(), set.topic(), set.segment(), k, mode);
                 int rank = rankOfFirstRight(hits, right);
+                double[] kind = q.kind() == null ? new double[3] : kinds.computeIfAbsent(q.kind(), x -> new double[3]);
+                kind[0]++;
                 if (rank > 0) {
                     found++;
                     reciprocalRanks += 1.0 / rank;
+                    kind[1]++;
+                    kind[2] += 1.0 / rank;
                 } else {
                     missed.add(q.id());
                 }
@@ -112,9 +128,11 @@ public final class Evaluation {
                 }
             }
             int n = set.questions().size();
+            Map<String, KindFigures> byKind = new TreeMap<>();
+            kinds.forEach((name, f) -> byKind.put(name, new KindFigures((int) f[0], f[1] / f[0], f[2] / f[0])));
             results.add(new Figures(mode.label(), k, n, found / n, reciprocalRanks / n,
                     answers ? (double) citing / n : null, answers ? (double) holding / n : null, missed,
-                    answers ? withoutFact : null));
+                    answers ? withoutFact : null, byKind.isEmpty() ? null : byKind));
         }
         return new Report(set.name(), set.topic(), set.segment(), answers ? modelName : null, started.toString(),
                 (System.nanoTime() - t0) / 1_000_000, results);

@@ -31,6 +31,7 @@ public record GoldenSet(
     /** One question: the source ids that answer it (any of them is right) and the fact the answer must hold. */
     public record Question(
             @JsonProperty("id") String id,
+            @JsonProperty("kind") String kind,
             @JsonProperty("question") String question,
             @JsonProperty("sources") List<String> sources,
             @JsonProperty("fact") String fact) {

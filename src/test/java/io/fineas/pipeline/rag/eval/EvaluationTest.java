@@ -64,13 +64,17 @@ class EvaluationTest extends PipelineTestSupport {
                 Files.createDirectories(golden.resolve("small"));
                 write(golden.resolve("small/golden.json"), toJson(Map.of("name", "small", "topic", topic(),
                         "segment", "news", "questions", List.of(
-                                Map.of("id", "q1", "question", "When does Halvard-9 come nearest to our planet?",
+                                Map.of("id", "q1", "kind", "paraphrase", "question",
+                                        "When does Halvard-9 come nearest to our planet?",
                                         "sources", List.of("small/comet.txt"), "fact", "14 March"),
-                                Map.of("id", "q2", "question", "How long should the sorrel soup simmer?",
+                                Map.of("id", "q2", "kind", "paraphrase", "question",
+                                        "How long should the sorrel soup simmer?",
                                         "sources", List.of("small/recipe.txt"), "fact", "twelve minutes"),
-                                Map.of("id", "q3", "question", "Who scored for Kelmora United in the final?",
+                                Map.of("id", "q3", "kind", "paraphrase", "question",
+                                        "Who scored for Kelmora United in the final?",
                                         "sources", List.of("small/match.txt"), "fact", "Ivo Tamm"),
-                                Map.of("id", "q4", "question", "What did the Brisval central bank decide?",
+                                Map.of("id", "q4", "kind", "uncaptured", "question",
+                                        "What did the Brisval central bank decide?",
                                         "sources", List.of("small/never-captured.txt"), "fact", "rates")))));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -112,6 +116,10 @@ class EvaluationTest extends PipelineTestSupport {
             assertThat(r).containsEntry("answers_citing_a_right_source", 0.75)
                     .containsEntry("answers_holding_the_fact", 0.75)
                     .containsEntry("answers_without_the_fact", List.of("q4"));
+            // and per kind of question
+            assertThat(r.get("by_kind")).isEqualTo(Map.of(
+                    "paraphrase", Map.of("questions", 3, "recall_at_k", 1.0, "mrr", 1.0),
+                    "uncaptured", Map.of("questions", 1, "recall_at_k", 0.0, "mrr", 0.0)));
         });
 
         // kept: GET /evaluations lists it; exposed: the gauges of each mode
