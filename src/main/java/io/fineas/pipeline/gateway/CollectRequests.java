@@ -23,6 +23,9 @@ import io.fineas.pipeline.messages.Alert;
  */
 public final class CollectRequests {
 
+    /** What the scheduler names its entries by: a data collection file's path in the schedule. */
+    private static final java.util.regex.Pattern SCHEDULE_ENTRY = java.util.regex.Pattern.compile("[A-Za-z0-9._/-]{1,200}");
+
     private final TopicRegistry topics;
     private final Segments segments;
 
@@ -36,7 +39,12 @@ public final class CollectRequests {
      *
      * @param callers each entry's caller (its own api_key's, or the header key's), as the policy found them
      */
-    public List<Alert> toAlerts(List<Map<String, Object>> entries, List<ApiKeys.Caller> callers) {
+    public List<Alert> toAlerts(List<Map<String, Object>> entries, List<ApiKeys.Caller> callers,
+            String scheduleEntry) {
+        if (scheduleEntry != null && !SCHEDULE_ENTRY.matcher(scheduleEntry).matches()) {
+            throw ApiException.badRequest("X-Schedule-Entry must be a data collection file's path: 1 to 200 letters, "
+                    + "digits, '.', '_', '-' or '/'");
+        }
         List<Alert> alerts = new ArrayList<>();
         for (int i = 0; i < entries.size(); i++) {
             Map<String, Object> entry = entries.get(i);
@@ -66,7 +74,7 @@ public final class CollectRequests {
                 }
             }
             alerts.add(new Alert(timeOrderedId(), topic, targeted, Instant.now().toString(),
-                    callers == null || i >= callers.size() ? null : callers.get(i).id()));
+                    callers == null || i >= callers.size() ? null : callers.get(i).id(), scheduleEntry));
         }
         return alerts;
     }

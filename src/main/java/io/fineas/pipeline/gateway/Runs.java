@@ -69,7 +69,8 @@ public final class Runs {
     /** What a run's document says of its request: the alert's fields but its id (the document's _id). */
     private static Document requestedFields(Alert alert) {
         return new Document("topic", alert.topic()).append("segment_targets", alert.segmentTargets())
-                .append("requested_at", alert.requestedAt()).append("requested_by", alert.requestedBy());
+                .append("requested_at", alert.requestedAt()).append("requested_by", alert.requestedBy())
+                .append("schedule_entry", alert.scheduleEntry());
     }
 
     private record Accepted(Alert alert, long at) {

@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  *
  * @param topic a data topic, or {@link #ANY_TOPIC}: the segments under every topic that has them
  * @param requestedBy the id of the API key that requested the run (never the key), or null
+ * @param scheduleEntry the schedule entry (its data collection file) when the scheduler requested it, or null
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -26,7 +27,8 @@ public record Alert(
         @JsonProperty("topic") String topic,
         @JsonProperty("segment_targets") List<String> segmentTargets,
         @JsonProperty("requested_at") String requestedAt,
-        @JsonProperty("requested_by") String requestedBy) {
+        @JsonProperty("requested_by") String requestedBy,
+        @JsonProperty("schedule_entry") String scheduleEntry) {
 
     /** The design's "any topic". */
     public static final String ANY_TOPIC = "alert";

@@ -51,7 +51,7 @@ class CollectRequestsTest {
                 Map.of("api_key", "fpk_secret", "topic", "finance", "segment_targets", List.of("news", "quotes")),
                 Map.of("topic", "alert", "segment_targets", List.of("news"))), List.of(
                 new ApiKeys.Caller("key_entry0", "writer", List.of("write:finance")),
-                new ApiKeys.Caller("key_header", "admin", List.of("admin"))));
+                new ApiKeys.Caller("key_header", "admin", List.of("admin"))), null);
 
         assertThat(alerts).extracting(Alert::topic).containsExactly("finance", "alert");
         // who asked each: the id of its entry's key, never the key
@@ -63,26 +63,38 @@ class CollectRequestsTest {
         });
         assertThat(requests.accepted(alerts).accepted()).isEqualTo(2);
         assertThat(alerts.toString()).doesNotContain("fpk_secret");
+        assertThat(alerts).extracting(Alert::scheduleEntry).containsOnlyNulls();
+    }
+
+    @Test
+    void aScheduledRunNamesItsEntryAndAnEntryNameThatIsNotAPathIsRefused() {
+        List<Alert> alerts = requests.toAlerts(entries(Map.of("topic", "finance", "segment_targets",
+                List.of("news"))), null, "collections/daily-news.json");
+        assertThat(alerts).extracting(Alert::scheduleEntry).containsExactly("collections/daily-news.json");
+        for (String bad : List.of("", "x".repeat(201), "a b.json", "daily\nX-Injected: 1", "caf\u00e9.json")) {
+            assertThat(catchThrowableOfType(ApiException.class, () -> requests.toAlerts(entries(Map.of("topic",
+                    "finance", "segment_targets", List.of("news"))), null, bad)).getStatus()).as(bad).isEqualTo(400);
+        }
     }
 
     @Test
     void oneBadEntryRefusesTheWholeRequestNamingIt() {
         ApiException noSegment = catchThrowableOfType(ApiException.class, () -> requests.toAlerts(entries(
                 Map.of("topic", "finance", "segment_targets", List.of("news")),
-                Map.of("topic", "energy", "segment_targets", List.of("quotes"))), null));
+                Map.of("topic", "energy", "segment_targets", List.of("quotes"))), null, null));
         assertThat(noSegment.getStatus()).isEqualTo(404);
         assertThat(noSegment.getMessage()).startsWith("entry 1: ").contains("segment 'quotes'");
 
         ApiException noTopic = catchThrowableOfType(ApiException.class, () -> requests.toAlerts(entries(
-                Map.of("topic", "water", "segment_targets", List.of("news"))), null));
+                Map.of("topic", "water", "segment_targets", List.of("news"))), null, null));
         assertThat(noTopic.getMessage()).isEqualTo("entry 0: topic 'water' does not exist");
 
         ApiException nowhere = catchThrowableOfType(ApiException.class, () -> requests.toAlerts(entries(
-                Map.of("topic", "alert", "segment_targets", List.of("filings"))), null));
+                Map.of("topic", "alert", "segment_targets", List.of("filings"))), null, null));
         assertThat(nowhere.getMessage()).contains("no topic has a segment 'filings'");
 
         ApiException badName = catchThrowableOfType(ApiException.class, () -> requests.toAlerts(entries(
-                Map.of("topic", "finance", "segment_targets", List.of("News!"))), null));
+                Map.of("topic", "finance", "segment_targets", List.of("News!"))), null, null));
         assertThat(badName.getStatus()).isEqualTo(400);
     }
 

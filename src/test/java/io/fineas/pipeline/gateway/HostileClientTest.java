@@ -186,6 +186,9 @@ class HostileClientTest extends PipelineTestSupport {
                 c("the budget of a topic that does not exist", "PUT", "/topics/nosuch/budget",
                         "{\"tokens_per_day\":1}", 404, "X-API-Key", "ADMIN"),
                 c("usage of 0 days", "GET", "/usage?days=0", null, 400, "X-API-Key", "ADMIN"),
+                c("a schedule entry that is not a file path", "POST", "/collect", "[{\"topic\":\"" + T
+                        + "\",\"segment_targets\":[\"" + S + "\"]}]", 400, "X-API-Key", "ADMIN", "X-Schedule-Entry",
+                        "../../etc/passwd; drop"),
                 c("usage of 32 days", "GET", "/usage?days=32", null, 400, "X-API-Key", "ADMIN"),
                 c("write:O creates a key", "POST", "/keys", "{\"name\":\"k\",\"scopes\":[\"write:" + T + "\"]}", 403,
                         "X-API-Key", "WRITE_O"),

@@ -133,14 +133,14 @@ class AsyncApiTest {
     void anAlertAsTheGatewayPublishesItPassesItsSchemaAndABrokenOneIsRefusedWithTheReason() throws Exception {
         JsonSchema schema = schema("alert");
         Alert alert = new Alert("0193a1b2-0000-7000-8000-000000000001", "finance", List.of("news", "notes"),
-                "2026-11-26T00:00:00Z", "key_0123456789abcdef");
+                "2026-11-26T00:00:00Z", "key_0123456789abcdef", "daily-news.json");
         String json = JSON.writeValueAsString(alert);
         assertThat(schema.validate(JSON.readTree(json))).isEmpty();
         assertThat(Alert.parse(json)).isEqualTo(alert);
         assertThat(alert.targets("finance", "news")).isTrue();
         assertThat(alert.targets("finance", "other")).isFalse();
         assertThat(alert.targets("energy", "news")).isFalse();
-        assertThat(new Alert("r", Alert.ANY_TOPIC, List.of("news"), "2026-11-26T00:00:00Z", null).targets("energy", "news"))
+        assertThat(new Alert("r", Alert.ANY_TOPIC, List.of("news"), "2026-11-26T00:00:00Z", null, null).targets("energy", "news"))
                 .isTrue();
         assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> Alert.parse("{\"run_id\":\"r\"}")))
                 .hasMessageContaining("lacks run_id, topic, segment_targets or requested_at");

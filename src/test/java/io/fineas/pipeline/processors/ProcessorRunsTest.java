@@ -66,7 +66,7 @@ class ProcessorRunsTest {
     }
 
     private static String alert(String topic, List<String> segments, Instant requested) throws IOException {
-        return JSON.writeValueAsString(new Alert("run-" + UUID.randomUUID(), topic, segments, requested.toString(), null));
+        return JSON.writeValueAsString(new Alert("run-" + UUID.randomUUID(), topic, segments, requested.toString(), null, null));
     }
 
     private int ignored(String processor) {

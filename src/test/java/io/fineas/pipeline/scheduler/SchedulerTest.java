@@ -93,6 +93,12 @@ class SchedulerTest extends SchedulerTestSupport {
         assertThat(after).containsEntry("last_call", clock.instant().toString())
                 .containsEntry("next_call", clock.instant().plus(Duration.ofDays(2)).toString())
                 .containsEntry("last_outcome", "accepted");
+        // the run names the entry that asked for it (lineage: key id and schedule entry)
+        Map<String, Object> alert = readAll(alertTopic(), Duration.ofMillis(400)).stream().map(r -> parse(r.value()))
+                .filter(a -> ((List<?>) a.get("segment_targets")).contains("shown")).findFirst().orElseThrow();
+        assertThat(alert).containsEntry("schedule_entry", "shown.json").containsKey("requested_by");
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(get("/runs/"
+                + alert.get("run_id"), "X-API-Key", ADMIN_KEY).json()).containsEntry("schedule_entry", "shown.json"));
     }
 
     @Test
