@@ -9,6 +9,10 @@ public final class Application {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && "evaluate".equals(args[0])) {
+            // a client of a running pipeline: a golden set as a quality gate (rag/eval/EvaluateCommand)
+            System.exit(io.fineas.pipeline.rag.eval.EvaluateCommand.run(args, System.out));
+        }
         Main main = new Main(Application.class);
         PipelineRoles roles = PipelineRoles.fromEnvironment();
         main.configure().withRoutesIncludePattern(roles.routesIncludePattern());
