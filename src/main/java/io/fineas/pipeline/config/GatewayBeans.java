@@ -41,6 +41,9 @@ public class GatewayBeans {
         registry.bind("collectRequests", new CollectRequests(shared.topics(), shared.segments()));
         registry.bind("inferencePages", new InferencePages(shared.topics(), shared.segments(), shared.data()));
         registry.bind("runs", new Runs(shared.system().getCollection("runs")));
+        registry.bind("openApiDocument", new io.fineas.pipeline.gateway.OpenApiDocument());
+        registry.bind("swaggerUiFiles", new io.fineas.pipeline.gateway.WebJarFiles("swagger-ui", java.util.Map.of(
+                "swagger-ui.css", "text/css; charset=utf-8", "swagger-ui-bundle.js", "text/javascript; charset=utf-8")));
         registry.bind("usageReport", new io.fineas.pipeline.usage.UsageReport(shared.system(),
                 java.time.Clock.systemUTC()));
         ChatRequests chatRequests = new ChatRequests(Duration.ofMillis(chatTimeoutMs), chatMaxWaitingPerKey,

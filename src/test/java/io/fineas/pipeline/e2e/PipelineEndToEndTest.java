@@ -153,14 +153,11 @@ class PipelineEndToEndTest extends PipelineTestSupport {
     }
 
     /** The chat page in a real headless browser (Debian's chromium, driven by Selenium), with a screenshot. */
-    @Test
-    void theChatPageAnswersInABrowser() throws Exception {
+    private static WebDriver browser() throws java.io.IOException {
         assertThat(Path.of("/usr/bin/chromium")).as("the browser test needs Debian's chromium and chromium-driver: "
                 + "apt-get install chromium chromium-driver, or run .ci/run, which installs them").exists();
         assertThat(Path.of("/usr/bin/chromedriver")).as("the browser test needs Debian's chromium-driver: "
                 + "apt-get install chromium-driver, or run .ci/run, which installs it").exists();
-        collectOnce();
-        awaitSearchable();
         System.setProperty("webdriver.chrome.driver", "/usr/bin/chromedriver");
         ChromeOptions options = new ChromeOptions();
         options.setBinary("/usr/bin/chromium");
@@ -168,7 +165,39 @@ class PipelineEndToEndTest extends PipelineTestSupport {
                 "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--window-size=1100,1000",
                 "--user-data-dir=" + Files.createTempDirectory("chromium-profile"));
-        WebDriver browser = new ChromeDriver(options);
+        return new ChromeDriver(options);
+    }
+
+    /** The API contract's docs page (Swagger UI from its WebJar, offline) renders every operation of /openapi.json. */
+    @Test
+    void theApiDocsPageShowsEveryOperationOfTheContract() throws Exception {
+        Response contract = get("/openapi.json");
+        assertThat(contract.status()).isEqualTo(200);
+        assertThat(contract.header("Content-Type")).startsWith("application/json");
+        assertThat(contract.body()).isEqualTo(new io.fineas.pipeline.gateway.OpenApiDocument().json());
+        Response elsewhere = get("/webjars/swagger-ui/..%2F..%2Fapplication.properties");
+        assertThat(elsewhere.status()).isEqualTo(404);
+        assertThat(elsewhere.json()).containsKeys("error", "detail");
+        WebDriver browser = browser();
+        try {
+            browser.get(uri("/api-docs").toString());
+            new WebDriverWait(browser, Duration.ofSeconds(30)).until(d ->
+                    d.findElements(By.cssSelector(".opblock")).size() >= 19);
+            assertThat(browser.findElements(By.cssSelector(".opblock-summary-path")))
+                    .extracting(WebElement::getText).contains("/collect", "/lineage/{chunk_id}", "/topics/{topic}/budget");
+            Path shot = Path.of("target", "screenshots", "api-docs.png");
+            Files.createDirectories(shot.getParent());
+            Files.write(shot, ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+        } finally {
+            browser.quit();
+        }
+    }
+
+    @Test
+    void theChatPageAnswersInABrowser() throws Exception {
+        collectOnce();
+        awaitSearchable();
+        WebDriver browser = browser();
         try {
             browser.get(uri("/").toString());
             browser.findElement(By.id("key")).sendKeys(ADMIN_KEY);
