@@ -22,6 +22,8 @@ public final class Runs {
 
     public Runs(MongoCollection<Document> runs) {
         this.runs = runs;
+        // GET /runs lists the newest first
+        runs.createIndex(com.mongodb.client.model.Indexes.descending("requested_at"));
     }
 
     /**
@@ -117,6 +119,27 @@ public final class Runs {
         if (d == null || !caller.canRead(topic == null || Alert.ANY_TOPIC.equals(topic) ? null : topic)) {
             throw ApiException.notFound("no run with id '" + runId + "'");
         }
+        return shaped(d);
+    }
+
+    /** The most recent runs (at most {@code limit}, 1 to 100, default 20) of the topics the caller may read. */
+    public RecentRuns recent(Object limit, ApiKeys.Caller caller) {
+        int n = io.fineas.pipeline.common.QueryParameters.wholeNumber("limit", limit, 20, 100);
+        var filter = caller.canRead(null) ? Filters.exists("topic")
+                : Filters.in("topic", caller.scopes().stream().filter(s -> s.startsWith("read:") || s.startsWith("write:"))
+                        .map(s -> s.substring(s.indexOf(':') + 1)).toList());
+        List<Document> out = new java.util.ArrayList<>();
+        for (Document d : runs.find(filter).sort(com.mongodb.client.model.Sorts.descending("requested_at")).limit(n)) {
+            out.add(shaped(d));
+        }
+        return new RecentRuns(out);
+    }
+
+    public record RecentRuns(@com.fasterxml.jackson.annotation.JsonProperty("runs") List<Document> runs) {
+    }
+
+    /** A run as the API shows it: its id as run_id, and whether processors have reported on it yet. */
+    private static Document shaped(Document d) {
         Document out = new Document("run_id", d.get("_id"));
         d.forEach((k, v) -> {
             if (!k.equals("_id")) {

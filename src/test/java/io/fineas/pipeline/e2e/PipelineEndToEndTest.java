@@ -14,8 +14,6 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import io.fineas.pipeline.support.SourceServer;
 import org.junit.jupiter.api.AfterAll;
@@ -153,21 +151,6 @@ class PipelineEndToEndTest extends PipelineTestSupport {
     }
 
     /** The chat page in a real headless browser (Debian's chromium, driven by Selenium), with a screenshot. */
-    private static WebDriver browser() throws java.io.IOException {
-        assertThat(Path.of("/usr/bin/chromium")).as("the browser test needs Debian's chromium and chromium-driver: "
-                + "apt-get install chromium chromium-driver, or run .ci/run, which installs them").exists();
-        assertThat(Path.of("/usr/bin/chromedriver")).as("the browser test needs Debian's chromium-driver: "
-                + "apt-get install chromium-driver, or run .ci/run, which installs it").exists();
-        System.setProperty("webdriver.chrome.driver", "/usr/bin/chromedriver");
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary("/usr/bin/chromium");
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--window-size=1100,1000",
-                "--user-data-dir=" + Files.createTempDirectory("chromium-profile"));
-        return new ChromeDriver(options);
-    }
-
     /** The API contract's docs page (Swagger UI from its WebJar, offline) renders every operation of /openapi.json. */
     @Test
     void theApiDocsPageShowsEveryOperationOfTheContract() throws Exception {
@@ -178,7 +161,7 @@ class PipelineEndToEndTest extends PipelineTestSupport {
         Response elsewhere = get("/webjars/swagger-ui/..%2F..%2Fapplication.properties");
         assertThat(elsewhere.status()).isEqualTo(404);
         assertThat(elsewhere.json()).containsKeys("error", "detail");
-        WebDriver browser = browser();
+        WebDriver browser = io.fineas.pipeline.support.Browser.open();
         try {
             browser.get(uri("/api-docs").toString());
             new WebDriverWait(browser, Duration.ofSeconds(30)).until(d ->
@@ -197,10 +180,11 @@ class PipelineEndToEndTest extends PipelineTestSupport {
     void theChatPageAnswersInABrowser() throws Exception {
         collectOnce();
         awaitSearchable();
-        WebDriver browser = browser();
+        WebDriver browser = io.fineas.pipeline.support.Browser.open();
         try {
-            browser.get(uri("/").toString());
+            browser.get(uri("/#chat").toString());
             browser.findElement(By.id("key")).sendKeys(ADMIN_KEY);
+            browser.findElement(By.id("sign-in")).click();
             browser.findElement(By.id("topic")).sendKeys(topic());
             browser.findElement(By.id("question")).sendKeys("Why did arabica coffee futures reach a record?");
             browser.findElement(By.id("ask")).click();
@@ -233,6 +217,6 @@ class PipelineEndToEndTest extends PipelineTestSupport {
         Response page = get("/");
         assertThat(page.status()).isEqualTo(200);
         assertThat(page.header("Content-Type")).startsWith("text/html");
-        assertThat(page.body()).contains("<title>Fineas chat</title>").contains("fetch(\"/chat\"");
+        assertThat(page.body()).contains("<title>Fineas console</title>").contains("api(\"POST\", \"/chat\"");
     }
 }

@@ -118,7 +118,8 @@ class HostileClientTest extends PipelineTestSupport {
             new String[] {"GET", "/evaluations", null},
             new String[] {"GET", "/lineage/0123456789abcdef:0123456789abcdef01234567%230", null},
             new String[] {"PUT", "/topics/" + T + "/budget", "{\"tokens_per_day\":1000}"},
-            new String[] {"GET", "/usage", null});
+            new String[] {"GET", "/usage", null},
+            new String[] {"GET", "/runs", null});
 
     static Stream<Arguments> cases() {
         List<Case> all = new ArrayList<>();
@@ -186,6 +187,7 @@ class HostileClientTest extends PipelineTestSupport {
                 c("the budget of a topic that does not exist", "PUT", "/topics/nosuch/budget",
                         "{\"tokens_per_day\":1}", 404, "X-API-Key", "ADMIN"),
                 c("usage of 0 days", "GET", "/usage?days=0", null, 400, "X-API-Key", "ADMIN"),
+                c("runs, limit 101", "GET", "/runs?limit=101", null, 400, "X-API-Key", "ADMIN"),
                 c("a schedule entry that is not a file path", "POST", "/collect", "[{\"topic\":\"" + T
                         + "\",\"segment_targets\":[\"" + S + "\"]}]", 400, "X-API-Key", "ADMIN", "X-Schedule-Entry",
                         "../../etc/passwd; drop"),
@@ -299,6 +301,10 @@ class HostileClientTest extends PipelineTestSupport {
         assertThat(topics.status()).isEqualTo(200);
         assertThat(topics.body()).contains(O).doesNotContain(T);
         assertSecurityHeaders(topics, "GET /topics");
+        Response runs = get("/runs", "X-API-Key", KEYS.get("READ_O"));
+        assertThat(runs.status()).isEqualTo(200);
+        assertThat(runs.body()).doesNotContain(T).doesNotContain(runOfT);
+        assertThat(get("/runs", "X-API-Key", ADMIN_KEY).body()).contains(runOfT);
         Response processors = get("/processors", "X-API-Key", KEYS.get("READ_O"));
         assertThat(processors.status()).isEqualTo(200);
         assertThat(processors.body()).doesNotContain(T);

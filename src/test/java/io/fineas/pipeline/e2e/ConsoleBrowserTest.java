@@ -1,0 +1,193 @@
+package io.fineas.pipeline.e2e;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import io.fineas.pipeline.support.Browser;
+import io.fineas.pipeline.support.PipelineTestSupport;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The operator console (GET /) in real headless Chromium, on the whole embedded pipeline: sign in, create a topic and
+ * its segment, collect from the processor's page, watch the run finish, read the inferences, see the schedule, ask a
+ * question and open a citation's lineage, with a screenshot of each page; then a key of another topic sees none of it.
+ */
+class ConsoleBrowserTest extends PipelineTestSupport {
+
+    private Path folder;
+
+    @Override
+    protected String roles() {
+        return "all";
+    }
+
+    private String topic() {
+        return "console-" + ids().suffix();
+    }
+
+    @Override
+    protected void overrideProperties(Properties p) {
+        p.put("pipeline.processors.dir", folder().toString());
+        p.put("pipeline.scheduler.schedule-file", folder().resolve("schedule.json").toString());
+        p.put("pipeline.scheduler.redis-prefix", "test:" + ids().suffix());
+        p.put("pipeline.llm.analysis-group", "llm-analysis-" + ids().suffix());
+        p.put("pipeline.kafka.inference-topic", "inference-" + ids().suffix());
+        p.put("pipeline.kafka.chat-request-topic", "chat-requests-" + ids().suffix());
+        p.put("pipeline.kafka.chat-reply-topic", "chat-replies-" + ids().suffix());
+    }
+
+    /** A file processor of three field notes into the topic's segment "notes", and a weekly schedule entry for it. */
+    private Path folder() {
+        if (folder == null) {
+            try {
+                folder = Files.createTempDirectory("console-processors");
+                Files.createDirectories(folder.resolve("notes"));
+                Files.writeString(folder.resolve("notes/harbour.txt"), "Harbour crane upgrade\n\nThe port of Feyport "
+                        + "installed two electric cranes that move forty containers an hour.");
+                Files.writeString(folder.resolve("notes/bakery.txt"), "Bakery cooperative\n\nThe Dulcar bakery "
+                        + "cooperative now mills its own rye flour and sells it to twelve villages.");
+                Files.writeString(folder.resolve("notes/ferry.txt"), "Night ferry\n\nA night ferry between Kestrin "
+                        + "and Lunaris starts in May and carries two hundred passengers.");
+                Files.writeString(folder.resolve("notes.data.json"), "[{\"path\": \"notes\"}]");
+                Files.writeString(folder.resolve("field-notes.yaml"), "topic: " + topic() + "\nsegment: notes\n"
+                        + "data_list: notes.data.json\nsource:\n  kind: file\n  root: .\n");
+                Files.writeString(folder.resolve("weekly.json"), toJson(List.of(Map.of("topic", topic(),
+                        "segment_targets", List.of("notes")))));
+                Files.writeString(folder.resolve("schedule.json"), "[{\"data_collection_file_path\": \"weekly.json\", "
+                        + "\"cron\": \"0 0 3 ? * SUN\"}]");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return folder;
+    }
+
+    private static WebDriverWait waiting(WebDriver browser, int seconds) {
+        return new WebDriverWait(browser, Duration.ofSeconds(seconds));
+    }
+
+    private static void open(WebDriver browser, String view) {
+        browser.findElement(By.cssSelector("nav a[data-view=" + view + "]")).click();
+        waiting(browser, 10).until(d -> d.findElement(By.id("view-" + view)).isDisplayed()
+                && view.equals(d.findElement(By.tagName("body")).getAttribute("data-loaded")));
+    }
+
+    private static void signIn(WebDriver browser, String key) {
+        WebElement field = browser.findElement(By.id("key"));
+        field.clear();
+        field.sendKeys(key);
+        browser.findElement(By.id("sign-in")).click();
+    }
+
+    @Test
+    void anOperatorRunsThePipelineFromTheConsoleAndAnotherTopicsKeySeesNoneOfIt() throws Exception {
+        String topic = topic();
+        WebDriver browser = Browser.open();
+        try {
+            browser.get(uri("/").toString());
+            assertThat(browser.findElement(By.id("error")).getText()).contains("Sign in");
+            signIn(browser, ADMIN_KEY);
+
+            // topics: create the topic and its segment
+            browser.findElement(By.id("new-topic")).sendKeys(topic);
+            browser.findElement(By.id("create-topic")).click();
+            waiting(browser, 15).until(d -> !d.findElements(By.cssSelector("#topics tr[data-topic='" + topic + "']"))
+                    .isEmpty());
+            new Select(browser.findElement(By.id("segment-topic"))).selectByValue(topic);
+            browser.findElement(By.id("new-segment")).sendKeys("notes");
+            browser.findElement(By.id("create-segment")).click();
+            waiting(browser, 15).until(d -> d.findElement(By.cssSelector("#topics tr[data-topic='" + topic
+                    + "'] td:nth-child(2)")).getText().equals("1"));
+            Browser.screenshot(browser, "console-topics");
+
+            // processors: the file processor of the topic, and a collection run from its row
+            open(browser, "processors");
+            WebElement row = waiting(browser, 15).until(d -> d.findElement(By.cssSelector(
+                    "#processors tr[data-processor='field-notes']")));
+            assertThat(row.getText()).contains("file").contains(topic + " / notes");
+            row.findElement(By.cssSelector("button.collect")).click();
+            waiting(browser, 15).until(d -> d.findElement(By.cssSelector(
+                    "#processors tr[data-processor='field-notes'] button.collect")).getText().contains("requested"));
+            Browser.screenshot(browser, "console-processors");
+
+            // runs: the run appears and its processor reports it done, the page refreshing itself
+            open(browser, "runs");
+            waiting(browser, 60).until(d -> d.findElements(By.cssSelector("#runs .processor-summary")).stream()
+                    .anyMatch(e -> e.getText().contains("field-notes: succeeded, 1 of 1 items ok, 0 failed, 3 records")));
+            String runRow = browser.findElement(By.cssSelector("#runs tbody tr")).getText();
+            assertThat(runRow).contains(topic + " / notes").contains("reported");
+            Browser.screenshot(browser, "console-runs");
+
+            // inferences: the segment's analyses, newest first
+            open(browser, "inferences");
+            waiting(browser, 10).until(d -> new Select(d.findElement(By.id("inference-topic"))).getOptions().stream()
+                    .anyMatch(o -> o.getText().equals(topic)));
+            new Select(browser.findElement(By.id("inference-topic"))).selectByValue(topic);
+            waiting(browser, 10).until(d -> new Select(d.findElement(By.id("inference-segment"))).getOptions().stream()
+                    .anyMatch(o -> o.getText().equals("notes")));
+            waiting(browser, 90).until(d -> {
+                d.findElement(By.id("show-inferences")).click();
+                return d.findElements(By.cssSelector("#inferences .inference")).size() == 3;
+            });
+            assertThat(browser.findElement(By.id("inferences")).getText()).contains("notes/ferry.txt")
+                    .contains("extractive-minilm");
+            Browser.screenshot(browser, "console-inferences");
+
+            // schedule: the entry with its next call
+            open(browser, "schedule");
+            waiting(browser, 10).until(d -> d.findElement(By.id("schedule")).getText().contains("weekly.json"));
+            assertThat(browser.findElement(By.id("schedule")).getText()).contains("cron 0 0 3 ? * SUN");
+            Browser.screenshot(browser, "console-schedule");
+
+            // chat: a question answered from the notes, and where its first citation comes from
+            open(browser, "chat");
+            browser.findElement(By.id("topic")).sendKeys(topic);
+            browser.findElement(By.id("question")).sendKeys("When does the night ferry start?");
+            waiting(browser, 90).until(d -> {
+                if (d.findElement(By.id("ask")).isEnabled() && !d.findElement(By.id("answer")).getText()
+                        .contains("May")) {
+                    d.findElement(By.id("ask")).click();
+                }
+                return d.findElement(By.id("answer")).getText().contains("May");
+            });
+            WebElement source = browser.findElements(By.cssSelector("#sources .source")).get(0);
+            assertThat(source.getText()).contains("notes/ferry.txt");
+            source.findElement(By.cssSelector("button.lineage")).click();
+            waiting(browser, 20).until(d -> d.findElement(By.cssSelector("#sources .source .trace")).getText()
+                    .contains("collection run"));
+            Browser.screenshot(browser, "console-chat");
+
+            // a key of another topic: its console shows nothing of this one
+            String other = uniqueName("elsewhere");
+            createTopic(other);
+            String otherKey = (String) post("/keys", Map.of("name", "other team", "scopes", List.of("write:" + other)),
+                    "X-API-Key", ADMIN_KEY).json().get("api_key");
+            signIn(browser, otherKey);
+            for (String view : List.of("topics", "processors", "runs", "inferences")) {
+                open(browser, view);
+                waiting(browser, 10).until(d -> view.equals(d.findElement(By.tagName("body")).getAttribute(
+                        "data-loaded")));
+                assertThat(browser.findElement(By.tagName("main")).getText()).as(view).doesNotContain(topic);
+            }
+            // the schedule names every topic's collections: refused, and said so
+            browser.findElement(By.cssSelector("nav a[data-view=schedule]")).click();
+            waiting(browser, 10).until(d -> d.findElement(By.id("error")).getText().contains("forbidden"));
+            assertThat(browser.findElement(By.id("schedule")).getText()).doesNotContain("weekly.json");
+        } finally {
+            browser.quit();
+        }
+    }
+}
