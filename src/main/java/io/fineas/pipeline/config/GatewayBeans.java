@@ -28,6 +28,18 @@ public class GatewayBeans {
 
     @PropertyInject("pipeline.gateway.admin-key")
     private String adminKey;
+    @PropertyInject("kafka.brokers")
+    private String kafkaBrokers;
+    @PropertyInject("pipeline.kafka.alert-dlq-topic")
+    private String alertDlq;
+    @PropertyInject("pipeline.kafka.capture-dlq-topic")
+    private String captureDlq;
+    @PropertyInject("pipeline.kafka.run-status-topic")
+    private String runStatusTopic;
+    @PropertyInject("pipeline.kafka.ingest-dlq-topic")
+    private String ingestDlq;
+    @PropertyInject("pipeline.kafka.llm-dlq-topic")
+    private String llmDlq;
     @PropertyInject("pipeline.chat.timeout-ms")
     private long chatTimeoutMs;
     @PropertyInject("pipeline.chat.max-waiting-per-key")
@@ -35,12 +47,22 @@ public class GatewayBeans {
     @PropertyInject("pipeline.chat.max-waiting")
     private int chatMaxWaiting;
 
-    public void bind(SharedBeans shared) {
+    public void bind(SharedBeans shared) throws Exception {
         Registry registry = shared.context().getRegistry();
         ApiKeys apiKeys = registry.lookupByNameAndType("apiKeys", ApiKeys.class);
         registry.bind("collectRequests", new CollectRequests(shared.topics(), shared.segments()));
         registry.bind("inferencePages", new InferencePages(shared.topics(), shared.segments(), shared.data()));
         registry.bind("runs", new Runs(shared.system().getCollection("runs")));
+        // the console's dead letters and health (admin)
+        io.fineas.pipeline.gateway.DeadLetters deadLetters = new io.fineas.pipeline.gateway.DeadLetters(kafkaBrokers,
+                java.util.List.of(alertDlq, captureDlq, runStatusTopic + ".dlq", ingestDlq, llmDlq),
+                shared.system().getCollection("dead_letter_replays"));
+        shared.closeOnStop(deadLetters);
+        registry.bind("deadLetters", deadLetters);
+        io.fineas.pipeline.gateway.PipelineHealth health = new io.fineas.pipeline.gateway.PipelineHealth(
+                shared.context(), kafkaBrokers);
+        shared.closeOnStop(health);
+        registry.bind("pipelineHealth", health);
         registry.bind("openApiDocument", new io.fineas.pipeline.gateway.OpenApiDocument());
         registry.bind("swaggerUiFiles", new io.fineas.pipeline.gateway.WebJarFiles("swagger-ui", java.util.Map.of(
                 "swagger-ui.css", "text/css; charset=utf-8", "swagger-ui-bundle.js", "text/javascript; charset=utf-8")));

@@ -47,6 +47,25 @@ class ConsoleBrowserTest extends PipelineTestSupport {
         p.put("pipeline.kafka.inference-topic", "inference-" + ids().suffix());
         p.put("pipeline.kafka.chat-request-topic", "chat-requests-" + ids().suffix());
         p.put("pipeline.kafka.chat-reply-topic", "chat-replies-" + ids().suffix());
+        p.put("pipeline.kafka.llm-dlq-topic", llmDlq());
+    }
+
+    private String llmDlq() {
+        return "llm-" + ids().suffix() + ".dlq";
+    }
+
+    /** A record the analysis set aside, as the LLM dead-letter route publishes it. */
+    private void deadLetter(String key, String value) throws Exception {
+        java.util.Properties p = new java.util.Properties();
+        p.put("bootstrap.servers", io.fineas.pipeline.support.PipelineInfrastructure.bootstrapServers());
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, String>(p,
+                new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.StringSerializer())) {
+            var r = new org.apache.kafka.clients.producer.ProducerRecord<>(llmDlq(), key, value);
+            r.headers().add("dlq-reason", "503 after 5 tries".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            r.headers().add("dlq-source-topic", dataTopic(topic()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            producer.send(r).get();
+        }
     }
 
     /** A file processor of three field notes into the topic's segment "notes", and a weekly schedule entry for it. */
@@ -170,6 +189,28 @@ class ConsoleBrowserTest extends PipelineTestSupport {
                     .contains("collection run"));
             Browser.screenshot(browser, "console-chat");
 
+            // dead letters: a record the analysis set aside, replayed from the page, analysed after all
+            deadLetter("notes/late.txt", toJson(Map.of("topic", topic, "segment", "notes", "source", Map.of("kind",
+                    "file", "id", "notes/late.txt"), "content_type", "text/plain", "content",
+                    "Late note\n\nThe Feyport ferry terminal reopens in June after its roof repair.")));
+            open(browser, "dead-letters");
+            WebElement letter = waiting(browser, 10).until(d -> d.findElement(By.cssSelector("table.dlq[data-dlq='"
+                    + llmDlq() + "'] tr[data-key='notes/late.txt']")));
+            assertThat(letter.getText()).contains("503 after 5 tries").contains(dataTopic(topic));
+            letter.findElement(By.cssSelector("button.replay")).click();
+            browser.switchTo().alert().accept();
+            waiting(browser, 15).until(d -> d.findElement(By.cssSelector("table.dlq[data-dlq='" + llmDlq()
+                    + "'] tr[data-key='notes/late.txt']")).getText().contains("replayed"));
+            Browser.screenshot(browser, "console-dead-letters");
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(90)).until(() -> ((Number) get("/topics/"
+                    + topic + "/segments/notes/inferences", "X-API-Key", ADMIN_KEY).json().get("total")).intValue() == 4);
+
+            // health: every part ready, and each consumer group's lag
+            open(browser, "health");
+            assertThat(browser.findElement(By.id("ready")).getText()).contains("every part is ready");
+            assertThat(browser.findElements(By.cssSelector("#lag tr[data-group='gateway-runs']"))).isNotEmpty();
+            Browser.screenshot(browser, "console-health");
+
             // a key of another topic: its console shows nothing of this one
             String other = uniqueName("elsewhere");
             createTopic(other);
@@ -182,10 +223,14 @@ class ConsoleBrowserTest extends PipelineTestSupport {
                         "data-loaded")));
                 assertThat(browser.findElement(By.tagName("main")).getText()).as(view).doesNotContain(topic);
             }
-            // the schedule names every topic's collections: refused, and said so
-            browser.findElement(By.cssSelector("nav a[data-view=schedule]")).click();
-            waiting(browser, 10).until(d -> d.findElement(By.id("error")).getText().contains("forbidden"));
-            assertThat(browser.findElement(By.id("schedule")).getText()).doesNotContain("weekly.json");
+            // the schedule, the dead letters and the health name every topic: refused, said so, nothing shown
+            for (String view : List.of("schedule", "dead-letters", "health")) {
+                browser.findElement(By.cssSelector("nav a[data-view=" + view + "]")).click();
+                waiting(browser, 10).until(d -> d.findElement(By.id("view-" + view)).isDisplayed()
+                        && d.findElement(By.id("error")).getText().contains("forbidden"));
+                assertThat(browser.findElement(By.tagName("main")).getText()).as(view).doesNotContain(topic)
+                        .doesNotContain("weekly.json").doesNotContain("notes/late.txt");
+            }
         } finally {
             browser.quit();
         }

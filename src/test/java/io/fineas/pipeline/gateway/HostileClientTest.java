@@ -119,7 +119,10 @@ class HostileClientTest extends PipelineTestSupport {
             new String[] {"GET", "/lineage/0123456789abcdef:0123456789abcdef01234567%230", null},
             new String[] {"PUT", "/topics/" + T + "/budget", "{\"tokens_per_day\":1000}"},
             new String[] {"GET", "/usage", null},
-            new String[] {"GET", "/runs", null});
+            new String[] {"GET", "/runs", null},
+            new String[] {"GET", "/dead-letters", null},
+            new String[] {"POST", "/dead-letters/capture.dlq/replay", "{\"partition\":0,\"offset\":0}"},
+            new String[] {"GET", "/status", null});
 
     static Stream<Arguments> cases() {
         List<Case> all = new ArrayList<>();
@@ -188,6 +191,18 @@ class HostileClientTest extends PipelineTestSupport {
                         "{\"tokens_per_day\":1}", 404, "X-API-Key", "ADMIN"),
                 c("usage of 0 days", "GET", "/usage?days=0", null, 400, "X-API-Key", "ADMIN"),
                 c("runs, limit 101", "GET", "/runs?limit=101", null, 400, "X-API-Key", "ADMIN"),
+                c("write:O reads the dead letters (admin only)", "GET", "/dead-letters", null, 403, "X-API-Key",
+                        "WRITE_O"),
+                c("write:O replays a dead letter (admin only)", "POST", "/dead-letters/capture.dlq/replay",
+                        "{\"partition\":0,\"offset\":0}", 403, "X-API-Key", "WRITE_O"),
+                c("read:O reads the status (admin only)", "GET", "/status", null, 403, "X-API-Key", "READ_O"),
+                c("a replay of a topic that is no dead-letter topic", "POST", "/dead-letters/alert/replay",
+                        "{\"partition\":0,\"offset\":0}", 404, "X-API-Key", "ADMIN"),
+                c("a replay at a negative offset", "POST", "/dead-letters/capture.dlq/replay",
+                        "{\"partition\":0,\"offset\":-1}", 400, "X-API-Key", "ADMIN"),
+                c("a replay of an offset never written", "POST", "/dead-letters/capture.dlq/replay",
+                        "{\"partition\":0,\"offset\":999999}", 404, "X-API-Key", "ADMIN"),
+                c("dead letters, limit 201", "GET", "/dead-letters?limit=201", null, 400, "X-API-Key", "ADMIN"),
                 c("a schedule entry that is not a file path", "POST", "/collect", "[{\"topic\":\"" + T
                         + "\",\"segment_targets\":[\"" + S + "\"]}]", 400, "X-API-Key", "ADMIN", "X-Schedule-Entry",
                         "../../etc/passwd; drop"),
