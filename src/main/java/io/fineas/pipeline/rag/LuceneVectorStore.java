@@ -265,6 +265,17 @@ public final class LuceneVectorStore implements VectorStore {
         searchers.maybeRefreshBlocking();
     }
 
+    /** Waits for the background merges under way (a benchmark measures a settled index). */
+    public void settle() throws IOException {
+        if (writer.getConfig().getMergeScheduler() instanceof org.apache.lucene.index.ConcurrentMergeScheduler cms) {
+            do {
+                writer.maybeMerge();
+                cms.sync();
+            } while (writer.hasPendingMerges() || cms.mergeThreadCount() > 0);
+        }
+        commit();
+    }
+
     @Override
     public List<SearchHit> search(float[] query, int k, String topic, String segment) {
         return search(query, k, topic, segment, candidates);
@@ -350,10 +361,18 @@ public final class LuceneVectorStore implements VectorStore {
     }
 
     @Override
+    /**
+     * Closes without waiting for background merges: every write is committed already, so the writer is rolled back
+     * (which aborts the merges under way; Lucene's commit point is what the next open reads). Closing the writer would
+     * wait for them, minutes on a large index, past any container's stop grace period.
+     */
     public void close() {
         try {
             searchers.close();
-            writer.close();
+            if (writer.hasUncommittedChanges()) {
+                writer.commit();
+            }
+            writer.rollback();
             directory.close();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
