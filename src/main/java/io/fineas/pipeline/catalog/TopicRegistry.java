@@ -46,12 +46,16 @@ public final class TopicRegistry {
             @JsonProperty("created") Boolean created,
             @JsonProperty("created_at") String createdAt,
             @JsonProperty("segments") Long segments,
+            @JsonProperty("records") Long records,
+            @JsonProperty("chunks") Long chunks,
+            @JsonProperty("inferences") Long inferences,
             @JsonProperty("token_budget_per_day") Long tokenBudgetPerDay,
             @JsonProperty("tokens_today") TokensToday tokensToday) {
 
         /** The topic with its model tokens today (GET /topics: usage/UsageReport). */
         public Topic withTokens(TokensToday today) {
-            return new Topic(topic, kafkaTopic, collection, created, createdAt, segments, tokenBudgetPerDay, today);
+            return new Topic(topic, kafkaTopic, collection, created, createdAt, segments, records, chunks, inferences,
+                    tokenBudgetPerDay, today);
         }
     }
 
@@ -88,6 +92,8 @@ public final class TopicRegistry {
     }
 
     private final MongoCollection<Document> registry;
+    /** What the RAG service counts per topic (rag/ChunkCounts): topic_stats, beside the registry. */
+    private final MongoCollection<Document> stats;
     private final MongoDatabase data;
     private final KafkaTopicAdmin kafka;
     private final String dataTopicPrefix;
@@ -95,7 +101,14 @@ public final class TopicRegistry {
 
     public TopicRegistry(MongoCollection<Document> registry, MongoDatabase data, KafkaTopicAdmin kafka,
             String dataTopicPrefix) {
+        this(registry, null, data, kafka, dataTopicPrefix);
+    }
+
+    /** @param stats the topics' chunk counts (topic_stats); null shows none */
+    public TopicRegistry(MongoCollection<Document> registry, MongoCollection<Document> stats, MongoDatabase data,
+            KafkaTopicAdmin kafka, String dataTopicPrefix) {
         this.registry = registry;
+        this.stats = stats;
         this.data = data;
         this.kafka = kafka;
         this.dataTopicPrefix = dataTopicPrefix;
@@ -169,7 +182,7 @@ public final class TopicRegistry {
             removeEverything(topic);
             throw ApiException.unavailable("topic '" + topic + "' could not be created: " + e.getMessage());
         }
-        return new Topic(topic, dataTopic(topic), topic, true, null, null, null, null);
+        return new Topic(topic, dataTopic(topic), topic, true, null, null, null, null, null, null, null);
     }
 
     public Deleted deleteTopic(String topicName) {
@@ -205,6 +218,9 @@ public final class TopicRegistry {
     private void removeData(String topic) {
         kafka.delete(dataTopic(topic));
         data.getCollection(topic).drop();
+        if (stats != null) {
+            stats.deleteOne(Filters.eq("_id", topic));
+        }
     }
 
     /** @param mayRead the topics to list (the caller's readable ones); null for all */
@@ -213,8 +229,7 @@ public final class TopicRegistry {
         for (Document d : registry.find(Filters.eq("status", ACTIVE)).sort(Sorts.ascending("_id"))) {
             String topic = d.getString("_id");
             if (mayRead == null || mayRead.test(topic)) {
-                out.add(new Topic(topic, dataTopic(topic), topic, null, d.getString("created_at"),
-                        data.getCollection(topic).countDocuments(Filters.eq("kind", "segment")), budget(d), null));
+                out.add(listed(topic, d));
             }
         }
         return new Topics(out);
@@ -234,9 +249,20 @@ public final class TopicRegistry {
         registry.updateOne(Filters.and(Filters.eq("_id", topic), Filters.eq("status", ACTIVE)),
                 tokensPerDay == null ? Updates.unset(TOKEN_BUDGET)
                         : Updates.set(TOKEN_BUDGET, ((Number) tokensPerDay).longValue()));
-        Document d = registry.find(Filters.eq("_id", topic)).first();
+        return listed(topic, registry.find(Filters.eq("_id", topic)).first());
+    }
+
+    /**
+     * A topic as GET /topics lists it: its segments, the sources captured into it (one record per source, the
+     * newest), the chunks the RAG service counted (rag/ChunkCounts; null until it has) and its inferences.
+     */
+    private Topic listed(String topic, Document d) {
+        MongoCollection<Document> c = data.getCollection(topic);
+        Document counted = stats == null ? null : stats.find(Filters.eq("_id", topic)).first();
         return new Topic(topic, dataTopic(topic), topic, null, d.getString("created_at"),
-                data.getCollection(topic).countDocuments(Filters.eq("kind", "segment")), budget(d), null);
+                c.countDocuments(Filters.eq("kind", "segment")), c.countDocuments(Filters.eq("kind", "capture")),
+                counted != null && counted.get("chunks") instanceof Number n ? n.longValue() : null,
+                c.countDocuments(Filters.eq("kind", "inference")), budget(d), null);
     }
 
     /** The budgets of the topics that have one: tokens per day by topic. */

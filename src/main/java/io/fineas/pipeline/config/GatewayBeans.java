@@ -52,7 +52,8 @@ public class GatewayBeans {
         ApiKeys apiKeys = registry.lookupByNameAndType("apiKeys", ApiKeys.class);
         registry.bind("collectRequests", new CollectRequests(shared.topics(), shared.segments()));
         registry.bind("inferencePages", new InferencePages(shared.topics(), shared.segments(), shared.data()));
-        registry.bind("runs", new Runs(shared.system().getCollection("runs")));
+        registry.bind("runs", new Runs(shared.system().getCollection("runs"),
+                shared.system().getCollection("run_failures")));
         // the console's dead letters and health (admin)
         io.fineas.pipeline.gateway.DeadLetters deadLetters = new io.fineas.pipeline.gateway.DeadLetters(kafkaBrokers,
                 java.util.List.of(alertDlq, captureDlq, runStatusTopic + ".dlq", ingestDlq, llmDlq),

@@ -149,7 +149,8 @@ public class PipelineConfiguration implements CamelConfiguration {
         topicAdmin.ensure(csv(internalTopics));
 
         MongoDatabase data = mongoClient.getDatabase(mongoDatabase);
-        TopicRegistry topicRegistry = new TopicRegistry(system.getCollection("topics"), data, topicAdmin,
+        TopicRegistry topicRegistry = new TopicRegistry(system.getCollection("topics"),
+                system.getCollection("topic_stats"), data, topicAdmin,
                 dataTopicPrefix);
         Segments segments = new Segments(topicRegistry);
         ProcessorStatus processorStatus = new ProcessorStatus(system.getCollection("processors"), segments);

@@ -55,6 +55,7 @@ public class ProcessorBeans {
         registry.bind("processorRuns", new ProcessorRuns(catalog.configs(), shared.topics(), shared.segments(), status,
                 Duration.ofMinutes(maxAlertAgeMinutes), ledger));
         registry.bind("captureRecords", new CaptureRecords());
+        registry.bind("runProgress", new io.fineas.pipeline.processors.RunProgress(shared.system().getCollection("runs")));
         registry.bind("captureRetryPolicy", new CaptureRetryPolicy());
         registry.bind("sourceHeaders", new SourceHeaders());
         for (ProcessorConfig c : catalog.configs()) {

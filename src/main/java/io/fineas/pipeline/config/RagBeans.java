@@ -147,6 +147,8 @@ public class RagBeans {
         registry.bind("lineage", new Lineage(store, shared.topics()::activeTopics,
                 shared.system().getCollection("processors"), shared.system().getCollection("runs")));
         registry.bind("storeHealth", new StoreHealth());
+        registry.bind("chunkCounts", new io.fineas.pipeline.rag.ChunkCounts(store, shared.topics()::activeTopics,
+                shared.system().getCollection("topic_stats")));
 
         String modelName = switch (llmProvider) {
             case "openai" -> openAiModel;

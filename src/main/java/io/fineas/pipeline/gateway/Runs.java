@@ -18,10 +18,15 @@ import org.bson.Document;
  */
 public final class Runs {
 
+    /** The most failed items a run shows with their reasons (GET /runs/{run_id}); failures_total counts them all. */
+    static final int MAX_FAILURES = 100;
     private final MongoCollection<Document> runs;
+    private final MongoCollection<Document> failures;
 
-    public Runs(MongoCollection<Document> runs) {
+    public Runs(MongoCollection<Document> runs, MongoCollection<Document> failures) {
         this.runs = runs;
+        this.failures = failures;
+        failures.createIndex(com.mongodb.client.model.Indexes.ascending("run_id", "failed_at"));
         // GET /runs lists the newest first
         runs.createIndex(com.mongodb.client.model.Indexes.descending("requested_at"));
     }
@@ -119,7 +124,46 @@ public final class Runs {
         if (d == null || !caller.canRead(topic == null || Alert.ANY_TOPIC.equals(topic) ? null : topic)) {
             throw ApiException.notFound("no run with id '" + runId + "'");
         }
-        return shaped(d);
+        Document out = shaped(d);
+        List<Document> failed = new java.util.ArrayList<>();
+        failures.find(Filters.eq("run_id", runId)).sort(com.mongodb.client.model.Sorts.ascending("failed_at"))
+                .limit(MAX_FAILURES).forEach(f -> {
+                    f.remove("_id");
+                    f.remove("run_id");
+                    failed.add(f);
+                });
+        out.put("failures", failed);
+        out.put("failures_total", failures.countDocuments(Filters.eq("run_id", runId)));
+        return out;
+    }
+
+    /**
+     * Records the items that failed (the capture dead-letter topic's records, as JSON): each once, however often it
+     * is delivered (its id is its content's hash). A record that is not a capture failure with a run id is left out.
+     */
+    public void failed(List<String> failureJsons) {
+        List<com.mongodb.client.model.WriteModel<Document>> writes = new java.util.ArrayList<>();
+        for (String json : failureJsons) {
+            io.fineas.pipeline.messages.CaptureFailure f;
+            try {
+                f = new com.fasterxml.jackson.databind.ObjectMapper().readValue(json,
+                        io.fineas.pipeline.messages.CaptureFailure.class);
+            } catch (Exception notAFailure) {
+                continue;
+            }
+            if (f.runId() == null) {
+                continue;
+            }
+            String id = io.fineas.pipeline.common.Hashes.sha256Hex(json);
+            writes.add(new com.mongodb.client.model.ReplaceOneModel<>(Filters.eq("_id", id), new Document("_id", id)
+                    .append("run_id", f.runId()).append("processor_id", f.processorId())
+                    .append("source", f.source() == null ? null : f.source().id())
+                    .append("parameters", f.parameters()).append("error", f.error())
+                    .append("failed_at", f.failedAt()), new com.mongodb.client.model.ReplaceOptions().upsert(true)));
+        }
+        if (!writes.isEmpty()) {
+            failures.bulkWrite(writes, new com.mongodb.client.model.BulkWriteOptions().ordered(false));
+        }
     }
 
     /** The most recent runs (at most {@code limit}, 1 to 100, default 20) of the topics the caller may read. */
@@ -146,11 +190,13 @@ public final class Runs {
                 out.put(k, v);
             }
         });
-        // how many processors a run reaches is not known in advance: report what has come back so far
-        Object processors = d.get("processors");
-        int reported = processors instanceof Document p ? p.size() : 0;
-        out.put("processors_reported", reported);
-        out.put("status", reported == 0 ? "requested" : "reported");
+        // how many processors a run reaches is not known in advance: report what has come back so far, and whether a
+        // processor is still at it (its progress without its summary)
+        Document processors = d.get("processors") instanceof Document p ? p : new Document();
+        Document progress = d.get("progress") instanceof Document p ? p : new Document();
+        boolean running = progress.keySet().stream().anyMatch(p -> !processors.containsKey(p));
+        out.put("processors_reported", processors.size());
+        out.put("status", running ? "running" : processors.isEmpty() ? "requested" : "reported");
         return out;
     }
 }

@@ -125,7 +125,12 @@ public final class CaptureRecords {
     public CaptureFailure failure(ProcessorRun run, Map<String, Object> item, Throwable error) {
         run.failed();
         ProcessorConfig config = run.getConfig();
-        String reason = error == null ? "unknown" : error.getClass().getSimpleName() + ": " + error.getMessage();
+        // the fault itself, not Camel's wrapping of the bean call that met it
+        Throwable fault = error;
+        while (fault instanceof org.apache.camel.RuntimeCamelException && fault.getCause() != null) {
+            fault = fault.getCause();
+        }
+        String reason = fault == null ? "unknown" : fault.getClass().getSimpleName() + ": " + fault.getMessage();
         LOG.warn("Processor {} run {}: item {} failed: {}", run.getProcessorId(), run.getRunId(), item, reason);
         return new CaptureFailure(config.topic(), config.segment(), run.getProcessorId(), run.getRunId(),
                 run.getGeneration(), item, new CapturedRecord.Source(run.getKind(), null), Instant.now().toString(),

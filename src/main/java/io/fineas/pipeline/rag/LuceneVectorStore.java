@@ -343,6 +343,11 @@ public final class LuceneVectorStore implements VectorStore {
         return searching(searcher -> searcher.getIndexReader().numDocs());
     }
 
+    @Override
+    public long count(String topic) {
+        return searching(searcher -> (long) searcher.count(new TermQuery(new Term("topic", topic))));
+    }
+
     private static Query filter(String topic, String segment) {
         BooleanQuery.Builder b = new BooleanQuery.Builder();
         if (topic != null) {

@@ -38,6 +38,11 @@ public interface VectorStore extends AutoCloseable {
     java.util.Optional<SearchHit> get(String chunkId, List<String> topics);
 
     /** Whether the store also finds chunks by their words ({@link #keywordSearch}). */
+    /** How many chunks the topic has here; -1 when this store does not count them cheaply. */
+    default long count(String topic) {
+        return -1;
+    }
+
     default boolean searchesKeywords() {
         return false;
     }

@@ -44,7 +44,7 @@ class TopicRegistryTest {
         TopicRegistry.Topic created = topics.createTopic("finance");
 
         assertThat(created).isEqualTo(new TopicRegistry.Topic("finance", prefix + "finance", "finance", true, null,
-                null, null, null));
+                null, null, null, null, null, null));
         assertThat(kafka.list()).contains(prefix + "finance");
         assertThat(data.listCollectionNames()).contains("finance");
         assertThat(data.getCollection("finance").listIndexes().map(i -> i.get("key").toString()))

@@ -48,6 +48,7 @@ class ConsoleBrowserTest extends PipelineTestSupport {
         p.put("pipeline.kafka.chat-request-topic", "chat-requests-" + ids().suffix());
         p.put("pipeline.kafka.chat-reply-topic", "chat-replies-" + ids().suffix());
         p.put("pipeline.kafka.llm-dlq-topic", llmDlq());
+        p.put("pipeline.rag.chunk-count-ms", "500");
     }
 
     private String llmDlq() {
@@ -80,7 +81,8 @@ class ConsoleBrowserTest extends PipelineTestSupport {
                         + "cooperative now mills its own rye flour and sells it to twelve villages.");
                 Files.writeString(folder.resolve("notes/ferry.txt"), "Night ferry\n\nA night ferry between Kestrin "
                         + "and Lunaris starts in May and carries two hundred passengers.");
-                Files.writeString(folder.resolve("notes.data.json"), "[{\"path\": \"notes\"}]");
+                // the second item names a folder that is not there: it fails, with its reason
+                Files.writeString(folder.resolve("notes.data.json"), "[{\"path\": \"notes\"}, {\"path\": \"gone\"}]");
                 Files.writeString(folder.resolve("field-notes.yaml"), "topic: " + topic() + "\nsegment: notes\n"
                         + "data_list: notes.data.json\nsource:\n  kind: file\n  root: .\n");
                 Files.writeString(folder.resolve("weekly.json"), toJson(List.of(Map.of("topic", topic(),
@@ -145,9 +147,19 @@ class ConsoleBrowserTest extends PipelineTestSupport {
             // runs: the run appears and its processor reports it done, the page refreshing itself
             open(browser, "runs");
             waiting(browser, 60).until(d -> d.findElements(By.cssSelector("#runs .processor-summary")).stream()
-                    .anyMatch(e -> e.getText().contains("field-notes: succeeded, 1 of 1 items ok, 0 failed, 3 records")));
+                    .anyMatch(e -> e.getText().contains("field-notes: partial, 1 of 2 items ok, 1 failed, 3 records")));
             String runRow = browser.findElement(By.cssSelector("#runs tbody tr")).getText();
             assertThat(runRow).contains(topic + " / notes").contains("reported");
+            // the failed item and why
+            waiting(browser, 20).until(d -> {
+                if (!d.findElements(By.cssSelector("#runs .failures li")).isEmpty()) {
+                    return true;
+                }
+                d.findElements(By.cssSelector("#runs button.failed-items")).forEach(WebElement::click);
+                return false;
+            });
+            assertThat(browser.findElement(By.cssSelector("#runs .failures")).getText()).contains("gone")
+                    .contains("NoSuchFileException").doesNotContain("RuntimeBeanExpressionException");
             Browser.screenshot(browser, "console-runs");
 
             // inferences: the segment's analyses, newest first
@@ -164,6 +176,17 @@ class ConsoleBrowserTest extends PipelineTestSupport {
             assertThat(browser.findElement(By.id("inferences")).getText()).contains("notes/ferry.txt")
                     .contains("extractive-minilm");
             Browser.screenshot(browser, "console-inferences");
+
+            // back on the topics page: what the topic holds now, one record, chunk and inference per note
+            open(browser, "topics");
+            waiting(browser, 20).until(d -> {
+                d.findElement(By.id("sign-in")).click(); // shows the view again, with fresh counts
+                WebElement t = d.findElement(By.cssSelector("#topics tr[data-topic='" + topic + "']"));
+                return t.findElement(By.className("records")).getText().equals("3")
+                        && t.findElement(By.className("chunks")).getText().equals("3")
+                        && t.findElement(By.className("inferences")).getText().equals("3");
+            });
+            Browser.screenshot(browser, "console-topics");
 
             // schedule: the entry with its next call
             open(browser, "schedule");

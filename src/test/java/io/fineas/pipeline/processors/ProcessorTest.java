@@ -283,6 +283,11 @@ class ProcessorTest extends PipelineTestSupport {
         Map<String, Object> summary = processorSummary(runId, "quotes");
         assertThat(summary).containsEntry("items_ok", 200).containsEntry("items_failed", 0)
                 .containsEntry("status", "succeeded");
+        // its progress was written after each of its 8 batches of 25: the last holds the whole run's counts
+        Map<String, Object> run = get("/runs/" + runId, "X-API-Key", ADMIN_KEY).json();
+        assertThat((Map<String, Object>) ((Map<String, Object>) run.get("progress")).get("quotes"))
+                .containsEntry("items", 200).containsEntry("items_ok", 200).containsEntry("records", 200);
+        assertThat(run).containsEntry("status", "reported").containsEntry("failures_total", 0);
     }
 
     @Test
@@ -428,6 +433,16 @@ class ProcessorTest extends PipelineTestSupport {
         assertThat(source().hits("/flaky/5")).isEqualTo(1);
         assertThat(summary).containsEntry("items_ok", 7).containsEntry("items_failed", 3)
                 .containsEntry("status", "partial");
+        // the run shows each failed item with its reason (from the capture dead-letter topic), once each
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            Map<String, Object> run = get("/runs/" + runId, "X-API-Key", ADMIN_KEY).json();
+            assertThat(run).containsEntry("failures_total", 3);
+            List<Map<String, Object>> failures = (List<Map<String, Object>>) run.get("failures");
+            assertThat(failures).extracting(f -> (Object) ((Map<?, ?>) f.get("parameters")).get("n"))
+                    .containsExactlyInAnyOrder(3, 5, 7);
+            assertThat(failures).allSatisfy(f -> assertThat(f).containsEntry("processor_id", "flaky")
+                    .containsKey("failed_at").satisfies(x -> assertThat((String) x.get("error")).isNotBlank()));
+        });
     }
 
     @Test
