@@ -96,8 +96,11 @@ class ConsoleBrowserTest extends PipelineTestSupport {
         return folder;
     }
 
+    /** A wait that reads the page again when a view redrew an element it held (the runs page redraws itself). */
     private static WebDriverWait waiting(WebDriver browser, int seconds) {
-        return new WebDriverWait(browser, Duration.ofSeconds(seconds));
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(seconds));
+        wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class);
+        return wait;
     }
 
     private static void open(WebDriver browser, String view) {
@@ -148,7 +151,7 @@ class ConsoleBrowserTest extends PipelineTestSupport {
             open(browser, "runs");
             waiting(browser, 60).until(d -> d.findElements(By.cssSelector("#runs .processor-summary")).stream()
                     .anyMatch(e -> e.getText().contains("field-notes: partial, 1 of 2 items ok, 1 failed, 3 records")));
-            String runRow = browser.findElement(By.cssSelector("#runs tbody tr")).getText();
+            String runRow = waiting(browser, 5).until(d -> d.findElement(By.cssSelector("#runs tbody tr")).getText());
             assertThat(runRow).contains(topic + " / notes").contains("reported");
             // the failed item and why
             waiting(browser, 20).until(d -> {
