@@ -163,10 +163,6 @@ class ApplicationBootIT {
     }
 
     private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return io.fineas.pipeline.support.PipelineProcess.freePort();
     }
 }

@@ -223,11 +223,22 @@ public final class PipelineProcess implements AutoCloseable {
         }
     }
 
+    /** Ports handed out in this JVM: the system may offer a port again once its probe socket is closed. */
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * A free port, never one handed out before in this JVM: two asked for in a row (Kafka's and the gateway's) must
+     * differ even though the first is not bound until its process starts.
+     */
     public static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        while (true) {
+            try (ServerSocket s = new ServerSocket(0)) {
+                if (HANDED_OUT.add(s.getLocalPort())) {
+                    return s.getLocalPort();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
     }
 }

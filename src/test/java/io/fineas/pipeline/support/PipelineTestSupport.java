@@ -315,10 +315,6 @@ public abstract class PipelineTestSupport extends CamelMainTestSupport {
     }
 
     private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return PipelineProcess.freePort();
     }
 }
