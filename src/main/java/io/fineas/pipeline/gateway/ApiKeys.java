@@ -83,6 +83,12 @@ public final class ApiKeys {
             return isAdmin() || scopes.contains("write:*") || topic != null && scopes.contains("write:" + topic);
         }
 
+        /** The topics its read: and write: scopes name ({@code *} among them when it names every topic). */
+        public List<String> namedTopics() {
+            return scopes.stream().filter(s -> s.startsWith("read:") || s.startsWith("write:"))
+                    .map(s -> s.substring(s.indexOf(':') + 1)).toList();
+        }
+
         /** @param topic a topic, or null for every topic (which needs {@code read:*} or {@code write:*}) */
         public boolean canRead(String topic) {
             return canWrite(topic) || scopes.contains("read:*") || topic != null && scopes.contains("read:" + topic);

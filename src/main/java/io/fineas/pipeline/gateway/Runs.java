@@ -20,6 +20,7 @@ public final class Runs {
 
     /** The most failed items a run shows with their reasons (GET /runs/{run_id}); failures_total counts them all. */
     static final int MAX_FAILURES = 100;
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private final MongoCollection<Document> runs;
     private final MongoCollection<Document> failures;
 
@@ -146,8 +147,7 @@ public final class Runs {
         for (String json : failureJsons) {
             io.fineas.pipeline.messages.CaptureFailure f;
             try {
-                f = new com.fasterxml.jackson.databind.ObjectMapper().readValue(json,
-                        io.fineas.pipeline.messages.CaptureFailure.class);
+                f = JSON.readValue(json, io.fineas.pipeline.messages.CaptureFailure.class);
             } catch (Exception notAFailure) {
                 continue;
             }
@@ -169,9 +169,7 @@ public final class Runs {
     /** The most recent runs (at most {@code limit}, 1 to 100, default 20) of the topics the caller may read. */
     public RecentRuns recent(Object limit, ApiKeys.Caller caller) {
         int n = io.fineas.pipeline.common.QueryParameters.wholeNumber("limit", limit, 20, 100);
-        var filter = caller.canRead(null) ? Filters.exists("topic")
-                : Filters.in("topic", caller.scopes().stream().filter(s -> s.startsWith("read:") || s.startsWith("write:"))
-                        .map(s -> s.substring(s.indexOf(':') + 1)).toList());
+        var filter = caller.canRead(null) ? Filters.exists("topic") : Filters.in("topic", caller.namedTopics());
         List<Document> out = new java.util.ArrayList<>();
         for (Document d : runs.find(filter).sort(com.mongodb.client.model.Sorts.descending("requested_at")).limit(n)) {
             out.add(shaped(d));

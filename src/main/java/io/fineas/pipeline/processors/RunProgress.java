@@ -22,11 +22,8 @@ public final class RunProgress {
     }
 
     public void update(ProcessorRun run) {
-        String processor = run.getProcessorId();
-        if (processor.contains(".") || processor.startsWith("$")) {
-            return; // not a field name: a run of it is shown by its summary only
-        }
-        runs.updateOne(Filters.eq("_id", run.getRunId()), Updates.set("progress." + processor,
+        // a processor id is a valid name (ProcessorCatalog: Names), so it is a field name too
+        runs.updateOne(Filters.eq("_id", run.getRunId()), Updates.set("progress." + run.getProcessorId(),
                 new Document("items", run.getItems().size()).append("items_ok", run.capturedCount())
                         .append("items_failed", run.failedCount()).append("records", run.recordCount())
                         .append("updated_at", Instant.now().toString())), new UpdateOptions().upsert(true));

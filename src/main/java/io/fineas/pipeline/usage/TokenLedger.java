@@ -133,13 +133,25 @@ public final class TokenLedger {
         }
         String today = day(clock);
         Map<String, Long> perTopic = new HashMap<>();
-        for (Document d : usage.find(Filters.eq("day", today))) {
+        spentOn(usage, today).forEach((topic, tokens) -> perTopic.put(topic, tokens.total()));
+        spent = new Spent(today, perTopic, Map.copyOf(budgets.get()));
+    }
+
+    /** What every replica wrote for the day (UTC), per topic: questions over every topic have none and are left out. */
+    public static Map<String, ModelUsage> spentOn(MongoCollection<Document> usage, String day) {
+        Map<String, ModelUsage> out = new HashMap<>();
+        for (Document d : usage.find(Filters.eq("day", day))) {
             if (d.getString("topic") != null) {
-                perTopic.merge(d.getString("topic"), number(d, "input_tokens") + number(d, "output_tokens"),
-                        Long::sum);
+                out.merge(d.getString("topic"), new ModelUsage(number(d, "input_tokens"), number(d, "output_tokens")),
+                        (a, b) -> new ModelUsage(a.inputTokens() + b.inputTokens(), a.outputTokens() + b.outputTokens()));
             }
         }
-        spent = new Spent(today, perTopic, Map.copyOf(budgets.get()));
+        return out;
+    }
+
+    /** Whether tokens used reach a budget (none: never). */
+    public static boolean spent(Long budget, long used) {
+        return budget != null && used >= budget;
     }
 
     /** Whether the topic has a budget and spent it today. */
@@ -156,7 +168,7 @@ public final class TokenLedger {
                 used += e.getValue().input() + e.getValue().output();
             }
         }
-        return used >= budget;
+        return spent(budget, used);
     }
 
     static long number(Document d, String field) {

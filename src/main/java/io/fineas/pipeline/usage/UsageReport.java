@@ -5,6 +5,7 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.mongodb.client.MongoCollection;
@@ -13,6 +14,7 @@ import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Sorts;
 import io.fineas.pipeline.catalog.TopicRegistry;
 import io.fineas.pipeline.common.QueryParameters;
+import io.fineas.pipeline.messages.ModelUsage;
 import org.bson.Document;
 
 /**
@@ -60,25 +62,29 @@ public final class UsageReport {
         this.clock = clock;
     }
 
-    /** The topics with their tokens today (GET /topics). */
+    /** The topics with their tokens today (GET /topics): today's usage is read once for all of them. */
     public TopicRegistry.Topics withTokens(TopicRegistry.Topics topics) {
-        return new TopicRegistry.Topics(topics.topics().stream().map(this::withTokens).toList());
+        Map<String, ModelUsage> today = TokenLedger.spentOn(usage, TokenLedger.day(clock));
+        return new TopicRegistry.Topics(topics.topics().stream().map(t -> withTokens(t, today)).toList());
     }
 
     public TopicRegistry.Topic withTokens(TopicRegistry.Topic topic) {
         return topic.withTokens(today(topic.topic(), topic.tokenBudgetPerDay()));
     }
 
+    private TopicRegistry.Topic withTokens(TopicRegistry.Topic topic, Map<String, ModelUsage> today) {
+        return topic.withTokens(today(topic.topic(), topic.tokenBudgetPerDay(), today));
+    }
+
+    /** A topic's tokens today against its budget, and its records waiting for it. */
     public TopicRegistry.TokensToday today(String topic, Long budgetPerDay) {
-        long in = 0;
-        long out = 0;
-        for (Document d : usage.find(Filters.and(Filters.eq("day", TokenLedger.day(clock)),
-                Filters.eq("topic", topic)))) {
-            in += TokenLedger.number(d, "input_tokens");
-            out += TokenLedger.number(d, "output_tokens");
-        }
-        boolean spent = budgetPerDay != null && in + out >= budgetPerDay;
-        return new TopicRegistry.TokensToday(in, out, in + out, budgetPerDay, spent ? "paused" : "running",
+        return today(topic, budgetPerDay, TokenLedger.spentOn(usage, TokenLedger.day(clock)));
+    }
+
+    private TopicRegistry.TokensToday today(String topic, Long budgetPerDay, Map<String, ModelUsage> today) {
+        ModelUsage used = today.getOrDefault(topic, ModelUsage.NONE);
+        return new TopicRegistry.TokensToday(used.inputTokens(), used.outputTokens(), used.total(), budgetPerDay,
+                TokenLedger.spent(budgetPerDay, used.total()) ? "paused" : "running",
                 paused.countDocuments(Filters.eq("topic", topic)));
     }
 
