@@ -9,16 +9,23 @@ import java.util.List;
 
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.MongoVersion;
+import de.bwaldvogel.mongo.MongoDatabase;
+import de.bwaldvogel.mongo.backend.Index;
+import de.bwaldvogel.mongo.backend.IndexKey;
+import de.bwaldvogel.mongo.backend.KeyValue;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
+import de.bwaldvogel.mongo.backend.h2.H2Database;
 import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.wire.message.MongoMessage;
 import io.netty.channel.Channel;
+import org.h2.mvstore.MVMap;
+import org.h2.mvstore.MVStore;
 
 /**
  * A MongoDB wire-protocol server inside this JVM (mongo-java-server). With a data file it persists to an H2 MVStore,
  * so topics, segments and keys survive a restart; without one it keeps everything in memory.
  *
- * <p>Every write is committed to the file before it is acknowledged ({@link DurableH2Backend}): H2's own background
+ * <p>Every write is committed to the file before it is acknowledged ({@link Backend}): H2's own background
  * commit runs once a second, so a process killed with SIGKILL lost up to a second of acknowledged writes (an inference
  * stored, its Kafka offset committed, the inference gone after the restart). Written, not fsynced: it survives a
  * killed process, not a power cut (a production deployment uses MongoDB with its journal).
@@ -41,6 +48,9 @@ public final class EmbeddedMongoServer implements AutoCloseable {
         }
     };
 
+    /** One for every index map of the process: its cache of serialised keys is by identity. */
+    private static final IndexKeyOrder INDEX_KEYS = new IndexKeyOrder();
+
     private final String host;
     private final int port;
     private final Path dataFile;
@@ -59,9 +69,9 @@ public final class EmbeddedMongoServer implements AutoCloseable {
             try {
                 if (dataFile != null) {
                     Files.createDirectories(dataFile.toAbsolutePath().getParent());
-                    backend = new DurableH2Backend(dataFile.toAbsolutePath().toString());
+                    backend = new Backend(MVStore.open(dataFile.toAbsolutePath().toString()), true);
                 } else {
-                    backend = H2Backend.inMemory();
+                    backend = new Backend(MVStore.open(null), false);
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -73,11 +83,31 @@ public final class EmbeddedMongoServer implements AutoCloseable {
         return this;
     }
 
-    /** An H2 backend that commits the MVStore after every command that changed it, before answering. */
-    static final class DurableH2Backend extends H2Backend {
+    /**
+     * mongo-java-server's H2 backend with cheap index lookups ({@link IndexKeyOrder}) and, over a data file, every
+     * command that changed the store committed before it is answered.
+     */
+    static final class Backend extends H2Backend {
 
-        DurableH2Backend(String fileName) {
-            super(fileName);
+        private final boolean durable;
+
+        Backend(MVStore store, boolean durable) {
+            super(store);
+            this.durable = durable;
+        }
+
+        @Override
+        protected MongoDatabase openOrCreateDatabase(String name) {
+            return new H2Database(name, getMvStore(), getCursorRegistry()) {
+                @Override
+                protected Index<Object> openOrCreateUniqueIndex(String collectionName, String indexName,
+                        List<IndexKey> keys, boolean sparse) {
+                    // opened first with the cheaper key order, the backend's own openMap(name) finds it open
+                    getMvStore().openMap(getFullCollectionNamespace(collectionName) + "._index_" + indexName,
+                            new MVMap.Builder<KeyValue, Object>().keyType(INDEX_KEYS));
+                    return super.openOrCreateUniqueIndex(collectionName, indexName, keys, sparse);
+                }
+            };
         }
 
         @Override
@@ -99,7 +129,7 @@ public final class EmbeddedMongoServer implements AutoCloseable {
         }
 
         private void commitChanges() {
-            if (getMvStore().hasUnsavedChanges()) {
+            if (durable && getMvStore().hasUnsavedChanges()) {
                 commit();
             }
         }
