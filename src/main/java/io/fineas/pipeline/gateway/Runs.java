@@ -33,25 +33,46 @@ public final class Runs {
     }
 
     /**
-     * Records the runs of a batch of alerts (their JSON, as on the alert topic) in one bulk write; a record that is
-     * not an alert with a run id is no run (the processors send it to the alert dead-letter topic).
+     * Records the runs of a batch of alerts (their JSON, as on the alert topic) in one bulk insert; a record that is
+     * not an alert with a run id is no run (the processors send it to the alert dead-letter topic). A run already
+     * there (an alert delivered again, or a processor's summary that came first) gets the alert's fields instead.
      */
     public void requested(List<String> alertJsons) {
-        List<com.mongodb.client.model.WriteModel<Document>> writes = new java.util.ArrayList<>();
+        List<Alert> alerts = new java.util.ArrayList<>();
         for (String json : alertJsons) {
-            Alert a;
             try {
-                a = Alert.parse(json);
+                alerts.add(Alert.parse(json));
             } catch (IllegalArgumentException notAnAlert) {
-                continue;
+                // not a run
             }
-            writes.add(new com.mongodb.client.model.UpdateOneModel<>(Filters.eq("_id", a.runId()),
-                    new Document("$set", requestedFields(a)), new UpdateOptions().upsert(true)));
         }
-        if (!writes.isEmpty()) {
-            runs.bulkWrite(writes, new com.mongodb.client.model.BulkWriteOptions().ordered(false));
+        if (alerts.isEmpty()) {
+            return;
+        }
+        List<Document> docs = new java.util.ArrayList<>();
+        for (Alert a : alerts) {
+            Document d = new Document("_id", a.runId());
+            d.putAll(requestedFields(a));
+            docs.add(d);
+        }
+        try {
+            // an insert is cheaper than an upsert for the database: no query, no update to work out
+            runs.insertMany(docs, new com.mongodb.client.model.InsertManyOptions().ordered(false));
+        } catch (com.mongodb.MongoBulkWriteException e) {
+            List<com.mongodb.client.model.WriteModel<Document>> updates = new java.util.ArrayList<>();
+            for (com.mongodb.bulk.BulkWriteError error : e.getWriteErrors()) {
+                if (error.getCode() != DUPLICATE_KEY) {
+                    throw e;
+                }
+                Alert a = alerts.get(error.getIndex());
+                updates.add(new com.mongodb.client.model.UpdateOneModel<>(Filters.eq("_id", a.runId()),
+                        new Document("$set", requestedFields(a)), new UpdateOptions().upsert(true)));
+            }
+            runs.bulkWrite(updates, new com.mongodb.client.model.BulkWriteOptions().ordered(false));
         }
     }
+
+    private static final int DUPLICATE_KEY = 11000;
 
     /**
      * The alerts this instance accepted in the last minute: their runs are recorded from Kafka a moment later, and a
