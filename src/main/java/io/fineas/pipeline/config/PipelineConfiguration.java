@@ -18,6 +18,7 @@ import io.fineas.pipeline.gateway.ApiKeys;
 import io.fineas.pipeline.gateway.ScopePolicy;
 import io.fineas.pipeline.infra.EmbeddedKafkaBroker;
 import io.fineas.pipeline.infra.EmbeddedMongoServer;
+import io.fineas.pipeline.infra.ExchangeEventMetrics;
 import io.fineas.pipeline.infra.PingHealthCheck;
 import io.fineas.pipeline.processors.ProcessorStatus;
 import org.apache.camel.CamelConfiguration;
@@ -81,6 +82,8 @@ public class PipelineConfiguration implements CamelConfiguration {
     private long idleTimeoutMs;
     @PropertyInject("pipeline.gateway.header-timeout-ms")
     private long headerTimeoutMs;
+    @PropertyInject(value = "camel.metrics.enabled", defaultValue = "false")
+    private boolean metricsEnabled;
 
     @Override
     public void configure(CamelContext context) throws Exception {
@@ -184,6 +187,23 @@ public class PipelineConfiguration implements CamelConfiguration {
         // the HTTP server's router exists once the server has started
         context.addStartupListener((ctx, alreadyStarted) -> GatewayHttpServer.customize(ctx, csv(corsOrigins),
                 maxBodyBytes, requestTimeoutMs, vertx.connections()));
+        if (metricsEnabled) {
+            // camel.metrics.enableExchangeEventNotifier is off: the same metrics, without a scan of the meter registry
+            // per exchange; installed once camel-micrometer-prometheus has bound its registry
+            context.addStartupListener(new org.apache.camel.ExtendedStartupListener() {
+                @Override
+                public void onCamelContextStarted(CamelContext ctx, boolean alreadyStarted) {
+                    // not yet: the meter registry is bound by now, the routes' first exchanges come after
+                }
+
+                @Override
+                public void onCamelContextFullyStarted(CamelContext ctx, boolean alreadyStarted) throws Exception {
+                    ExchangeEventMetrics metrics = new ExchangeEventMetrics();
+                    ctx.addService(metrics, true, true);
+                    ctx.getManagementStrategy().addEventNotifier(metrics);
+                }
+            });
+        }
         return new SharedBeans(context, system, data, topicRegistry, segments, processorStatus, Path.of(dataDir));
     }
 

@@ -88,7 +88,10 @@ class ObservabilityTest extends PipelineTestSupport {
         assertThat(metrics.statusCode()).isEqualTo(200);
         assertThat(metrics.headers().firstValue("content-type").orElse("")).startsWith("text/plain");
         assertThat(metrics.body()).containsPattern("camel_exchanges_total\\{[^}]*routeId=\"gateway-topic-request\"")
-                .contains("jvm_memory_used_bytes");
+                .contains("jvm_memory_used_bytes")
+                // the exchange event notifier's (infra/ExchangeEventMetrics): exchanges done per endpoint, the last one
+                .containsPattern("camel_exchange_event_notifier_seconds_count\\{[^}]*eventType=\"ExchangeCompletedEvent\"")
+                .containsPattern("(?m)^camel_exchanges_last_timestamp(\\{[^}]*})? 1\\.[0-9]+E12$");
     }
 
     @Test
