@@ -43,6 +43,10 @@ public record PipelineRoles(Set<String> roles) {
         List<String> patterns = new ArrayList<>(List.of("classpath:routes/errors/*.camel.yaml",
                 "classpath:routes/shared/*.camel.yaml"));
         roles.stream().filter(r -> !r.equals(INFRA)).forEach(r -> patterns.add("classpath:routes/" + r + "/*.camel.yaml"));
+        if (roles.contains("gateway") && !roles.contains("rag")) {
+            // the RAG service's /search and /lineage at the gateway's origin, forwarded to RAG_URL
+            patterns.add("classpath:routes/gateway-rag/*.camel.yaml");
+        }
         return String.join(",", patterns);
     }
 

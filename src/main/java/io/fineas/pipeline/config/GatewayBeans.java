@@ -40,6 +40,8 @@ public class GatewayBeans {
     private String ingestDlq;
     @PropertyInject("pipeline.kafka.llm-dlq-topic")
     private String llmDlq;
+    @PropertyInject(value = "pipeline.gateway.rag-url", defaultValue = "")
+    private String ragUrl;
     @PropertyInject("pipeline.chat.timeout-ms")
     private long chatTimeoutMs;
     @PropertyInject("pipeline.chat.max-waiting-per-key")
@@ -50,6 +52,7 @@ public class GatewayBeans {
     public void bind(SharedBeans shared) throws Exception {
         Registry registry = shared.context().getRegistry();
         ApiKeys apiKeys = registry.lookupByNameAndType("apiKeys", ApiKeys.class);
+        registry.bind("ragForward", new io.fineas.pipeline.gateway.RagForward(ragUrl));
         registry.bind("collectRequests", new CollectRequests(shared.topics(), shared.segments()));
         registry.bind("inferencePages", new InferencePages(shared.topics(), shared.segments(), shared.data()));
         registry.bind("runs", new Runs(shared.system().getCollection("runs"),

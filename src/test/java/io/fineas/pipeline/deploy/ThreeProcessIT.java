@@ -76,12 +76,13 @@ class ThreeProcessIT {
                 .start()) {
             Map<String, String> shared = Map.of("KAFKA_BOOTSTRAP_SERVERS", infra.kafka(), "MONGODB_URI",
                     infra.mongoUri(), "KAFKA_SESSION_TIMEOUT_MS", "10000");
+            PipelineProcess ragProcess = role(dir, "rag", shared, Map.of("PIPELINE_ROLES", "rag"));
             try (PipelineProcess gateway = role(dir, "gateway", shared, Map.of("PIPELINE_ROLES", "gateway,scheduler",
                     "SCHEDULE_FILE", schedule.toString(), "SCHEDULER_REDIS_PREFIX", "three:" + run,
-                    "GATEWAY_RATE_LIMIT_PREFIX", "three-rate:" + run)).start();
+                    "GATEWAY_RATE_LIMIT_PREFIX", "three-rate:" + run, "RAG_URL", ragProcess.url(""))).start();
                     PipelineProcess workers = role(dir, "processors-1", shared, Map.of("PIPELINE_ROLES", "processors",
                             "PROCESSORS_DIR", processors.toString())).start();
-                    PipelineProcess rag = role(dir, "rag", shared, Map.of("PIPELINE_ROLES", "rag")).start()) {
+                    PipelineProcess rag = ragProcess.start()) {
 
                 // each role opens only the ports it serves: the processors no API port
                 assertThat(workers.status(workers.url("/topics"))).isEqualTo(-1);
@@ -101,6 +102,15 @@ class ThreeProcessIT {
                         "topic", TOPIC, "k", 3));
                 assertThat(found).containsEntry("status", 200);
                 assertThat(found.toString()).contains("doc-7.txt");
+                // one origin for the console: the gateway answers /search and /lineage as the RAG process does
+                assertThat(gateway.call("POST", "/search", Map.of("query", "harbour crane number 7", "topic", TOPIC,
+                        "k", 3))).isEqualTo(found);
+                String chunk = (String) ((Map<?, ?>) ((List<?>) found.get("results")).get(0)).get("id");
+                String lineagePath = "/lineage/"
+                        + java.net.URLEncoder.encode(chunk, java.nio.charset.StandardCharsets.UTF_8);
+                Map<String, Object> lineage = gateway.call("GET", lineagePath, null);
+                assertThat(lineage).containsEntry("status", 200).isEqualTo(rag.call("GET", lineagePath, null));
+                assertThat(lineage.toString()).contains("doc-7.txt");
                 Map<String, Object> chat = gateway.call("POST", "/chat", Map.of("question",
                         "What does harbour crane number 12 lift?", "topic", TOPIC));
                 assertThat(chat).containsEntry("status", 200);
