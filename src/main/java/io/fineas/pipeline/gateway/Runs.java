@@ -68,6 +68,9 @@ public final class Runs {
                 updates.add(new com.mongodb.client.model.UpdateOneModel<>(Filters.eq("_id", a.runId()),
                         new Document("$set", requestedFields(a)), new UpdateOptions().upsert(true)));
             }
+            if (updates.isEmpty() || e.getWriteConcernError() != null) {
+                throw e;
+            }
             runs.bulkWrite(updates, new com.mongodb.client.model.BulkWriteOptions().ordered(false));
         }
     }
