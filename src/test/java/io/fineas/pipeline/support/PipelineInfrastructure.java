@@ -12,7 +12,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * One real Kafka broker (KRaft, in process) and one MongoDB wire server per test JVM, started on free ports by the
- * first test class that needs them and stopped when the JVM's tests are done.
+ * first test class that needs them and stopped when the JVM's tests are done. A benchmark can be pointed at servers
+ * in another process instead ({@code -Dpipeline.test.kafka=host:port -Dpipeline.test.mongodb=mongodb://...}).
  */
 public final class PipelineInfrastructure implements BeforeAllCallback {
 
@@ -21,7 +22,9 @@ public final class PipelineInfrastructure implements BeforeAllCallback {
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        start();
+        if (System.getProperty("pipeline.test.kafka") == null) {
+            start();
+        }
         context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
                 .getOrComputeIfAbsent(PipelineInfrastructure.class, k -> (ExtensionContext.Store.CloseableResource)
                         PipelineInfrastructure::stop);
@@ -49,11 +52,19 @@ public final class PipelineInfrastructure implements BeforeAllCallback {
     }
 
     public static String bootstrapServers() {
+        String elsewhere = System.getProperty("pipeline.test.kafka");
+        if (elsewhere != null) {
+            return elsewhere;
+        }
         start();
         return kafka.bootstrapServers();
     }
 
     public static String mongoUri() {
+        String elsewhere = System.getProperty("pipeline.test.mongodb");
+        if (elsewhere != null) {
+            return elsewhere;
+        }
         start();
         return mongo.connectionString();
     }
