@@ -158,7 +158,9 @@ public final class Runs {
                     failed.add(f);
                 });
         out.put("failures", failed);
-        out.put("failures_total", failures.countDocuments(Filters.eq("run_id", runId)));
+        // counted only when the page is full: fewer than the limit are all there are
+        out.put("failures_total", failed.size() < MAX_FAILURES ? (long) failed.size()
+                : failures.countDocuments(Filters.eq("run_id", runId)));
         return out;
     }
 

@@ -41,4 +41,28 @@ class RunsTest {
         assertThat(runs.get("run-3", admin)).containsEntry("topic", "sports").containsEntry("status", "requested");
         assertThat(runs.get("run-1", admin)).containsEntry("segment_targets", List.of("news"));
     }
+
+    private static String failure(String runId, int item) {
+        return "{\"run_id\":\"" + runId + "\",\"processor_id\":\"rss\",\"topic\":\"finance\",\"segment\":\"news\","
+                + "\"parameters\":{\"item\":" + item + "},\"error\":\"timed out\",\"failed_at\":\"2026-11-26T12:00:"
+                + String.format("%02d", item % 60) + "Z\"}";
+    }
+
+    @Test
+    void aRunShowsItsFirstFailuresAndCountsThemAll() {
+        runs.requested(List.of(alert("run-few", "finance"), alert("run-many", "finance")));
+        List<String> many = new java.util.ArrayList<>();
+        for (int i = 0; i < Runs.MAX_FAILURES + 3; i++) {
+            many.add(failure("run-many", i));
+        }
+        runs.failed(many);
+        runs.failed(List.of(failure("run-few", 1), failure("run-few", 2), failure("run-few", 1)));
+
+        Document few = runs.get("run-few", admin);
+        assertThat((List<?>) few.get("failures")).hasSize(2);
+        assertThat(few).containsEntry("failures_total", 2L);
+        Document lots = runs.get("run-many", admin);
+        assertThat((List<?>) lots.get("failures")).hasSize(Runs.MAX_FAILURES);
+        assertThat(lots).containsEntry("failures_total", (long) Runs.MAX_FAILURES + 3);
+    }
 }

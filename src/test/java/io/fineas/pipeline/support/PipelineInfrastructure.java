@@ -17,12 +17,16 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  */
 public final class PipelineInfrastructure implements BeforeAllCallback {
 
+    /** Servers in another process to use instead of starting them here (a benchmark's choice). */
+    private static final String KAFKA_ELSEWHERE = "pipeline.test.kafka";
+    private static final String MONGODB_ELSEWHERE = "pipeline.test.mongodb";
+
     private static EmbeddedKafkaBroker kafka;
     private static EmbeddedMongoServer mongo;
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        if (System.getProperty("pipeline.test.kafka") == null) {
+        if (System.getProperty(KAFKA_ELSEWHERE) == null) {
             start();
         }
         context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
@@ -52,7 +56,7 @@ public final class PipelineInfrastructure implements BeforeAllCallback {
     }
 
     public static String bootstrapServers() {
-        String elsewhere = System.getProperty("pipeline.test.kafka");
+        String elsewhere = System.getProperty(KAFKA_ELSEWHERE);
         if (elsewhere != null) {
             return elsewhere;
         }
@@ -61,7 +65,7 @@ public final class PipelineInfrastructure implements BeforeAllCallback {
     }
 
     public static String mongoUri() {
-        String elsewhere = System.getProperty("pipeline.test.mongodb");
+        String elsewhere = System.getProperty(MONGODB_ELSEWHERE);
         if (elsewhere != null) {
             return elsewhere;
         }
