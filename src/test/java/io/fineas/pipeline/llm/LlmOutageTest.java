@@ -70,4 +70,35 @@ class LlmOutageTest extends PipelineTestSupport {
         // paused while the circuit was open: a probe every second, not a loop of calls
         assertThat(model().calls() - RECORDS).as("failed calls").isLessThan(40);
     }
+
+    /**
+     * The provider out of reach for longer than a record's tries (connection refused, as while an Ollama or vLLM server
+     * restarts), then refusing every call (401, an expired key): the records wait, and each is analysed once when the
+     * provider answers again. Before, each was dead-lettered on its first refused call.
+     */
+    @Test
+    void aProviderOutOfReachOrRefusingEveryoneMakesTheRecordsWaitNotDeadLetter() {
+        String topic = uniqueName("unreachable");
+        createTopic(topic);
+        createSegment(topic, "news");
+        int before = model().completions();
+        model().down();
+        IntStream.range(0, 3).forEach(i -> publish(dataTopic(topic), "u" + i, toJson(Map.of("topic", topic,
+                "segment", "news", "run_id", "r2", "source", Map.of("kind", "http", "id", "http://x/unreach-" + i),
+                "content_type", "text/plain", "content", "DOC-10" + i + " says the mill restarted on Monday."))));
+        String dlq = "llm-" + ids().suffix() + ".dlq";
+        // several open-state periods pass with the provider refusing connections, then answering 401 to everyone
+        await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(8)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> readAll(dlq, Duration.ofMillis(300)).isEmpty());
+        long waitedUntil = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        model().failWith(n -> System.nanoTime() < waitedUntil ? Integer.valueOf(401) : null);
+        model().up();
+
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(((Number) get("/topics/" + topic
+                + "/segments/news/inferences", "X-API-Key", ADMIN_KEY).json().get("total")).intValue()).isEqualTo(3));
+        assertThat(System.nanoTime()).as("the records waited out the 401s").isGreaterThan(waitedUntil);
+        assertThat(readAll(dlq, Duration.ofMillis(500))).isEmpty();
+        assertThat(model().completions() - before).isEqualTo(3);
+        IntStream.range(0, 3).forEach(i -> assertThat(model().callsFor("DOC-10" + i)).isPositive());
+    }
 }

@@ -25,7 +25,8 @@ public final class OpenAiStandIn implements AutoCloseable {
 
     private static final Pattern MARKER = Pattern.compile("DOC-\\d+");
 
-    private final HttpServer server;
+    private volatile HttpServer server;
+    private final int port;
     private final long delayMillis;
     private final AtomicInteger calls = new AtomicInteger();
     private final AtomicInteger completions = new AtomicInteger();
@@ -35,14 +36,31 @@ public final class OpenAiStandIn implements AutoCloseable {
 
     public OpenAiStandIn(long delayMillis) {
         this.delayMillis = delayMillis;
+        this.server = listen(0);
+        this.port = server.getAddress().getPort();
+    }
+
+    private HttpServer listen(int onPort) {
+        HttpServer s;
         try {
-            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
+            s = HttpServer.create(new InetSocketAddress("127.0.0.1", onPort), 128);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        server.setExecutor(Executors.newFixedThreadPool(16));
-        server.createContext("/v1/chat/completions", this::handle);
-        server.start();
+        s.setExecutor(Executors.newFixedThreadPool(16));
+        s.createContext("/v1/chat/completions", this::handle);
+        s.start();
+        return s;
+    }
+
+    /** The server goes away: every call is refused at the socket (as while Ollama or vLLM restarts). */
+    public void down() {
+        server.stop(0);
+    }
+
+    /** The server is back on the same port. */
+    public void up() {
+        server = listen(port);
     }
 
     /** The provider variables of the pipeline process that calls this stand-in. */
@@ -65,7 +83,7 @@ public final class OpenAiStandIn implements AutoCloseable {
     }
 
     public String baseUrl() {
-        return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
+        return "http://127.0.0.1:" + port + "/v1";
     }
 
     public void failWith(Function<Integer, Integer> plan) {

@@ -1,6 +1,10 @@
 package io.fineas.pipeline.rag.llm;
 
+import dev.langchain4j.exception.AuthenticationException;
+import dev.langchain4j.exception.HttpException;
+import dev.langchain4j.exception.ModelNotFoundException;
 import dev.langchain4j.exception.RetriableException;
+import dev.langchain4j.exception.UnresolvedModelServerException;
 import io.fineas.pipeline.common.StageFaults;
 
 /**
@@ -35,13 +39,38 @@ public final class LlmRetryPolicy {
         return isTransient(error) && (redelivery == null ? 1 : redelivery) <= retries;
     }
 
-    /** A failure of the provider rather than of the input: a rate limit, a 5xx, a timeout. */
+    /**
+     * A failure of the provider rather than of the input: a rate limit, a 5xx, a timeout, or the provider out of reach
+     * or refusing everyone ({@link #isProviderUnavailable}). Such failures count towards the circuit, so an outage of
+     * the provider opens it and the records wait instead of draining to the dead-letter topic.
+     */
     public static boolean isTransient(Throwable error) {
         for (Throwable t = error; t != null; t = t.getCause()) {
             if (t instanceof RetriableException || t instanceof java.util.concurrent.TimeoutException
-                    || t instanceof java.net.http.HttpTimeoutException) {
+                    || t instanceof java.net.http.HttpTimeoutException || isProviderUnavailable(t)) {
                 return true;
             }
+        }
+        return false;
+    }
+
+    /**
+     * The provider cannot answer anyone, whatever the input: it cannot be reached (connection refused or reset, an
+     * unknown host, a broken connection: an Ollama or vLLM server restarting, a redeploy), or it refuses every call
+     * (401 or 403: an expired or revoked key; 404: the model or the endpoint is gone). langchain4j reports some of
+     * these as non-retriable (UnresolvedModelServerException, AuthenticationException, ModelNotFoundException) and
+     * others as a plain RuntimeException around the I/O error; for the pipeline each is an outage to wait out.
+     */
+    static boolean isProviderUnavailable(Throwable t) {
+        if (t instanceof UnresolvedModelServerException || t instanceof AuthenticationException
+                || t instanceof ModelNotFoundException
+                || (t instanceof java.io.IOException && !(t instanceof com.fasterxml.jackson.core.JacksonException))
+                || t instanceof java.nio.channels.UnresolvedAddressException) {
+            return true;
+        }
+        if (t instanceof HttpException http) {
+            int status = http.statusCode();
+            return status == 401 || status == 403 || status == 404 || status == 408;
         }
         return false;
     }

@@ -9,6 +9,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 
 import dev.langchain4j.exception.HttpException;
+import dev.langchain4j.exception.RetriableException;
 import dev.langchain4j.http.client.HttpClient;
 import dev.langchain4j.http.client.HttpClientBuilder;
 import dev.langchain4j.http.client.HttpRequest;
@@ -79,10 +80,11 @@ public final class RetryAfterHttpClientBuilder implements HttpClientBuilder {
                 try {
                     response = http.send(r.build(), HttpResponse.BodyHandlers.ofString());
                 } catch (IOException e) {
-                    throw new RuntimeException(e);
+                    // the provider out of reach (refused, reset, unknown host): an outage, retriable by its kind
+                    throw new RetriableException("the model provider cannot be reached: " + e, e);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    throw new RuntimeException(e);
+                    throw new IllegalStateException("interrupted while calling the model provider", e);
                 }
                 int status = response.statusCode();
                 if (status >= 200 && status < 300) {

@@ -3,7 +3,11 @@ package io.fineas.pipeline.rag.llm;
 import java.time.Duration;
 
 import com.mongodb.MongoTimeoutException;
+import dev.langchain4j.exception.AuthenticationException;
+import dev.langchain4j.exception.HttpException;
 import dev.langchain4j.exception.InvalidRequestException;
+import dev.langchain4j.exception.ModelNotFoundException;
+import dev.langchain4j.exception.UnresolvedModelServerException;
 import dev.langchain4j.exception.RateLimitException;
 import org.junit.jupiter.api.Test;
 
@@ -47,5 +51,37 @@ class LlmRetryPolicyTest {
         MongoTimeoutException down = new MongoTimeoutException("no server selected");
         assertThat(policy.shouldRetry(new RuntimeException(down), 99, null)).isTrue();
         assertThat(policy.shouldRetry(down, 1, "a question")).isFalse();
+    }
+
+    @Test
+    void aProviderOutOfReachOrRefusingEveryoneIsAnOutageNotAFaultOfTheRecord() {
+        // what langchain4j and the JDK client report while an Ollama or vLLM server restarts or a key expires
+        java.util.List<Throwable> outages = java.util.List.of(
+                new RuntimeException(new java.net.ConnectException("Connection refused")),
+                new RuntimeException(new java.net.SocketException("Connection reset")),
+                new RuntimeException(new java.net.UnknownHostException("ollama")),
+                new UnresolvedModelServerException(new java.nio.channels.UnresolvedAddressException()),
+                new AuthenticationException("401: invalid api key"),
+                new ModelNotFoundException("404: model removed"),
+                new RuntimeException(new HttpException(403, "forbidden")));
+        for (Throwable outage : outages) {
+            assertThat(LlmRetryPolicy.isTransient(outage)).as(outage.toString()).isTrue();
+            assertThat(policy.shouldRetry(outage, 1, null)).as(outage.toString()).isTrue();
+        }
+        // a refusal of this input, or a record that is not JSON, is still the record's own fault
+        assertThat(LlmRetryPolicy.isTransient(new HttpException(400, "context too long"))).isFalse();
+        assertThat(LlmRetryPolicy.isTransient(new com.fasterxml.jackson.core.JsonParseException(null, "bad"))).isFalse();
+    }
+
+    @Test
+    void aProviderOutageOpensTheCircuitSoTheRecordsWaitInsteadOfRunningOutOfTries() {
+        LlmCircuit fresh = new LlmCircuit(Duration.ofSeconds(30));
+        LlmRetryPolicy waiting = new LlmRetryPolicy(4, fresh);
+        RuntimeException refused = new RuntimeException(new java.net.ConnectException("Connection refused"));
+        for (int i = 0; i < 4; i++) {
+            fresh.breaker().onError(0, java.util.concurrent.TimeUnit.MILLISECONDS, refused);
+        }
+        assertThat(fresh.isOpen()).isTrue();
+        assertThat(waiting.shouldRetry(refused, 500, null)).isTrue();
     }
 }
