@@ -25,7 +25,8 @@ import io.fineas.pipeline.rag.SearchHit;
  * reaching the context. Nothing secret (keys, configuration) is ever put in a prompt. Analysis templates:
  * {@code PROMPTS_DIR/analysis/TOPIC/SEGMENT.txt}, then {@code .../TOPIC.txt}, then the built-in
  * {@code prompts/analysis/default.txt}: the task, with placeholders {topic}, {segment}, {source}, {title}; a template's
- * own {@code <context>} block and {text} are not used (the record is always in the server's context).
+ * own {@code <context>} block and {text} are not used (the record is always in the server's context), and {source}
+ * and {title} name passage [1]'s source and title instead of copying them: captured text never reaches the task.
  */
 public final class Prompts {
 
@@ -38,8 +39,12 @@ public final class Prompts {
 
     public static final String CONTEXT_START = "<context>";
     public static final String CONTEXT_END = "</context>";
-    /** A delimiter-like tag in any case, spacing or width (after NFKC): escaped wherever it is not the server's. */
-    private static final Pattern DELIMITER = Pattern.compile("<(\\s*/?\\s*context)", Pattern.CASE_INSENSITIVE);
+    /**
+     * A delimiter-like tag in any case, spacing or width (after NFKC): escaped wherever it is not the server's. The
+     * quantifiers are possessive: a '<' followed by a long run of spaces is read once, never backtracked over (the
+     * greedy form took 29 s on "x <" and 80,000 spaces, and grew with the square of the run).
+     */
+    private static final Pattern DELIMITER = Pattern.compile("<(\\s*+/?\\s*+context)", Pattern.CASE_INSENSITIVE);
     /** A passage number or citation ("[2]"): in stored text it would start a passage or forge a citation. */
     private static final Pattern PASSAGE_NUMBER = Pattern.compile("\\[(\\d+)]");
     private static final Pattern TEMPLATE_CONTEXT = Pattern.compile("(?is)<\\s*context\\s*>.*?<\\s*/\\s*context\\s*>");
@@ -98,7 +103,10 @@ public final class Prompts {
             template = builtIn("prompts/analysis/default.txt");
         }
         String task = TEMPLATE_CONTEXT.matcher(template).replaceAll("").replace("{topic}", topic)
-                .replace("{segment}", segment).replace("{source}", label(source)).replace("{title}", label(title))
+                .replace("{segment}", segment)
+                // a source's name and title are captured text: they stay in the server's context (passage [1]'s
+                // header), the task only points at them
+                .replace("{source}", "the source of passage [1]").replace("{title}", "the title of passage [1]")
                 .replace("{text}", "passage [1]").strip();
         String context = "[1] (" + label(topic) + "/" + label(segment) + ", " + label(source) + ") "
                 + (title == null || title.isBlank() ? "" : label(title) + "\n") + sanitize(text) + "\n";
@@ -111,17 +119,30 @@ public final class Prompts {
         return SYSTEM + "\n\n" + CONTEXT_START + "\n" + context + CONTEXT_END;
     }
 
-    /** Stored text as a passage: no delimiter, nothing posing as another passage or a citation, bounded. */
+    /**
+     * Stored text as a passage: no delimiter, nothing posing as another passage or a citation, bounded. The text is cut
+     * before anything reads it (a captured record may be megabytes; the passage never holds more than the limit), and
+     * once more after escaping, which may lengthen it.
+     */
     private String sanitize(String text) {
-        String t = PASSAGE_NUMBER.matcher(escape(text)).replaceAll("[#$1]");
-        return t.length() > maxContextChars ? t.substring(0, maxContextChars) : t;
+        String t = PASSAGE_NUMBER.matcher(escape(cut(text, maxContextChars))).replaceAll("[#$1]");
+        return cut(t, maxContextChars);
+    }
+
+    /** At most {@code max} characters, never ending inside a surrogate pair. */
+    static String cut(String text, int max) {
+        if (text == null || text.length() <= max) {
+            return text;
+        }
+        int end = Character.isHighSurrogate(text.charAt(max - 1)) ? max - 1 : max;
+        return text.substring(0, end);
     }
 
     /** A source, title or label on the passage's header line: one line, no parentheses to end the header early. */
     private static String label(Object value) {
-        String t = PASSAGE_NUMBER.matcher(escape(value == null ? "" : value.toString())
+        String t = PASSAGE_NUMBER.matcher(escape(cut(value == null ? "" : value.toString(), 300))
                 .replaceAll("[\\r\\n\\u2028\\u2029]+", " ").replace('(', '[').replace(')', ']')).replaceAll("[#$1]");
-        return t.length() > 300 ? t.substring(0, 300) : t;
+        return cut(t, 300);
     }
 
     /** Any text the server did not write: every context delimiter (any case, spacing, width) loses its bracket. */
