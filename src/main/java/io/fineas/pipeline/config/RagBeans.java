@@ -61,6 +61,8 @@ public class RagBeans {
     private int chunkOverlap;
     @PropertyInject("pipeline.rag.max-record-chars")
     private int maxRecordChars;
+    @PropertyInject("pipeline.rag.max-text-chars")
+    private int maxTextChars;
     @PropertyInject("pipeline.rag.embedding-model")
     private String embeddingModel;
     @PropertyInject("pipeline.rag.model-workers")
@@ -142,7 +144,7 @@ public class RagBeans {
         registry.bind("vectorStore", store);
         registry.bind("ingestion", new Ingestion(embeddings.model(LocalEmbeddings.Use.INGESTION),
                 DocumentSplitters.recursive(chunkSize, chunkOverlap), store,
-                maxRecordChars, embeddingModel + "/recursive(" + chunkSize + "," + chunkOverlap + ")", live));
+                maxRecordChars, maxTextChars, embeddingModel + "/recursive(" + chunkSize + "," + chunkOverlap + ")", live));
         registry.bind("semanticSearch", search);
         registry.bind("lineage", new Lineage(store, shared.topics()::activeTopics,
                 shared.system().getCollection("processors"), shared.system().getCollection("runs")));
@@ -183,7 +185,7 @@ public class RagBeans {
         // a record whose segment was deleted in the last second may still be analysed; its inference is not stored
         // (InferenceStore asks again, per batch)
         registry.bind("analysisService", new AnalysisService(prompts, modelName, shared.data(),
-                live.cachedFor(Duration.ofSeconds(1)), ledger::overBudget));
+                live.cachedFor(Duration.ofSeconds(1)), ledger::overBudget, maxTextChars));
         ChatService chatService = new ChatService(search, prompts, shared.system().getCollection("chat_sessions"),
                 modelName, chatTopK, chatHistoryTurns, Duration.ofMinutes(chatSessionTtlMinutes));
         registry.bind("chatService", chatService);

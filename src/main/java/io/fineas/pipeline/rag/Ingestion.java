@@ -72,6 +72,7 @@ public final class Ingestion {
     private final DocumentSplitter splitter;
     private final VectorStore store;
     private final int maxRecordChars;
+    private final int maxTextChars;
     private final String signature;
     private final LiveSegments live;
 
@@ -83,6 +84,14 @@ public final class Ingestion {
      */
     public Ingestion(EmbeddingModel model, DocumentSplitter splitter, VectorStore store, int maxRecordChars,
             String signature, LiveSegments live) {
+        this(model, splitter, store, maxRecordChars, Math.min(maxRecordChars, RecordText.DEFAULT_MAX_TEXT_CHARS),
+                signature, live);
+    }
+
+    /** @param maxTextChars the most text read from one record (its first characters; the rest is not indexed) */
+    public Ingestion(EmbeddingModel model, DocumentSplitter splitter, VectorStore store, int maxRecordChars,
+            int maxTextChars, String signature, LiveSegments live) {
+        this.maxTextChars = maxTextChars;
         this.live = live;
         this.model = model;
         this.splitter = splitter;
@@ -224,7 +233,7 @@ public final class Ingestion {
             throw new IllegalArgumentException(raw == null ? "empty record"
                     : "record of " + raw.length() + " characters is larger than the limit of " + maxRecordChars);
         }
-        RecordText record = RecordText.parse(raw);
+        RecordText record = RecordText.parse(raw, maxTextChars);
         String topic = record.record().topic();
         String segment = record.record().segment();
         String sourceId = record.record().sourceId();

@@ -11,9 +11,17 @@ import io.fineas.pipeline.messages.CapturedRecord;
  */
 public record RecordText(CapturedRecord record, String text) {
 
+    /** The text read from a record when nothing else is said: about 700 chunks of the default size. */
+    public static final int DEFAULT_MAX_TEXT_CHARS = 500_000;
+
     public static RecordText parse(String json) {
+        return parse(json, DEFAULT_MAX_TEXT_CHARS);
+    }
+
+    /** @param maxTextChars the most text read from the record (RAG_MAX_TEXT_CHARS): the rest is not indexed */
+    public static RecordText parse(String json, int maxTextChars) {
         CapturedRecord record = CapturedRecord.parse(json);
-        String text = TextExtraction.text(record.content(), record.contentType());
+        String text = TextExtraction.text(record.content(), record.contentType(), maxTextChars);
         if (text.isBlank()) {
             throw new IllegalArgumentException("the record has no text");
         }

@@ -84,11 +84,16 @@ public final class AnalysisService {
     private final MongoDatabase data;
     private final LiveSegments live;
     private final Predicate<String> overBudget;
+    private final int maxTextChars;
 
-    /** @param overBudget whether a topic spent its token budget for today */
+    /**
+     * @param overBudget   whether a topic spent its token budget for today
+     * @param maxTextChars the most text read from one record (as ingestion reads it)
+     */
     public AnalysisService(Prompts prompts, String modelName, MongoDatabase data, LiveSegments live,
-            Predicate<String> overBudget) {
+            Predicate<String> overBudget, int maxTextChars) {
         this.overBudget = overBudget;
+        this.maxTextChars = maxTextChars;
         this.prompts = prompts;
         this.modelName = modelName;
         this.data = data;
@@ -102,7 +107,7 @@ public final class AnalysisService {
     }
 
     public Job prepare(String recordJson) {
-        RecordText read = RecordText.parse(recordJson);
+        RecordText read = RecordText.parse(recordJson, maxTextChars);
         CapturedRecord record = read.record();
         if (!live.isLive(record.topic(), record.segment(), record.generation())) {
             return new Job(record, null, null, null, false, true, false);
