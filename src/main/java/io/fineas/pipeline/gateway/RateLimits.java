@@ -22,7 +22,8 @@ import redis.clients.jedis.util.Pool;
  * Per-key request budgets of the gateway (Bucket4j token buckets): each limited endpoint ({@code collect},
  * {@code chat}, {@code search}, {@code keys}) gives every API key a bucket of {@code burst} requests that refills at
  * {@code perMinute}. Over budget: 429 with Retry-After. In Redis when there is one (every gateway replica shares the
- * buckets; a bucket expires once full again), else in this process.
+ * buckets; a bucket expires once full again, and its name holds its figures, so a changed setting applies at once),
+ * else in this process.
  */
 public final class RateLimits {
 
@@ -33,6 +34,15 @@ public final class RateLimits {
 
         public static Limit parse(String perMinute, String burst) {
             return new Limit(Long.parseLong(perMinute.strip()), Long.parseLong(burst.strip()));
+        }
+
+        /**
+         * The budget as part of a bucket's name in Redis: Bucket4j keeps a bucket's configuration with its state, so
+         * a bucket made under other figures would keep them (a raised limit answered 429 until it expired). Under
+         * this name a changed setting is a new bucket for every key at once; the old ones expire when full again.
+         */
+        String id() {
+            return perMinute + "x" + burst;
         }
 
         /** The one definition of the budget, for buckets in this process and in Redis alike. */
@@ -74,10 +84,17 @@ public final class RateLimits {
                 proxies.clear();
             }
             return proxies.computeIfAbsent(key, k -> proxy.builder().withOptimization(Optimizations.batching())
-                    .build((prefix + ":" + k).getBytes(StandardCharsets.UTF_8),
+                    .build(redisKey(prefix, k, limits.get(k.substring(0, k.indexOf(':')))),
                             () -> BucketConfiguration.builder()
                                     .addLimit(limits.get(k.substring(0, k.indexOf(':'))).bandwidth()).build()));
         }, inMemory(limits));
+    }
+
+    /** {@code prefix:endpoint:limit:keyId}: the limit's figures in the name (Limit.id). */
+    private static byte[] redisKey(String prefix, String bucket, Limit limit) {
+        int colon = bucket.indexOf(':');
+        return (prefix + ":" + bucket.substring(0, colon) + ":" + limit.id() + bucket.substring(colon))
+                .getBytes(StandardCharsets.UTF_8);
     }
 
     /** Takes one request of the caller's budget for the endpoint, or refuses it with 429 and when to come back. */

@@ -51,6 +51,32 @@ class RateLimitsTest {
         }
     }
 
+    /**
+     * A bucket in Redis kept the limits it was made with: a gateway restarted with GATEWAY_RATE_CHAT_PER_MINUTE raised
+     * still answered 429 (with the new figures in its message) until the old bucket expired. A changed setting now
+     * applies to every key at once, and a lowered one too.
+     */
+    @Test
+    void aChangedLimitAppliesAtOnceToKeysThatAlreadyHaveABucketInRedis() {
+        String prefix = "test-ratelimit:" + UUID.randomUUID();
+        try (JedisPool pool = new JedisPool(URI.create("redis://127.0.0.1:6379"))) {
+            RateLimits before = RateLimits.redis(Map.of("chat", new RateLimits.Limit(2, 1)), pool, prefix);
+            before.take("chat", A);
+            assertThat(catchThrowableOfType(ApiException.class, () -> before.take("chat", A)).getStatus())
+                    .isEqualTo(429);
+
+            RateLimits raised = RateLimits.redis(Map.of("chat", new RateLimits.Limit(100_000, 1_000)), pool, prefix);
+            for (int i = 0; i < 10; i++) {
+                raised.take("chat", A);
+            }
+            RateLimits lowered = RateLimits.redis(Map.of("chat", new RateLimits.Limit(1, 2)), pool, prefix);
+            lowered.take("chat", A);
+            lowered.take("chat", A);
+            assertThat(catchThrowableOfType(ApiException.class, () -> lowered.take("chat", A)).getStatus())
+                    .isEqualTo(429);
+        }
+    }
+
     @Test
     void withoutRedisTheBudgetHoldsInThisProcess() {
         try (JedisPool nowhere = new JedisPool(URI.create("redis://127.0.0.1:1"), 200)) {
