@@ -25,6 +25,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fineas.pipeline.catalog.Names;
 import io.fineas.pipeline.common.ConfigSchema;
+import io.fineas.pipeline.common.JsonSyntax;
 
 /**
  * Loads every processor config of a folder ({@code *.yaml}, {@code *.yml}, {@code *.json}; JSON is YAML too, so the
@@ -135,7 +136,7 @@ public final class ProcessorCatalog {
         try {
             tree = YAML.readTree(file.toFile());
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("not valid YAML/JSON: " + e.getOriginalMessage());
+            throw new IllegalArgumentException("not valid YAML/JSON " + JsonSyntax.where(e));
         }
         if (tree == null || tree.isMissingNode() || tree.isNull()) {
             throw new IllegalArgumentException("the file is empty");
@@ -232,8 +233,8 @@ public final class ProcessorCatalog {
         try {
             parsed = YAML.readValue(path.toFile(), Object.class);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("the data list " + path.getFileName() + " is not valid JSON: "
-                    + e.getOriginalMessage());
+            throw new IllegalArgumentException("the data list " + path.getFileName() + " is not valid JSON "
+                    + JsonSyntax.where(e));
         }
         if (!(parsed instanceof List<?> list)) {
             throw new IllegalArgumentException("the data list " + path.getFileName()

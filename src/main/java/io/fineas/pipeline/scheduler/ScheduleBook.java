@@ -104,11 +104,16 @@ public final class ScheduleBook {
                     continue;
                 }
                 due.add(new Due(e.file(), last, body));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+                // never the parser's message: it quotes the file's text, where a key may stand
+                fileProblems.add(scheduleFile.problem(e.index(), e.file(), "the data collection file is not valid JSON "
+                        + io.fineas.pipeline.common.JsonSyntax.where(ex)).atRuntime());
             } catch (IOException ex) {
                 fileProblems.add(scheduleFile.problem(e.index(), e.file(),
                         ex instanceof java.nio.file.NoSuchFileException
                                 ? "the data collection file does not exist: " + e.path()
-                                : "the data collection file cannot be read: " + ex.getMessage()).atRuntime());
+                                : "the data collection file cannot be read: " + ex.getClass().getSimpleName())
+                                .atRuntime());
             }
         }
         fileProblems.forEach(p -> LOG.warn("Schedule {} entry {} ({}) skipped: {}", scheduleFile.path(), p.entry(),

@@ -21,6 +21,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fineas.pipeline.common.ConfigSchema;
+import io.fineas.pipeline.common.JsonSyntax;
 import org.quartz.CronExpression;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -111,8 +112,8 @@ public final class ScheduleFile {
         try {
             root = JSON.readTree(text);
         } catch (JsonProcessingException e) {
-            return report(List.of(), List.of(problem(-1, null, "the schedule file is not valid JSON: "
-                    + e.getOriginalMessage())));
+            return report(List.of(), List.of(problem(-1, null, "the schedule file is not valid JSON "
+                    + JsonSyntax.where(e))));
         }
         if (root == null || !root.isArray()) {
             return report(List.of(), List.of(problem(-1, null, "the schedule file must be a JSON array of entries")));

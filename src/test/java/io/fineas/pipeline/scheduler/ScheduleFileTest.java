@@ -97,4 +97,26 @@ class ScheduleFileTest {
         Files.writeString(dir.resolve("schedule.json"), content);
         return new ScheduleFile(dir.resolve("schedule.json"));
     }
+
+    /**
+     * A data collection file (or the schedule itself) that fails to parse is reported by place, never with the
+     * parser's message: it quoted the token it stopped at, an unquoted API key, in GET /schedule and the log.
+     */
+    @Test
+    void aFileThatFailsToParseIsReportedByPlaceWithoutItsText() throws IOException {
+        String key = "fpk_0123456789abcdef0123456789abcdef";
+        Files.writeString(dir.resolve("collect.json"), "[{\"api_key\": " + key + ", \"topic\": \"finance\"}]");
+        ScheduleFile file = write("[{\"data_collection_file_path\": \"collect.json\", \"schedule\": 1}]");
+        ScheduleBook book = new ScheduleBook(file, new InMemorySchedulerState(), java.time.Clock.systemUTC());
+
+        assertThat(book.dueEntries()).isEmpty();
+        assertThat(book.problems()).singleElement().satisfies(p -> {
+            assertThat(p.reason()).startsWith("the data collection file is not valid JSON at line 1")
+                    .doesNotContain(key).doesNotContain("fpk_");
+            assertThat(p.dataCollectionFilePath()).isEqualTo("collect.json");
+        });
+        assertThat(write("[" + key).current().problems()).singleElement()
+                .satisfies(p -> assertThat(p.reason()).startsWith("the schedule file is not valid JSON at line 1")
+                        .doesNotContain("fpk_"));
+    }
 }

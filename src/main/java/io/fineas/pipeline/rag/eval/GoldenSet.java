@@ -51,8 +51,11 @@ public record GoldenSet(
                 throw ApiException.badRequest("golden set '" + name + "': " + String.join("; ", problems));
             }
             return JSON.treeToValue(tree, GoldenSet.class);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw ApiException.badRequest("golden set '" + name + "' is not valid JSON "
+                    + io.fineas.pipeline.common.JsonSyntax.where(e));
         } catch (IOException e) {
-            throw ApiException.badRequest("golden set '" + name + "' is not valid JSON: " + e.getMessage());
+            throw ApiException.badRequest("golden set '" + name + "' cannot be read");
         }
     }
 }
