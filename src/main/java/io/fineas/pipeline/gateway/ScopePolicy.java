@@ -22,7 +22,8 @@ import org.apache.camel.support.processor.DelegateAsyncProcessor;
  * route checks the same way. It reads the key as sent (the body's {@code api_key} when the body has one, else the
  * {@code X-API-Key} header; a key in the query string is refused, it would land in access logs), resolves the caller,
  * checks the scope against the topic the request names (the body's {@code topic}; for a request without a body, the
- * {@code {topic}} of its path; no topic means every topic) and leaves the caller in the variable {@code caller}.
+ * {@code {topic}} of its path, and never a query parameter or header of that name; no topic means every topic) and
+ * leaves the caller in the variable {@code caller}.
  * A /collect body (a list of entries) is checked entry by entry, each with its own key or the header's.
  */
 public final class ScopePolicy implements Policy {
@@ -79,6 +80,15 @@ public final class ScopePolicy implements Policy {
     /** The caller of the request, if it may do what the route does; else the refusal (400, 401 or 403). */
     public ApiKeys.Caller check(Message message) {
         refuseKeyInQuery(message.getHeader(Exchange.HTTP_QUERY, String.class));
+        // the topic a request names by its path is read from the path alone: platform-http puts every query parameter
+        // and request header into the message's headers too, so ?topic= or a 'topic:' header would otherwise stand in
+        // for it (GET /schedule?topic=finance passed a read:finance key); the route reads the header set here
+        String pathTopic = pathParameter(pathTemplate(message.getExchange()), requestPath(message), "topic");
+        if (pathTopic == null) {
+            message.removeHeader("topic");
+        } else {
+            message.setHeader("topic", pathTopic);
+        }
         Object headerKey = message.getHeader(HEADER);
         Object body = message.getBody();
         if (body instanceof Map || body instanceof List) {
@@ -111,8 +121,46 @@ public final class ScopePolicy implements Policy {
             return caller;
         }
         ApiKeys.Caller caller = keys.authenticate(headerKey);
-        authorize(caller, message.getHeader("topic"));
+        authorize(caller, pathTopic);
         return caller;
+    }
+
+    /** The path template of the REST operation that received the request ("/topics/{topic}/segments"), or null. */
+    private static String pathTemplate(Exchange exchange) {
+        return exchange.getFromEndpoint() instanceof org.apache.camel.component.platform.http.PlatformHttpEndpoint e
+                ? e.getPath() : null;
+    }
+
+    private static String requestPath(Message message) {
+        String path = message.getHeader(Exchange.HTTP_PATH, String.class);
+        if (path == null || path.isEmpty()) {
+            String uri = message.getHeader(Exchange.HTTP_URI, String.class);
+            path = uri == null ? null : uri.split("\\?", 2)[0];
+        }
+        return path;
+    }
+
+    /**
+     * The value of the template's {@code {name}} in the request path (the two aligned from their ends, so a context
+     * path in front does not matter), URL-decoded; null when the template declares no such parameter.
+     */
+    static String pathParameter(String template, String path, String name) {
+        if (template == null || path == null || !template.contains("{" + name + "}")) {
+            return null;
+        }
+        String[] t = template.replaceAll("^/+|/+$", "").split("/");
+        String[] p = path.replaceAll("^/+|/+$", "").split("/");
+        for (int i = 1; i <= t.length && i <= p.length; i++) {
+            if (t[t.length - i].equals("{" + name + "}")) {
+                try {
+                    return java.net.URLDecoder.decode(p[p.length - i].replace("+", "%2B"),
+                            java.nio.charset.StandardCharsets.UTF_8);
+                } catch (IllegalArgumentException malformed) {
+                    throw ApiException.badRequest("the path is not valid URL encoding");
+                }
+            }
+        }
+        return null;
     }
 
     private void authorize(ApiKeys.Caller caller, Object topicValue) {

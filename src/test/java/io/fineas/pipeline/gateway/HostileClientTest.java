@@ -140,6 +140,25 @@ class HostileClientTest extends PipelineTestSupport {
                     b == null ? null : b.replaceFirst("\\{", "{\"api_key\":\"ADMIN \","), 401, "X-API-Key",
                     "Bearer ADMIN"));
         }
+        // a key of the other topic names its own topic in the query string or a 'topic' header: the scope check reads
+        // the topic from the path or the body only, so it is refused as it is without (GET /schedule?topic=O was 200)
+        Map<String, Integer> refusedToReadO = Map.ofEntries(Map.entry("POST /topics", 403),
+                Map.entry("POST /segments", 403), Map.entry("POST /collect", 403), Map.entry("POST /chat", 403),
+                Map.entry("POST /search", 403), Map.entry("POST /keys", 403), Map.entry("GET /keys", 403),
+                Map.entry("DELETE /keys/key_0000000000000000", 403), Map.entry("GET /topics/" + T + "/segments", 403),
+                Map.entry("GET /topics/" + T + "/segments/" + S + "/inferences", 403), Map.entry("GET /runs/RUN", 404),
+                Map.entry("GET /schedule", 403), Map.entry("POST /evaluations", 403), Map.entry("GET /evaluations", 403),
+                Map.entry("PUT /topics/" + T + "/budget", 403), Map.entry("GET /dead-letters", 403),
+                Map.entry("POST /dead-letters/capture.dlq/replay", 403), Map.entry("GET /status", 403));
+        for (String[] e : ENDPOINTS) {
+            Integer status = refusedToReadO.get(e[0] + " " + e[1]);
+            if (status != null) {
+                String what = e[0] + " " + e[1] + ": read:O names O ";
+                all.add(c(what + "in the query string", e[0], e[1] + "?topic=" + O, e[2], status, "X-API-Key",
+                        "READ_O"));
+                all.add(c(what + "in a topic header", e[0], e[1], e[2], status, "X-API-Key", "READ_O", "topic", O));
+            }
+        }
         String inference = "/topics/" + T + "/segments/" + S + "/inferences";
         // a key of the other topic reaches nothing of T
         Stream.of(
