@@ -7,6 +7,10 @@ import java.util.Map;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
+import org.apache.kafka.clients.consumer.CommitFailedException;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * camel-kafka's batching consumer delivers a list of exchanges: a route (the ingestion, the run records) takes their
@@ -15,6 +19,8 @@ import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
  * partition's last record is committed here, on the consumer thread.
  */
 public final class KafkaBatch {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaBatch.class);
 
     public List<String> values(List<Exchange> batch) {
         return batch.stream().map(e -> e.getMessage().getBody(String.class)).toList();
@@ -30,7 +36,14 @@ public final class KafkaBatch {
         part.getMessage().setBody(record.getMessage().getBody());
     }
 
-    /** Commits, synchronously, the offset after the last record of each partition in the batch. */
+    /**
+     * Commits, synchronously, the offset after the last record of each partition in the batch. A commit the group
+     * refuses because it moved on (this consumer took longer than max.poll.interval.ms, waiting out an outage, and was
+     * put out of the group; or a rebalance is under way) is not retried: it can never succeed in place, and retrying it
+     * held the consumer thread forever. The consumer rejoins at its next poll and the partitions' records are polled
+     * again from their last committed offset, by it or by the member that owns them now; every stage's effect is
+     * idempotent, so the replay stores nothing twice.
+     */
     public void commit(List<Exchange> batch) {
         Map<String, KafkaManualCommit> lastPerPartition = new LinkedHashMap<>();
         for (Exchange e : batch) {
@@ -42,6 +55,13 @@ public final class KafkaBatch {
             lastPerPartition.put(e.getMessage().getHeader(KafkaConstants.TOPIC) + "/"
                     + e.getMessage().getHeader(KafkaConstants.PARTITION), commit);
         }
-        lastPerPartition.values().forEach(KafkaManualCommit::commit);
+        lastPerPartition.forEach((partition, commit) -> {
+            try {
+                commit.commit();
+            } catch (CommitFailedException | RebalanceInProgressException groupMovedOn) {
+                LOG.warn("The offset of {} was not committed ({}): its records are polled again after the consumer "
+                        + "rejoins its group", partition, groupMovedOn.toString());
+            }
+        });
     }
 }
