@@ -156,19 +156,37 @@ public final class CaptureGuard {
             if ((first & 0xfe) == 0xfc) { // unique-local fc00::/7
                 return false;
             }
-            // IPv4-mapped (::ffff:a.b.c.d) and NAT64 (64:ff9b::/96) addresses: judge the IPv4 address inside
+            int second = b[1] & 0xff;
+            // Teredo (2001::/32) tunnels to an IPv4 host hidden in the address; the local-use NAT64 prefix
+            // (64:ff9b:1::/48) translates to whatever IPv4 network the operator routes it to: neither is a public host
+            boolean teredo = first == 0x20 && second == 0x01 && b[2] == 0 && b[3] == 0;
+            boolean localNat64 = first == 0 && second == 0x64 && (b[2] & 0xff) == 0xff && (b[3] & 0xff) == 0x9b
+                    && b[4] == 0 && b[5] == 1;
+            if (teredo || localNat64) {
+                return false;
+            }
+            // IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d, as ::a9fe:a9fe) and NAT64 (64:ff9b::/96)
+            // addresses carry the IPv4 address in their last four bytes, 6to4 (2002::/16) in bytes 2 to 5: judge it
             boolean mapped = isZero(b, 0, 10) && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff;
-            boolean nat64 = first == 0 && (b[1] & 0xff) == 0x64 && (b[2] & 0xff) == 0xff && (b[3] & 0xff) == 0x9b
+            boolean compatible = isZero(b, 0, 12);
+            boolean nat64 = first == 0 && second == 0x64 && (b[2] & 0xff) == 0xff && (b[3] & 0xff) == 0x9b
                     && isZero(b, 4, 12);
-            if (mapped || nat64) {
-                try {
-                    return isPublic(InetAddress.getByAddress(new byte[] {b[12], b[13], b[14], b[15]}));
-                } catch (UnknownHostException impossible) {
-                    return false;
-                }
+            if (mapped || compatible || nat64) {
+                return isPublicIpv4(b[12], b[13], b[14], b[15]);
+            }
+            if (first == 0x20 && second == 0x02) {
+                return isPublicIpv4(b[2], b[3], b[4], b[5]);
             }
         }
         return true;
+    }
+
+    private static boolean isPublicIpv4(byte a, byte b, byte c, byte d) {
+        try {
+            return isPublic(InetAddress.getByAddress(new byte[] {a, b, c, d}));
+        } catch (UnknownHostException impossible) {
+            return false;
+        }
     }
 
     private static boolean isZero(byte[] b, int from, int to) {
