@@ -231,7 +231,7 @@ public final class ApiKeys {
             }
             keys.updateMany(Filters.and(Filters.eq("name", CONFIGURED), Filters.eq("revoked_at", null)),
                     Updates.set("revoked_at", Instant.now().toString()));
-            keys.insertOne(new Document("_id", "admin-" + hash.substring(0, 12)).append("name", CONFIGURED)
+            keys.insertOne(new Document("_id", randomId("admin-")).append("name", CONFIGURED)
                     .append("hash", hash).append("scopes", List.of("admin"))
                     .append("created_at", Instant.now().toString()));
             LOG.info("Admin API key taken from PIPELINE_ADMIN_KEY (the previously configured one is revoked)");
@@ -244,7 +244,7 @@ public final class ApiKeys {
         String key = newKey();
         // "admin" is taken by an admin key revoked since (its record stays, revoked): the new one gets an id of its own
         String id = keys.find(Filters.eq("_id", "admin")).first() == null ? "admin"
-                : "admin-" + Hashes.sha256Hex(key).substring(0, 12);
+                : randomId("admin-");
         keys.insertOne(new Document("_id", id).append("name", "admin (generated)").append("hash", hash(key))
                 .append("scopes", List.of("admin")).append("created_at", Instant.now().toString()));
         String banner = "\n==========================================================================\n"
@@ -260,11 +260,34 @@ public final class ApiKeys {
      * Shannon estimate of its characters ({@code openssl rand -hex 32} gives about 250, "change-me" repeated about 95).
      */
     static void requireStrong(String key) {
-        if (key.length() < MIN_ADMIN_KEY_LENGTH || estimatedBits(key) < MIN_ADMIN_KEY_BITS) {
+        if (key.length() < MIN_ADMIN_KEY_LENGTH || estimatedBits(key) < MIN_ADMIN_KEY_BITS || isSequence(key)) {
             throw new IllegalStateException("PIPELINE_ADMIN_KEY is too weak: use at least " + MIN_ADMIN_KEY_LENGTH
                     + " random characters (for example: openssl rand -hex 32), or leave it unset to have a key "
                     + "generated and printed at the first start");
         }
+    }
+
+    /**
+     * Whether the key is mostly a run ("abcdefghijklmnopqrstuvwxyz012345", "aabbcc…", "9876…"): half or more of its
+     * steps from one character to the next go up or down by at most one. The character count alone rates such a key
+     * as strong; a random key has such a step about one time in five (hex) or in twenty (base64).
+     */
+    static boolean isSequence(String key) {
+        int[] c = key.codePoints().toArray();
+        int predictable = 0;
+        for (int i = 1; i < c.length; i++) {
+            if (Math.abs(c[i] - c[i - 1]) <= 1) {
+                predictable++;
+            }
+        }
+        return c.length > 1 && predictable * 2 >= c.length - 1;
+    }
+
+    /** An id that says nothing about the key (an id made from the key's hash gave away 48 bits of it). */
+    private static String randomId(String prefix) {
+        byte[] bytes = new byte[8];
+        RANDOM.nextBytes(bytes);
+        return prefix + java.util.HexFormat.of().formatHex(bytes);
     }
 
     static double estimatedBits(String key) {
