@@ -32,11 +32,24 @@ public final class LlmRetryPolicy {
      *                 dead-lettered for an outage.
      */
     public boolean shouldRetry(Throwable error, Integer redelivery, Object question) {
-        if (question == null && (circuit.isOpen() || StageFaults.isStoreUnavailable(error))) {
+        if (question == null && (circuit.isOpen() || StageFaults.isStoreUnavailable(error) || isBusy(error))) {
             // the provider down for everyone, or the pipeline's own MongoDB: the record waits
             return true;
         }
         return isTransient(error) && (redelivery == null ? 1 : redelivery) <= retries;
+    }
+
+    /**
+     * Every place of the bulkhead taken for longer than a record waits for one (a batch's records side by side and the
+     * paused analyses' resumption at once): the pipeline's own load, never a reason to dead-letter a record.
+     */
+    static boolean isBusy(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof io.github.resilience4j.bulkhead.BulkheadFullException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

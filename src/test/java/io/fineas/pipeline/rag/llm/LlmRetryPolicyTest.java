@@ -84,4 +84,15 @@ class LlmRetryPolicyTest {
         assertThat(fresh.isOpen()).isTrue();
         assertThat(waiting.shouldRetry(refused, 500, null)).isTrue();
     }
+
+    /** A full bulkhead is the pipeline's own load: a record waits (it went to llm.dlq), a question is answered. */
+    @Test
+    void aRecordThatFindsTheBulkheadFullIsTriedAgainHoweverOften() {
+        Throwable full = new RuntimeException(io.github.resilience4j.bulkhead.BulkheadFullException
+                .createBulkheadFullException(io.github.resilience4j.bulkhead.Bulkhead.ofDefaults("llm")));
+        assertThat(policy.shouldRetry(full, 1, null)).isTrue();
+        assertThat(policy.shouldRetry(full, 99, null)).isTrue();
+        assertThat(policy.shouldRetry(full, 1, "a question")).isFalse();
+        assertThat(LlmRetryPolicy.isTransient(full)).as("not a provider failure: the circuit ignores it").isFalse();
+    }
 }
