@@ -30,6 +30,10 @@ public class GatewayBeans {
     private String adminKey;
     @PropertyInject("kafka.brokers")
     private String kafkaBrokers;
+    @PropertyInject("pipeline.kafka.alert-topic")
+    private String alertTopic;
+    @PropertyInject("pipeline.rag.data-topic-pattern")
+    private String dataTopicPattern;
     @PropertyInject("pipeline.kafka.alert-dlq-topic")
     private String alertDlq;
     @PropertyInject("pipeline.kafka.capture-dlq-topic")
@@ -60,7 +64,8 @@ public class GatewayBeans {
         // the console's dead letters and health (admin)
         io.fineas.pipeline.gateway.DeadLetters deadLetters = new io.fineas.pipeline.gateway.DeadLetters(kafkaBrokers,
                 java.util.List.of(alertDlq, captureDlq, runStatusTopic + ".dlq", ingestDlq, llmDlq),
-                shared.system().getCollection("dead_letter_replays"));
+                shared.system().getCollection("dead_letter_replays"),
+                topic -> topic.equals(alertTopic) || java.util.regex.Pattern.matches(dataTopicPattern, topic));
         shared.closeOnStop(deadLetters);
         registry.bind("deadLetters", deadLetters);
         io.fineas.pipeline.gateway.PipelineHealth health = new io.fineas.pipeline.gateway.PipelineHealth(

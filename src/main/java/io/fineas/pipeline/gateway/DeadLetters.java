@@ -73,9 +73,17 @@ public final class DeadLetters implements AutoCloseable {
     private final String bootstrap;
     private final List<String> dlqs;
     private final MongoCollection<Document> replays;
+    private final java.util.function.Predicate<String> replayable;
     private KafkaProducer<String, String> producer;
 
-    public DeadLetters(String bootstrap, List<String> dlqs, MongoCollection<Document> replays) {
+    /**
+     * @param replayable the topics a record may be replayed to (the data topics and the alert topic): the source a
+     *                   dead letter names is a header, and a replay to any other topic (the deletion events, chat
+     *                   replies) would publish whatever the record holds where no stage expects it
+     */
+    public DeadLetters(String bootstrap, List<String> dlqs, MongoCollection<Document> replays,
+            java.util.function.Predicate<String> replayable) {
+        this.replayable = replayable;
         this.bootstrap = bootstrap;
         this.dlqs = List.copyOf(dlqs);
         this.replays = replays;
@@ -128,6 +136,10 @@ public final class DeadLetters implements AutoCloseable {
         if (source == null) {
             throw ApiException.conflict("this record names no source topic to go back to (a failed capture is "
                     + "collected again by a new run)");
+        }
+        if (!replayable.test(source)) {
+            throw ApiException.conflict("this record names a source topic that nothing is replayed to (only data "
+                    + "topics and the alert topic)");
         }
         String id = id(dlq, partition, offset);
         try {

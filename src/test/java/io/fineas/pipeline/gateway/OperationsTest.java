@@ -101,6 +101,20 @@ class OperationsTest extends PipelineTestSupport {
                 orphan.get("offset")), "X-API-Key", ADMIN_KEY);
         assertThat(nowhere.status()).isEqualTo(409);
         assertThat((String) nowhere.json().get("detail")).contains("no source topic");
+
+        // nor one whose header names a topic no stage takes replays on (the deletion events): 409, nothing published
+        deadLetter(llmDlq(), "forged", "{\"topic\":\"" + topic + "\"}", "forged", "events-" + ids().suffix());
+        Map<String, Object> forged = ((List<Map<String, Object>>) ((List<Map<String, Object>>) get("/dead-letters",
+                "X-API-Key", ADMIN_KEY).json().get("dead_letters")).stream().filter(q -> llmDlq().equals(q.get("dlq")))
+                .findFirst().orElseThrow().get("letters")).stream().filter(l -> "forged".equals(l.get("key")))
+                .findFirst().orElseThrow();
+        long eventsBefore = io.fineas.pipeline.support.KafkaRecords.endOffset(admin(), "events-" + ids().suffix());
+        Response elsewhere = post("/dead-letters/" + llmDlq() + "/replay", Map.of("partition", 0, "offset",
+                forged.get("offset")), "X-API-Key", ADMIN_KEY);
+        assertThat(elsewhere.status()).as(elsewhere.body()).isEqualTo(409);
+        assertThat((String) elsewhere.json().get("detail")).contains("only data topics and the alert topic");
+        assertThat(io.fineas.pipeline.support.KafkaRecords.endOffset(admin(), "events-" + ids().suffix()))
+                .isEqualTo(eventsBefore);
     }
 
     @Test
