@@ -58,6 +58,8 @@ public class GatewayBeans {
         ApiKeys apiKeys = registry.lookupByNameAndType("apiKeys", ApiKeys.class);
         registry.bind("ragForward", new io.fineas.pipeline.gateway.RagForward(ragUrl));
         registry.bind("collectRequests", new CollectRequests(shared.topics(), shared.segments()));
+        registry.bind("idempotentCollects", new io.fineas.pipeline.gateway.IdempotentCollects(
+                shared.system().getCollection("collect_requests"), java.time.Duration.ofHours(24)));
         registry.bind("inferencePages", new InferencePages(shared.topics(), shared.segments(), shared.data()));
         registry.bind("runs", new Runs(shared.system().getCollection("runs"),
                 shared.system().getCollection("run_failures")));

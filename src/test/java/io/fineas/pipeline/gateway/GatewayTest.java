@@ -254,4 +254,66 @@ class GatewayTest extends PipelineTestSupport {
         assertThat(refused.header("Access-Control-Allow-Origin")).isNull();
         assertThat(refused.status()).isEqualTo(403);
     }
+
+    /**
+     * POST /collect with an Idempotency-Key: a repeat (a lost answer, the scheduler's next tick) answers the first
+     * runs and publishes nothing; the key with another body is refused and publishes nothing; another caller's use
+     * of the same key is its own request. Before, each repeat published a new run.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void aRepeatedIdempotencyKeyAnswersTheFirstRunsAndPublishesNothing() throws Exception {
+        String topic = uniqueName("idem");
+        createTopic(topic);
+        createSegment(topic, "news");
+        List<Map<String, Object>> body = List.of(Map.of("topic", topic, "segment_targets", List.of("news")));
+        long before = io.fineas.pipeline.support.KafkaRecords.endOffset(admin(), alertTopic());
+
+        Response first = post("/collect", body, "X-API-Key", ADMIN_KEY, "Idempotency-Key", "entry-a@slot-1");
+        Response again = post("/collect", body, "X-API-Key", ADMIN_KEY, "Idempotency-Key", "entry-a@slot-1");
+
+        assertThat(first.status()).as(first.body()).isEqualTo(202);
+        assertThat(again.status()).as(again.body()).isEqualTo(202);
+        String run = (String) ((List<Map<String, Object>>) first.json().get("runs")).get(0).get("run_id");
+        assertThat(((List<Map<String, Object>>) again.json().get("runs")).get(0)).containsEntry("run_id", run);
+        Response other = post("/collect", List.of(Map.of("topic", topic, "segment_targets", List.of("news"),
+                "extra", 1)), "X-API-Key", ADMIN_KEY, "Idempotency-Key", "entry-a@slot-1");
+        assertThat(other.status()).as(other.body()).isIn(400, 422);
+        Response reused = post("/collect", List.of(Map.of("topic", "alert", "segment_targets", List.of("news"))),
+                "X-API-Key", ADMIN_KEY, "Idempotency-Key", "entry-a@slot-1");
+        assertThat(reused.status()).as(reused.body()).isEqualTo(422);
+        assertThat(reused.json()).containsEntry("error", "idempotency_key_reused");
+        assertThat(io.fineas.pipeline.support.KafkaRecords.endOffset(admin(), alertTopic()) - before)
+                .as("alerts published").isEqualTo(1);
+
+        Response next = post("/collect", body, "X-API-Key", ADMIN_KEY, "Idempotency-Key", "entry-a@slot-2");
+        assertThat(((List<Map<String, Object>>) next.json().get("runs")).get(0).get("run_id")).isNotEqualTo(run);
+        assertThat(post("/collect", body, "X-API-Key", ADMIN_KEY, "Idempotency-Key", "bad key").status())
+                .isEqualTo(400);
+        assertThat(io.fineas.pipeline.support.KafkaRecords.endOffset(admin(), alertTopic()) - before).isEqualTo(2);
+    }
+
+    /** A claim written down but not all published (a crash half way) publishes the same runs again, then none. */
+    @Test
+    void aRepeatAfterAPartialPublishPublishesTheSameRunsAgain() {
+        var requests = mongo().getDatabase(ids().systemDatabase()).getCollection("idem-" + uniqueName("c"));
+        IdempotentCollects collects = new IdempotentCollects(requests, Duration.ofHours(24));
+        ApiKeys.Caller caller = new ApiKeys.Caller("key_x", "x", List.of("admin"));
+        List<Map<String, Object>> entries = List.of(Map.of("topic", "t", "segment_targets", List.of("s")));
+        io.fineas.pipeline.messages.Alert alert = new io.fineas.pipeline.messages.Alert("run-1", "t", List.of("s"),
+                "2026-12-02T10:00:00Z", "key_x", null);
+        io.fineas.pipeline.messages.Alert later = new io.fineas.pipeline.messages.Alert("run-2", "t", List.of("s"),
+                "2026-12-02T10:01:00Z", "key_x", null);
+
+        IdempotentCollects.Claim first = collects.claim("k", caller, entries, List.of(alert));
+        IdempotentCollects.Claim afterCrash = collects.claim("k", caller, entries, List.of(later));
+        assertThat(afterCrash.alerts()).containsExactly(alert);
+        assertThat(afterCrash.published()).isFalse();
+        collects.published(afterCrash);
+        IdempotentCollects.Claim afterAnswer = collects.claim("k", caller, entries, List.of(later));
+        assertThat(afterAnswer.alerts()).containsExactly(alert);
+        assertThat(afterAnswer.published()).isTrue();
+        assertThat(collects.claim(null, caller, entries, List.of(later)).alerts()).containsExactly(later);
+        assertThat(first.alerts()).containsExactly(alert);
+    }
 }
