@@ -42,6 +42,8 @@ public class GatewayBeans {
     private String runStatusTopic;
     @PropertyInject("pipeline.kafka.ingest-dlq-topic")
     private String ingestDlq;
+    @PropertyInject("pipeline.kafka.chat-reply-dlq-topic")
+    private String chatReplyDlq;
     @PropertyInject("pipeline.kafka.llm-dlq-topic")
     private String llmDlq;
     @PropertyInject(value = "pipeline.gateway.rag-url", defaultValue = "")
@@ -65,7 +67,7 @@ public class GatewayBeans {
                 shared.system().getCollection("run_failures")));
         // the console's dead letters and health (admin)
         io.fineas.pipeline.gateway.DeadLetters deadLetters = new io.fineas.pipeline.gateway.DeadLetters(kafkaBrokers,
-                java.util.List.of(alertDlq, captureDlq, runStatusTopic + ".dlq", ingestDlq, llmDlq),
+                java.util.List.of(alertDlq, captureDlq, runStatusTopic + ".dlq", ingestDlq, llmDlq, chatReplyDlq),
                 shared.system().getCollection("dead_letter_replays"),
                 topic -> topic.equals(alertTopic) || java.util.regex.Pattern.matches(dataTopicPattern, topic));
         shared.closeOnStop(deadLetters);

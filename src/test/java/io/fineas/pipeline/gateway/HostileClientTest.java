@@ -366,6 +366,26 @@ class HostileClientTest extends PipelineTestSupport {
         assertThat(r.body()).doesNotContain(canary);
     }
 
+    /**
+     * A record on the chat reply topic that is not a chat reply goes to its dead-letter topic, and the next question
+     * is answered: the reply consumer polled it again and again before, and every answer after it waited behind it.
+     */
+    @Test
+    void aPoisonOnTheChatReplyTopicIsDeadLetteredAndChatGoesOn() {
+        String replies = "chat-replies-" + ids().suffix();
+        publish(replies, "poison", "{not a chat reply");
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).untilAsserted(() ->
+                assertThat(readAll(replies + ".dlq", java.time.Duration.ofMillis(300))).singleElement()
+                        .satisfies(r -> {
+                            assertThat(r.value()).isEqualTo("{not a chat reply");
+                            assertThat(new String(r.headers().lastHeader("dlq-source-topic").value(),
+                                    java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(replies);
+                        }));
+        Response answered = post("/chat", Map.of("topic", T, "question", "What did the board confirm?"), "X-API-Key",
+                ADMIN_KEY);
+        assertThat(answered.status()).as(answered.body()).isEqualTo(200);
+    }
+
     private static void assertSecurityHeaders(Response r, String name) {
         assertThat(r.header("X-Content-Type-Options")).as(name).isEqualTo("nosniff");
         assertThat(r.header("X-Frame-Options")).as(name).isEqualTo("DENY");
