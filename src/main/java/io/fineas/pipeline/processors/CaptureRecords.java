@@ -86,14 +86,19 @@ public final class CaptureRecords {
     /**
      * file source: reads the item's "path" under the processor's root: a file gives one record, a folder one record
      * per file in it and its subfolders (hidden ones left out), in path order. Java rather than the file component
-     * because the path comes from data and must be refused when it leaves the root. A file that is not UTF-8 text
-     * fails the item, naming the file.
+     * because the path comes from data and must be refused when it leaves the root, by its name or through a symbolic
+     * link (read by its real path). A file that is not UTF-8 text fails the item, naming the file.
      */
     public List<CapturedRecord> fileRecords(ProcessorRun run, Map<String, Object> item) throws IOException {
         Path root = run.getConfig().root();
         Path target = root.resolve(String.valueOf(item.get("path"))).toAbsolutePath().normalize();
         if (!target.startsWith(root)) {
             throw new IllegalArgumentException("path '" + item.get("path") + "' is outside the source root");
+        }
+        // a symbolic link (the path itself, a folder on the way, a file in a folder) must not lead out of the root
+        Path realRoot = root.toRealPath();
+        if (Files.exists(target) && !target.toRealPath().startsWith(realRoot)) {
+            throw new IllegalArgumentException("path '" + item.get("path") + "' links outside the source root");
         }
         List<Path> files;
         if (Files.isDirectory(target)) {
@@ -105,6 +110,11 @@ public final class CaptureRecords {
             }
         } else {
             files = List.of(target);
+        }
+        for (Path file : files) {
+            if (Files.exists(file) && !file.toRealPath().startsWith(realRoot)) {
+                throw new IllegalArgumentException("'" + root.relativize(file) + "' links outside the source root");
+            }
         }
         List<CapturedRecord> out = new ArrayList<>();
         for (Path file : files) {

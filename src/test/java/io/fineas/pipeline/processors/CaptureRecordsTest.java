@@ -110,4 +110,24 @@ class CaptureRecordsTest {
         assertThat(catchThrowable(() -> capture.fileRecords(run, Map.of("path", "blob.bin"))))
                 .hasMessageContaining("'blob.bin' is not UTF-8 text");
     }
+
+    /** A symbolic link inside the root that leads out of it (to a file, or as a folder) is refused, not followed. */
+    @Test
+    void aSymbolicLinkOutOfTheRootIsRefused(@org.junit.jupiter.api.io.TempDir Path elsewhere) throws IOException {
+        Files.writeString(elsewhere.resolve("secret.txt"), "SECRET outside the root");
+        Files.createDirectories(root.resolve("notes"));
+        Files.writeString(root.resolve("notes/a.txt"), "inside");
+        Files.createSymbolicLink(root.resolve("notes/leak.txt"), elsewhere.resolve("secret.txt"));
+        Files.createSymbolicLink(root.resolve("outdir"), elsewhere);
+        Files.createSymbolicLink(root.resolve("inside.txt"), root.resolve("notes/a.txt"));
+        ProcessorRun run = new ProcessorRun(config("notes", "file", null, root), "r4", null, "data-finance", "now", null);
+
+        for (String path : new String[] {"notes", "notes/leak.txt", "outdir", "outdir/secret.txt"}) {
+            assertThat(catchThrowable(() -> capture.fileRecords(run, Map.of("path", path)))).as(path)
+                    .hasMessageContaining("links outside the source root");
+        }
+        // a link that stays inside the root is read
+        assertThat(capture.fileRecords(run, Map.of("path", "inside.txt"))).singleElement()
+                .satisfies(r -> assertThat(r.content()).isEqualTo("inside"));
+    }
 }
