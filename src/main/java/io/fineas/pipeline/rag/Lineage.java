@@ -9,6 +9,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import io.fineas.pipeline.common.ApiException;
+import io.fineas.pipeline.messages.Alert;
 import org.bson.Document;
 
 /**
@@ -79,6 +80,12 @@ public final class Lineage {
             processor.put("id", processor.remove("_id"));
         }
         Document run = m.get("run_id") instanceof String id ? runs.find(Filters.eq("_id", id)).first() : null;
+        // the run as GET /runs/{run_id} shows it, to the same keys: a run of every topic ("alert") names other topics'
+        // processors and is for keys that may read every topic (mayRead of null)
+        String runTopic = run == null ? null : run.getString("topic");
+        if (run != null && !mayRead.test(runTopic == null || Alert.ANY_TOPIC.equals(runTopic) ? null : runTopic)) {
+            run = null;
+        }
         if (run != null) {
             run.put("run_id", run.remove("_id"));
         }
