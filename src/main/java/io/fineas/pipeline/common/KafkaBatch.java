@@ -26,6 +26,11 @@ public final class KafkaBatch {
         return batch.stream().map(e -> e.getMessage().getBody(String.class)).toList();
     }
 
+    /** The Kafka topic of each record of the batch, in the batch's order. */
+    public List<String> topics(List<Exchange> batch) {
+        return batch.stream().map(e -> e.getMessage().getHeader(KafkaConstants.TOPIC, String.class)).toList();
+    }
+
     /**
      * A record of the batch, as the exchange a route splits the batch into: its value and its Kafka headers (topic,
      * partition, key), so each record goes on as if it had been consumed alone.

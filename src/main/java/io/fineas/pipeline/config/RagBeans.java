@@ -63,6 +63,8 @@ public class RagBeans {
     private int maxRecordChars;
     @PropertyInject("pipeline.rag.max-text-chars")
     private int maxTextChars;
+    @PropertyInject("pipeline.kafka.data-topic-prefix")
+    private String dataTopicPrefix;
     @PropertyInject("pipeline.rag.embedding-model")
     private String embeddingModel;
     @PropertyInject("pipeline.rag.model-workers")
@@ -144,7 +146,7 @@ public class RagBeans {
         registry.bind("vectorStore", store);
         registry.bind("ingestion", new Ingestion(embeddings.model(LocalEmbeddings.Use.INGESTION),
                 DocumentSplitters.recursive(chunkSize, chunkOverlap), store,
-                maxRecordChars, maxTextChars, embeddingModel + "/recursive(" + chunkSize + "," + chunkOverlap + ")", live));
+                maxRecordChars, maxTextChars, dataTopicPrefix, embeddingModel + "/recursive(" + chunkSize + "," + chunkOverlap + ")", live));
         registry.bind("semanticSearch", search);
         registry.bind("lineage", new Lineage(store, shared.topics()::activeTopics,
                 shared.system().getCollection("processors"), shared.system().getCollection("runs")));
@@ -185,7 +187,7 @@ public class RagBeans {
         // a record whose segment was deleted in the last second may still be analysed; its inference is not stored
         // (InferenceStore asks again, per batch)
         registry.bind("analysisService", new AnalysisService(prompts, modelName, shared.data(),
-                live.cachedFor(Duration.ofSeconds(1)), ledger::overBudget, maxTextChars));
+                live.cachedFor(Duration.ofSeconds(1)), ledger::overBudget, maxTextChars, dataTopicPrefix));
         ChatService chatService = new ChatService(search, prompts, shared.system().getCollection("chat_sessions"),
                 modelName, chatTopK, chatHistoryTurns, Duration.ofMinutes(chatSessionTtlMinutes));
         registry.bind("chatService", chatService);

@@ -73,6 +73,7 @@ public final class Ingestion {
     private final VectorStore store;
     private final int maxRecordChars;
     private final int maxTextChars;
+    private final String dataTopicPrefix;
     private final String signature;
     private final LiveSegments live;
 
@@ -85,13 +86,14 @@ public final class Ingestion {
     public Ingestion(EmbeddingModel model, DocumentSplitter splitter, VectorStore store, int maxRecordChars,
             String signature, LiveSegments live) {
         this(model, splitter, store, maxRecordChars, Math.min(maxRecordChars, RecordText.DEFAULT_MAX_TEXT_CHARS),
-                signature, live);
+                "data-", signature, live);
     }
 
     /** @param maxTextChars the most text read from one record (its first characters; the rest is not indexed) */
     public Ingestion(EmbeddingModel model, DocumentSplitter splitter, VectorStore store, int maxRecordChars,
-            int maxTextChars, String signature, LiveSegments live) {
+            int maxTextChars, String dataTopicPrefix, String signature, LiveSegments live) {
         this.maxTextChars = maxTextChars;
+        this.dataTopicPrefix = dataTopicPrefix;
         this.live = live;
         this.model = model;
         this.splitter = splitter;
@@ -101,13 +103,22 @@ public final class Ingestion {
     }
 
     public Result ingest(List<String> records) {
+        return ingest(records, null);
+    }
+
+    /**
+     * @param kafkaTopics the Kafka topic each record was read from (the same order), which the record's own topic
+     *                    must match (a record that names another topic is refused); null: not checked
+     */
+    public Result ingest(List<String> records, List<String> kafkaTopics) {
         Map<String, Prepared> bySource = new LinkedHashMap<>();
         List<Refusal> failures = new ArrayList<>();
         LiveSegments liveness = live.memoized();
         int stale = 0;
-        for (String raw : records) {
+        for (int i = 0; i < records.size(); i++) {
+            String raw = records.get(i);
             try {
-                Prepared p = prepare(raw);
+                Prepared p = prepare(raw, kafkaTopics == null ? null : kafkaTopics.get(i));
                 if (!liveness.isLive(p.topic(), p.segment(), p.record.record().generation())) {
                     stale++;
                     continue;
@@ -228,12 +239,12 @@ public final class Ingestion {
                 .map(Embedding::vector).toList();
     }
 
-    private Prepared prepare(String raw) {
+    private Prepared prepare(String raw, String kafkaTopic) {
         if (raw == null || raw.length() > maxRecordChars) {
             throw new IllegalArgumentException(raw == null ? "empty record"
                     : "record of " + raw.length() + " characters is larger than the limit of " + maxRecordChars);
         }
-        RecordText record = RecordText.parse(raw, maxTextChars);
+        RecordText record = RecordText.parse(raw, maxTextChars).requireFrom(kafkaTopic, dataTopicPrefix);
         String topic = record.record().topic();
         String segment = record.record().segment();
         String sourceId = record.record().sourceId();

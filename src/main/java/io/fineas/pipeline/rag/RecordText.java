@@ -28,6 +28,21 @@ public record RecordText(CapturedRecord record, String text) {
         return new RecordText(record, text);
     }
 
+    /**
+     * The record names the topic of the Kafka topic it came from: a record on {@code data-a} that says it belongs to
+     * topic {@code b} (a producer with access to one data topic) would otherwise be stored and analysed as b's.
+     *
+     * @param kafkaTopic the Kafka topic it was read from; null when it was checked already (a resumed analysis)
+     * @throws IllegalArgumentException saying both when they differ
+     */
+    public RecordText requireFrom(String kafkaTopic, String dataTopicPrefix) {
+        if (kafkaTopic != null && !kafkaTopic.equals(dataTopicPrefix + record.topic())) {
+            throw new IllegalArgumentException("the record names topic '" + record.topic() + "' but was read from "
+                    + "the Kafka topic " + kafkaTopic);
+        }
+        return this;
+    }
+
     /** Where the record comes from, as every chunk derived from it carries it in its metadata. */
     public Map<String, Object> provenance() {
         Map<String, Object> p = new LinkedHashMap<>();

@@ -65,6 +65,28 @@ class IngestionFailureTest {
         }
     }
 
+    /**
+     * A record names the topic of the Kafka topic it came from: one on data-t that says it is topic u's is refused
+     * (it was stored and searchable as u's before, so whoever may publish to one data topic wrote into another).
+     */
+    @Test
+    void aRecordThatNamesAnotherTopicThanItsKafkaTopicIsRefused(@TempDir Path dir) throws Exception {
+        try (LuceneVectorStore store = new LuceneVectorStore(dir)) {
+            Ingestion ingestion = new Ingestion(new Refusing("NOTHING"), DocumentSplitters.recursive(800, 80),
+                    store, 100_000, "test", LiveSegments.ALL);
+            String forged = JSON.writeValueAsString(Map.of("topic", "u", "segment", "s", "source",
+                    Map.of("id", "forged"), "content_type", "text/plain", "content", "Planted in u."));
+            Ingestion.Result result = ingestion.ingest(List.of(record("a", "Copper prices rose on strikes."), forged),
+                    List.of("data-t", "data-t"));
+
+            assertThat(result.records()).isEqualTo(1);
+            assertThat(result.failures()).singleElement().satisfies(f -> assertThat(f.reason())
+                    .contains("names topic 'u'").contains("data-t"));
+            assertThat(store.count("u")).isZero();
+            assertThat(store.count("t")).isEqualTo(1);
+        }
+    }
+
     @Test
     void aModelThatRefusesEverythingFailsTheBatchForARetry(@TempDir Path dir) throws Exception {
         try (LuceneVectorStore store = new LuceneVectorStore(dir)) {

@@ -85,13 +85,16 @@ public final class AnalysisService {
     private final LiveSegments live;
     private final Predicate<String> overBudget;
     private final int maxTextChars;
+    private final String dataTopicPrefix;
 
     /**
      * @param overBudget   whether a topic spent its token budget for today
      * @param maxTextChars the most text read from one record (as ingestion reads it)
+     * @param dataTopicPrefix what a record's topic is prefixed with in the name of the Kafka topic it comes from
      */
     public AnalysisService(Prompts prompts, String modelName, MongoDatabase data, LiveSegments live,
-            Predicate<String> overBudget, int maxTextChars) {
+            Predicate<String> overBudget, int maxTextChars, String dataTopicPrefix) {
+        this.dataTopicPrefix = dataTopicPrefix;
         this.overBudget = overBudget;
         this.maxTextChars = maxTextChars;
         this.prompts = prompts;
@@ -107,7 +110,12 @@ public final class AnalysisService {
     }
 
     public Job prepare(String recordJson) {
-        RecordText read = RecordText.parse(recordJson, maxTextChars);
+        return prepare(recordJson, null);
+    }
+
+    /** @param kafkaTopic the Kafka topic the record was read from (its own topic must match); null: checked before */
+    public Job prepare(String recordJson, String kafkaTopic) {
+        RecordText read = RecordText.parse(recordJson, maxTextChars).requireFrom(kafkaTopic, dataTopicPrefix);
         CapturedRecord record = read.record();
         if (!live.isLive(record.topic(), record.segment(), record.generation())) {
             return new Job(record, null, null, null, false, true, false);
