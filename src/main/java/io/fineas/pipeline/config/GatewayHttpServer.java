@@ -119,7 +119,7 @@ final class GatewayHttpServer {
             .add("X-Frame-Options", "DENY")
             .add("Referrer-Policy", "no-referrer")
             .add("Cache-Control", "no-store")
-            .add("Content-Security-Policy", "default-src 'self'; script-src 'self' 'unsafe-inline'; "
+            .add("Content-Security-Policy", "default-src 'self'; script-src 'self'; "
                     + "style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
                     + "frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
 

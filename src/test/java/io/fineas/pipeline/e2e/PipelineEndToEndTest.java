@@ -217,6 +217,8 @@ class PipelineEndToEndTest extends PipelineTestSupport {
         Response page = get("/");
         assertThat(page.status()).isEqualTo(200);
         assertThat(page.header("Content-Type")).startsWith("text/html");
-        assertThat(page.body()).contains("<title>Fineas console</title>").contains("api(\"POST\", \"/chat\"");
+        assertThat(page.body()).contains("<title>Fineas console</title>").contains("<script src=\"/console.js\">");
+        // its script, a file of its own (no inline script under the Content-Security-Policy)
+        assertThat(get("/console.js").body()).contains("api(\"POST\", \"/chat\"");
     }
 }
