@@ -59,7 +59,8 @@ public class GatewayBeans {
         Registry registry = shared.context().getRegistry();
         ApiKeys apiKeys = registry.lookupByNameAndType("apiKeys", ApiKeys.class);
         registry.bind("ragForward", new io.fineas.pipeline.gateway.RagForward(ragUrl));
-        registry.bind("collectRequests", new CollectRequests(shared.topics(), shared.segments()));
+        registry.bind("collectRequests", new CollectRequests(shared.topics(), shared.segments(),
+                registry.lookupByNameAndType("schedulerToken", io.fineas.pipeline.common.SchedulerToken.class)));
         registry.bind("idempotentCollects", new io.fineas.pipeline.gateway.IdempotentCollects(
                 shared.system().getCollection("collect_requests"), java.time.Duration.ofHours(24)));
         registry.bind("inferencePages", new InferencePages(shared.topics(), shared.segments(), shared.data()));

@@ -54,6 +54,10 @@ public class PipelineConfiguration implements CamelConfiguration {
     private String embeddedHost;
     @PropertyInject("kafka.brokers")
     private String kafkaBrokers;
+    @PropertyInject(value = "pipeline.scheduler.token", defaultValue = "")
+    private String schedulerToken;
+    @PropertyInject(value = "pipeline.gateway.admin-key", defaultValue = "")
+    private String adminKey;
     @PropertyInject("pipeline.kafka.partitions")
     private int partitions;
     @PropertyInject("pipeline.kafka.replication-factor")
@@ -169,6 +173,8 @@ public class PipelineConfiguration implements CamelConfiguration {
         registry.bind("apiErrors", new ApiErrors());
         // batching consumers (the RAG ingestion, the gateway's run records) commit each batch after its effect
         registry.bind("kafkaBatch", new io.fineas.pipeline.common.KafkaBatch());
+        // the scheduler proves it is the scheduler to the gateway (X-Schedule-Entry is for it alone)
+        registry.bind("schedulerToken", io.fineas.pipeline.common.SchedulerToken.of(schedulerToken, adminKey));
         // the REST bodies' parser: a duplicate key (which of two topics would be checked?) and deep nesting refused
         registry.bind("strictJson", new com.fasterxml.jackson.databind.ObjectMapper(
                 com.fasterxml.jackson.core.JsonFactory.builder()

@@ -11,6 +11,7 @@ import io.fineas.pipeline.catalog.Names;
 import io.fineas.pipeline.catalog.Segments;
 import io.fineas.pipeline.catalog.TopicRegistry;
 import io.fineas.pipeline.common.ApiException;
+import io.fineas.pipeline.common.SchedulerToken;
 import io.fineas.pipeline.messages.Alert;
 
 /**
@@ -28,10 +29,17 @@ public final class CollectRequests {
 
     private final TopicRegistry topics;
     private final Segments segments;
+    private final SchedulerToken schedulerToken;
 
     public CollectRequests(TopicRegistry topics, Segments segments) {
+        this(topics, segments, null);
+    }
+
+    /** @param schedulerToken what the scheduler shows (null: no request may name a schedule entry) */
+    public CollectRequests(TopicRegistry topics, Segments segments, SchedulerToken schedulerToken) {
         this.topics = topics;
         this.segments = segments;
+        this.schedulerToken = schedulerToken;
     }
 
     /**
@@ -41,6 +49,18 @@ public final class CollectRequests {
      */
     public List<Alert> toAlerts(List<Map<String, Object>> entries, List<ApiKeys.Caller> callers,
             String scheduleEntry) {
+        return toAlerts(entries, callers, scheduleEntry, null);
+    }
+
+    /**
+     * @param schedulerToken the request's X-Scheduler-Token: an X-Schedule-Entry is taken only with the scheduler's
+     *                       own (any write key could otherwise put a schedule entry of its choosing in the lineage)
+     */
+    public List<Alert> toAlerts(List<Map<String, Object>> entries, List<ApiKeys.Caller> callers,
+            String scheduleEntry, String schedulerToken) {
+        if (scheduleEntry != null && (this.schedulerToken == null || !this.schedulerToken.matches(schedulerToken))) {
+            throw ApiException.forbidden("X-Schedule-Entry is set by the scheduler only");
+        }
         if (scheduleEntry != null && !SCHEDULE_ENTRY.matcher(scheduleEntry).matches()) {
             throw ApiException.badRequest("X-Schedule-Entry must be a data collection file's path: 1 to 200 letters, "
                     + "digits, '.', '_', '-' or '/'");

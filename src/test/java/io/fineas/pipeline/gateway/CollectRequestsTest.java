@@ -8,6 +8,7 @@ import java.util.UUID;
 import io.fineas.pipeline.catalog.Segments;
 import io.fineas.pipeline.catalog.TopicRegistry;
 import io.fineas.pipeline.common.ApiException;
+import io.fineas.pipeline.common.SchedulerToken;
 import io.fineas.pipeline.messages.Alert;
 import io.fineas.pipeline.support.SharedStores;
 import org.junit.jupiter.api.BeforeEach;
@@ -26,12 +27,14 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 class CollectRequestsTest {
 
     private CollectRequests requests;
+    private TopicRegistry topics;
+    private Segments segments;
 
     @BeforeEach
     void topics() {
         SharedStores.Catalog catalog = SharedStores.freshCatalog("collect");
-        TopicRegistry topics = catalog.topics();
-        Segments segments = catalog.segments();
+        topics = catalog.topics();
+        segments = catalog.segments();
         topics.createTopic("finance");
         topics.createTopic("energy");
         segments.createSegment("finance", "news");
@@ -68,13 +71,27 @@ class CollectRequestsTest {
 
     @Test
     void aScheduledRunNamesItsEntryAndAnEntryNameThatIsNotAPathIsRefused() {
-        List<Alert> alerts = requests.toAlerts(entries(Map.of("topic", "finance", "segment_targets",
-                List.of("news"))), null, "collections/daily-news.json");
+        SchedulerToken token = SchedulerToken.of("the-scheduler-token", null);
+        CollectRequests scheduled = new CollectRequests(topics, segments, token);
+        List<Alert> alerts = scheduled.toAlerts(entries(Map.of("topic", "finance", "segment_targets",
+                List.of("news"))), null, "collections/daily-news.json", token.value());
         assertThat(alerts).extracting(Alert::scheduleEntry).containsExactly("collections/daily-news.json");
         for (String bad : List.of("", "x".repeat(201), "a b.json", "daily\nX-Injected: 1", "caf\u00e9.json")) {
-            assertThat(catchThrowableOfType(ApiException.class, () -> requests.toAlerts(entries(Map.of("topic",
-                    "finance", "segment_targets", List.of("news"))), null, bad)).getStatus()).as(bad).isEqualTo(400);
+            assertThat(catchThrowableOfType(ApiException.class, () -> scheduled.toAlerts(entries(Map.of("topic",
+                    "finance", "segment_targets", List.of("news"))), null, bad, token.value())).getStatus()).as(bad)
+                    .isEqualTo(400);
         }
+        // only the scheduler may name an entry: without its token, with another, or where none is known, 403
+        for (String presented : java.util.Arrays.asList(null, "", "the-scheduler-tokem")) {
+            assertThat(catchThrowableOfType(ApiException.class, () -> scheduled.toAlerts(entries(Map.of("topic",
+                    "finance", "segment_targets", List.of("news"))), null, "daily.json", presented)).getStatus())
+                    .as(String.valueOf(presented)).isEqualTo(403);
+        }
+        assertThat(catchThrowableOfType(ApiException.class, () -> requests.toAlerts(entries(Map.of("topic",
+                "finance", "segment_targets", List.of("news"))), null, "daily.json")).getStatus()).isEqualTo(403);
+        // the token of a deployment is the same for every replica (derived from the admin key), else this process's
+        assertThat(SchedulerToken.of(null, "k".repeat(40)).value()).isEqualTo(SchedulerToken.of("", "k".repeat(40))
+                .value()).isNotEqualTo(SchedulerToken.of(null, "j".repeat(40)).value());
     }
 
     @Test

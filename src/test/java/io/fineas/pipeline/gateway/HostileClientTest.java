@@ -222,9 +222,13 @@ class HostileClientTest extends PipelineTestSupport {
                 c("a replay of an offset never written", "POST", "/dead-letters/capture.dlq/replay",
                         "{\"partition\":0,\"offset\":999999}", 404, "X-API-Key", "ADMIN"),
                 c("dead letters, limit 201", "GET", "/dead-letters?limit=201", null, 400, "X-API-Key", "ADMIN"),
-                c("a schedule entry that is not a file path", "POST", "/collect", "[{\"topic\":\"" + T
-                        + "\",\"segment_targets\":[\"" + S + "\"]}]", 400, "X-API-Key", "ADMIN", "X-Schedule-Entry",
-                        "../../etc/passwd; drop"),
+                // only the scheduler names a schedule entry (it shows its token); a key, even admin, may not
+                c("a schedule entry sent by a key, not the scheduler", "POST", "/collect", "[{\"topic\":\"" + T
+                        + "\",\"segment_targets\":[\"" + S + "\"]}]", 403, "X-API-Key", "ADMIN", "X-Schedule-Entry",
+                        "daily.json"),
+                c("a schedule entry with a made-up scheduler token", "POST", "/collect", "[{\"topic\":\"" + T
+                        + "\",\"segment_targets\":[\"" + S + "\"]}]", 403, "X-API-Key", "ADMIN", "X-Schedule-Entry",
+                        "daily.json", "X-Scheduler-Token", "0".repeat(64)),
                 c("usage of 32 days", "GET", "/usage?days=32", null, 400, "X-API-Key", "ADMIN"),
                 c("write:O creates a key", "POST", "/keys", "{\"name\":\"k\",\"scopes\":[\"write:" + T + "\"]}", 403,
                         "X-API-Key", "WRITE_O"),
@@ -345,7 +349,16 @@ class HostileClientTest extends PipelineTestSupport {
         Response page = get("/");
         assertThat(page.header("Content-Type")).startsWith("text/html");
         assertSecurityHeaders(page, "GET /");
-        assertThat(page.header("Content-Security-Policy")).contains("frame-ancestors 'none'");
+        assertThat(page.header("Content-Security-Policy")).contains("frame-ancestors 'none'")
+                .contains("script-src 'self';").doesNotContain("script-src 'self' 'unsafe-inline'");
+        // no inline script: each page's script is a file of its own, served from the same origin
+        for (String html : List.of(page.body(), get("/api-docs").body())) {
+            assertThat(java.util.regex.Pattern.compile("<script(?![^>]*\\bsrc=)[^>]*>").matcher(html).find())
+                    .as("an inline <script>").isFalse();
+        }
+        assertThat(get("/console.js").header("Content-Type")).startsWith("text/javascript");
+        assertThat(get("/console.js").body()).contains("hashchange");
+        assertThat(get("/api-docs.js").body()).contains("SwaggerUIBundle");
         assertThat(snapshot()).isEqualTo(before);
     }
 
