@@ -132,6 +132,8 @@ public abstract class PipelineTestSupport extends CamelMainTestSupport {
         p.put("pipeline.rag.ingest-group", "rag-ingest-" + ids().suffix());
         p.put("pipeline.data-dir", dataDir().toString());
         p.put("pipeline.kafka.partitions", "1");
+        // an application of a test class stops at the end of it without waiting on work a test left waiting
+        p.put("camel.main.shutdown-timeout", "15");
         p.put("pipeline.gateway.admin-key", ADMIN_KEY);
         // this class's own buckets (Redis outlives a test run), and budgets no ordinary test reaches
         p.put("pipeline.gateway.rate-limit.prefix", "test-ratelimit:" + ids().suffix());
