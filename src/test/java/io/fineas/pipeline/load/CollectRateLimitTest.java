@@ -29,6 +29,23 @@ class CollectRateLimitTest extends PipelineTestSupport {
     protected void overrideProperties(Properties p) {
         p.put("pipeline.gateway.rate.collect.per-minute", Integer.toString(PER_MINUTE));
         p.put("pipeline.gateway.rate.collect.burst", Integer.toString(BURST));
+        p.put("pipeline.gateway.rate.reports.per-minute", "6");
+        p.put("pipeline.gateway.rate.reports.burst", "3");
+    }
+
+    /** GET /topics and GET /usage read over every topic a key may read: they share a budget (they had none). */
+    @Test
+    void theReportsOfEveryTopicHaveABudgetPerKey() {
+        String reader = key("reader", "read:*");
+        assertThat(get("/topics", "X-API-Key", reader).status()).isEqualTo(200);
+        assertThat(get("/usage", "X-API-Key", reader).status()).isEqualTo(200);
+        assertThat(get("/topics", "X-API-Key", reader).status()).isEqualTo(200);
+        Response limited = get("/usage", "X-API-Key", reader);
+        assertThat(limited.status()).as(limited.body()).isEqualTo(429);
+        assertThat(limited.json()).containsEntry("error", "rate_limited");
+        assertThat(get("/topics", "X-API-Key", reader).status()).isEqualTo(429);
+        // another key's budget is its own
+        assertThat(get("/topics", "X-API-Key", key("other-reader", "read:*")).status()).isEqualTo(200);
     }
 
     @Test

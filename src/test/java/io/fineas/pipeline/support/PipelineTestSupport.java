@@ -137,7 +137,7 @@ public abstract class PipelineTestSupport extends CamelMainTestSupport {
         p.put("pipeline.gateway.admin-key", ADMIN_KEY);
         // this class's own buckets (Redis outlives a test run), and budgets no ordinary test reaches
         p.put("pipeline.gateway.rate-limit.prefix", "test-ratelimit:" + ids().suffix());
-        for (String endpoint : List.of("collect", "chat", "search", "keys")) {
+        for (String endpoint : List.of("collect", "chat", "search", "keys", "reports")) {
             p.put("pipeline.gateway.rate." + endpoint + ".per-minute", "100000");
             p.put("pipeline.gateway.rate." + endpoint + ".burst", "10000");
         }
