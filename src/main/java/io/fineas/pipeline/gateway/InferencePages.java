@@ -54,6 +54,8 @@ public final class InferencePages {
         for (Document d : collection.find(filter).sort(Sorts.descending("created_at")).skip((page - 1) * size)
                 .limit(size)) {
             d.put("_id", String.valueOf(d.get("_id")));
+            // the stores' own version field (InferenceStore), not part of the inference
+            d.remove("captured_at_ms");
             items.add(d);
         }
         return new Page(topic, segment, page, size, collection.countDocuments(filter), items);

@@ -40,11 +40,17 @@ public final class Ingestion {
         private final RecordText record;
         private final List<Chunk> chunks;
         private final String raw;
+        private final Fingerprint fingerprint;
 
-        Prepared(RecordText record, List<Chunk> chunks, String raw) {
+        Prepared(RecordText record, List<Chunk> chunks, String raw, Fingerprint fingerprint) {
             this.record = record;
             this.chunks = chunks;
             this.raw = raw;
+            this.fingerprint = fingerprint;
+        }
+
+        Fingerprint fingerprint() {
+            return fingerprint;
         }
 
         String topic() {
@@ -123,32 +129,48 @@ public final class Ingestion {
                     stale++;
                     continue;
                 }
-                // the latest version of a source in the batch is the one that counts
+                // the newest captured version of a source in the batch is the one that counts (of equal ones, the last)
+                Prepared other = bySource.get(p.chunks().get(0).id());
+                if (other != null && p.fingerprint().olderThan(other.fingerprint())) {
+                    stale++;
+                    continue;
+                }
                 bySource.remove(p.chunks().get(0).id());
                 bySource.put(p.chunks().get(0).id(), p);
             } catch (IllegalArgumentException e) {
                 failures.add(new Refusal(raw, e.getMessage()));
             }
         }
-        int unchanged = dropUnchanged(bySource);
+        int[] superseded = new int[1];
+        int unchanged = dropUnchanged(bySource, superseded);
         Map<Prepared, List<float[]>> embedded = embed(bySource, failures);
         int chunks = store(embedded, failures);
-        return new Result(embedded.size(), chunks, unchanged, stale, failures);
+        return new Result(embedded.size(), chunks, unchanged, stale + superseded[0], failures);
     }
 
-    /** Removes the sources whose stored chunks already carry this record's fingerprint; how many there were. */
-    private int dropUnchanged(Map<String, Prepared> bySource) {
+    /**
+     * Removes the sources whose stored chunks already carry this record's content (unchanged; how many is returned),
+     * and those whose stored version was captured after this one (superseded: counted in {@code superseded[0]}).
+     */
+    private int dropUnchanged(Map<String, Prepared> bySource, int[] superseded) {
         Map<String, List<String>> idsByTopic = new LinkedHashMap<>();
         bySource.values().forEach(p -> idsByTopic.computeIfAbsent(p.topic(), t -> new ArrayList<>())
                 .add(p.chunks().get(0).id()));
         Map<String, String> stored = new LinkedHashMap<>();
         idsByTopic.forEach((topic, ids) -> stored.putAll(store.fingerprints(topic, ids)));
-        int before = bySource.size();
-        bySource.values().removeIf(p -> {
-            Chunk first = p.chunks().get(0);
-            return first.metadata().get(Chunk.FINGERPRINT).equals(stored.get(first.id()));
-        });
-        return before - bySource.size();
+        int unchanged = 0;
+        for (var it = bySource.values().iterator(); it.hasNext();) {
+            Prepared p = it.next();
+            Fingerprint there = Fingerprint.parse(stored.get(p.chunks().get(0).id()));
+            if (there != null && there.hash().equals(p.fingerprint().hash())) {
+                unchanged++;
+                it.remove();
+            } else if (p.fingerprint().olderThan(there)) {
+                superseded[0]++;
+                it.remove();
+            }
+        }
+        return unchanged;
     }
 
     /**
@@ -252,18 +274,19 @@ public final class Ingestion {
         if (segments.isEmpty()) {
             throw new IllegalArgumentException("the record has no text");
         }
-        String fingerprint = Hashes.sha256Hex(signature + '\u0000' + record.text());
+        Fingerprint fingerprint = new Fingerprint(Hashes.sha256Hex(signature + '\u0000' + record.text()),
+                Fingerprint.millis(record.record().capturedAt()));
         List<Chunk> chunks = new ArrayList<>();
         for (int i = 0; i < segments.size(); i++) {
             Map<String, Object> metadata = record.provenance();
             metadata.put("chunk_index", i);
             metadata.put("chunk_count", segments.size());
             if (i == 0) {
-                metadata.put(Chunk.FINGERPRINT, fingerprint);
+                metadata.put(Chunk.FINGERPRINT, fingerprint.toString());
             }
             chunks.add(new Chunk(Chunk.id(topic, segment, sourceId, i), topic, segment, sourceId, i,
                     segments.get(i).text(), metadata));
         }
-        return new Prepared(record, chunks, raw);
+        return new Prepared(record, chunks, raw, fingerprint);
     }
 }

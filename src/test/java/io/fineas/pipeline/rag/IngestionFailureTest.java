@@ -87,6 +87,39 @@ class IngestionFailureTest {
         }
     }
 
+    /** The newest captured version of a source wins: in one batch, and against the stored one (a replay). */
+    @Test
+    void anOlderVersionNeverReplacesTheNewerChunks(@TempDir Path dir) throws Exception {
+        try (LuceneVectorStore store = new LuceneVectorStore(dir)) {
+            Ingestion ingestion = new Ingestion(new Refusing("NOTHING"), DocumentSplitters.recursive(800, 80),
+                    store, 100_000, "test", LiveSegments.ALL);
+            String v1 = versioned("Version one of the copper note.", "2026-12-02T10:00:01Z");
+            String v2 = versioned("Version two of the copper note.", "2026-12-02T10:00:02Z");
+            String v3 = versioned("Version three of the copper note.", "2026-12-02T10:00:03Z");
+
+            // a backlog: both versions in one batch, the newer first
+            assertThat(ingestion.ingest(List.of(v2, v1)).stale()).isEqualTo(1);
+            assertThat(text(store)).isEqualTo("Version two of the copper note.");
+            // a replayed dead letter of the older version changes nothing
+            Ingestion.Result replay = ingestion.ingest(List.of(v1));
+            assertThat(replay.stale()).isEqualTo(1);
+            assertThat(replay.chunks()).isZero();
+            assertThat(text(store)).isEqualTo("Version two of the copper note.");
+            // a newer one replaces it
+            assertThat(ingestion.ingest(List.of(v3)).chunks()).isEqualTo(1);
+            assertThat(text(store)).isEqualTo("Version three of the copper note.");
+        }
+    }
+
+    private static String versioned(String content, String capturedAt) throws Exception {
+        return JSON.writeValueAsString(Map.of("topic", "t", "segment", "s", "source", Map.of("id", "note"),
+                "content_type", "text/plain", "content", content, "captured_at", capturedAt));
+    }
+
+    private static String text(LuceneVectorStore store) {
+        return store.get(Chunk.id("t", "s", "note", 0), List.of("t")).orElseThrow().text();
+    }
+
     @Test
     void aModelThatRefusesEverythingFailsTheBatchForARetry(@TempDir Path dir) throws Exception {
         try (LuceneVectorStore store = new LuceneVectorStore(dir)) {

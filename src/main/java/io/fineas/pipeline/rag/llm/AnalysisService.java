@@ -125,8 +125,15 @@ public final class AnalysisService {
         String id = inferenceId(record.topic(), record.segment(), record.sourceId(), prompt.templateId(), modelName);
         String contentHash = record.contentHash() != null ? record.contentHash() : Hashes.sha256Hex(read.text());
         Document stored = data.getCollection(record.topic()).find(Filters.eq("_id", id))
-                .projection(Projections.include("content_hash")).first();
+                .projection(Projections.include("content_hash", InferenceStore.CAPTURED_MILLIS)).first();
         boolean unchanged = stored != null && contentHash.equals(stored.getString("content_hash"));
+        // the stored inference was made from a version captured after this one (a parked record resumed, a dead
+        // letter replayed): this one is out of date, and no model call is made for it
+        Long captured = io.fineas.pipeline.rag.Fingerprint.millis(record.capturedAt());
+        if (!unchanged && stored != null && captured != null
+                && stored.get(InferenceStore.CAPTURED_MILLIS) instanceof Long newer && newer > captured) {
+            return new Job(record, null, null, null, false, true, false);
+        }
         return new Job(record, prompt, id, contentHash, unchanged, false,
                 !unchanged && overBudget.test(record.topic()));
     }

@@ -16,6 +16,7 @@ import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.ReplaceOneModel;
 import com.mongodb.client.model.ReplaceOptions;
 import io.fineas.pipeline.messages.Inference;
+import io.fineas.pipeline.rag.Fingerprint;
 import io.fineas.pipeline.rag.LiveSegments;
 import io.fineas.pipeline.rag.Refusal;
 import org.bson.BsonMaximumSizeExceededException;
@@ -38,6 +39,8 @@ public final class InferenceStore {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** When the version an inference was made from was captured (epoch ms), kept beside it to compare versions. */
+    public static final String CAPTURED_MILLIS = "captured_at_ms";
     private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {
     };
 
@@ -73,28 +76,60 @@ public final class InferenceStore {
                 stale++;
                 continue;
             }
-            // the latest of the batch for an _id is the one that counts
+            // the newest captured version of the batch for an _id is the one that counts (of equal ones, the last)
             Map<Object, Pending> writes = byTopic.computeIfAbsent(message.topic(), t -> new LinkedHashMap<>());
+            Document document = new Document(JSON.convertValue(message, MAP));
+            Long captured = Fingerprint.millis(message.capturedAt());
+            if (captured != null) {
+                document.put(CAPTURED_MILLIS, captured);
+            }
+            Pending other = writes.get(message.id());
+            if (other != null && captured != null && other.inference().get(CAPTURED_MILLIS) instanceof Long o
+                    && captured < o) {
+                stale++;
+                continue;
+            }
             writes.remove(message.id());
-            writes.put(message.id(), new Pending(raw, new Document(JSON.convertValue(message, MAP))));
+            writes.put(message.id(), new Pending(raw, document));
         }
         int stored = 0;
+        int[] superseded = new int[1];
         for (var topic : byTopic.entrySet()) {
-            stored += write(topic.getKey(), new ArrayList<>(topic.getValue().values()), failures);
+            stored += write(topic.getKey(), new ArrayList<>(topic.getValue().values()), failures, superseded);
         }
-        return new Result(stored, stale, failures);
+        return new Result(stored, stale + superseded[0], failures);
     }
 
-    private int write(String topic, List<Pending> pending, List<Refusal> failures) {
+    /**
+     * Replaces the stored inference of the same _id unless that one was made from a version captured later: the
+     * filter then matches nothing, the upsert's insert meets the _id, and MongoDB answers a duplicate key, which is
+     * the older version dropped (a parked analysis resumed, a dead letter replayed, two versions of one backlog).
+     */
+    private static org.bson.conversions.Bson notNewerThan(Document inference) {
+        Object id = inference.get("_id");
+        if (!(inference.get(CAPTURED_MILLIS) instanceof Long captured)) {
+            return Filters.eq("_id", id);
+        }
+        return Filters.and(Filters.eq("_id", id), Filters.or(Filters.exists(CAPTURED_MILLIS, false),
+                Filters.lte(CAPTURED_MILLIS, captured)));
+    }
+
+    private int write(String topic, List<Pending> pending, List<Refusal> failures, int[] superseded) {
         try {
             data.getCollection(topic).bulkWrite(pending.stream().map(p -> new ReplaceOneModel<>(
-                    Filters.eq("_id", p.inference().get("_id")), p.inference(), new ReplaceOptions().upsert(true)))
+                    notNewerThan(p.inference()), p.inference(), new ReplaceOptions().upsert(true)))
                     .toList(), new BulkWriteOptions().ordered(false));
             return pending.size();
         } catch (MongoBulkWriteException e) {
-            // the others were written (unordered); the refused ones go with MongoDB's reason
+            // the others were written (unordered); the refused ones go with MongoDB's reason, an older version
+            // than the stored one is dropped
             for (BulkWriteError error : e.getWriteErrors()) {
-                failures.add(new Refusal(pending.get(error.getIndex()).raw(), "MongoDB refused it: " + error.getMessage()));
+                if (error.getCategory() == com.mongodb.ErrorCategory.DUPLICATE_KEY) {
+                    superseded[0]++;
+                } else {
+                    failures.add(new Refusal(pending.get(error.getIndex()).raw(), "MongoDB refused it: "
+                            + error.getMessage()));
+                }
             }
             return pending.size() - e.getWriteErrors().size();
         } catch (BsonMaximumSizeExceededException e) {
@@ -105,7 +140,7 @@ public final class InferenceStore {
             }
             int stored = 0;
             for (Pending p : pending) {
-                stored += write(topic, List.of(p), failures);
+                stored += write(topic, List.of(p), failures, superseded);
             }
             return stored;
         }

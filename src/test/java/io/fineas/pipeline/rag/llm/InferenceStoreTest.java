@@ -82,4 +82,45 @@ class InferenceStoreTest {
                 .allSatisfy(reason -> assertThat(reason).startsWith("not"));
         assertThat(data.getCollection("refused").countDocuments()).isEqualTo(1);
     }
+
+    private static String version(String id, String topic, String capturedAt, String text) {
+        return new Document(Map.of("_id", id, "kind", "inference", "topic", topic, "segment", "s",
+                "captured_at", capturedAt, "inference", text)).toJson();
+    }
+
+    /**
+     * The newest captured version always wins: an older one stored after it (a resumed parked record, a replayed
+     * dead letter) or beside it in one batch (a backlog) is dropped, and the analysis of an older one makes no model
+     * call. Before, the last written won and a replay rolled the inference back.
+     */
+    @Test
+    void anOlderVersionNeverReplacesANewerOneAndIsNotAnalysed() {
+        InferenceStore store = new InferenceStore(data, (topic, segment, generation) -> true);
+        String topic = "versions";
+
+        assertThat(store.storeAll(List.of(version("v", topic, "2026-12-02T10:00:02Z", "second"),
+                version("v", topic, "2026-12-02T10:00:01.5Z", "first"))).stale()).isEqualTo(1);
+        assertThat(store.storeAll(List.of(version("v", topic, "2026-12-02T10:00:01Z", "first, replayed")))
+                .stale()).isEqualTo(1);
+        assertThat(data.getCollection(topic).find().first().getString("inference")).isEqualTo("second");
+        assertThat(store.storeAll(List.of(version("v", topic, "2026-12-02T10:00:03Z", "third"))).stored())
+                .isEqualTo(1);
+        assertThat(data.getCollection(topic).find().first().getString("inference")).isEqualTo("third");
+        // the same version again (a replay) is stored as it was
+        assertThat(store.storeAll(List.of(version("v", topic, "2026-12-02T10:00:03Z", "third"))).stored())
+                .isEqualTo(1);
+
+        // the analysis of a version older than the stored inference's makes no model call
+        AnalysisService analysis = new AnalysisService(new Prompts(null, 1000), "m", data,
+                io.fineas.pipeline.rag.LiveSegments.ALL, t -> false, 100_000, "data-");
+        String id = AnalysisService.inferenceId(topic, "s", "http://x/v", "analysis/default", "m");
+        data.getCollection(topic).insertOne(new Document("_id", id).append("kind", "inference")
+                .append("content_hash", "h-new").append(InferenceStore.CAPTURED_MILLIS, java.time.Instant.parse("2026-12-02T10:00:02Z").toEpochMilli()));
+        String older = new Document(Map.of("topic", topic, "segment", "s", "source", Map.of("kind", "http", "id",
+                "http://x/v"), "content_type", "text/plain", "content", "old text", "content_hash", "h-old",
+                "captured_at", "2026-12-02T10:00:01Z")).toJson();
+        assertThat(analysis.prepare(older, "data-" + topic).isStale()).isTrue();
+        String newer = older.replace("2026-12-02T10:00:01Z", "2026-12-02T10:00:05Z");
+        assertThat(analysis.prepare(newer, "data-" + topic).isStale()).isFalse();
+    }
 }
