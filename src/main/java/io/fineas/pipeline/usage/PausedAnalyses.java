@@ -1,7 +1,9 @@
 package io.fineas.pipeline.usage;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Date;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Predicate;
@@ -11,6 +13,7 @@ import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.ReplaceOptions;
 import com.mongodb.client.model.Sorts;
+import com.mongodb.client.model.Updates;
 import org.bson.Document;
 
 /**
@@ -29,9 +32,16 @@ public final class PausedAnalyses {
 
     private final MongoCollection<Document> parked;
     private final Predicate<String> overBudget;
+    private final Duration claim;
 
     /** @param overBudget whether a topic spent its budget for today ({@link TokenLedger#overBudget}) */
     public PausedAnalyses(MongoCollection<Document> parked, Predicate<String> overBudget) {
+        this(parked, overBudget, Duration.ofMinutes(10));
+    }
+
+    /** @param claim how long a replica has a resumed record to itself before another may take it */
+    public PausedAnalyses(MongoCollection<Document> parked, Predicate<String> overBudget, Duration claim) {
+        this.claim = claim;
         this.parked = parked;
         this.overBudget = overBudget;
         parked.createIndex(Indexes.ascending("topic", "paused_at"));
@@ -44,7 +54,12 @@ public final class PausedAnalyses {
                 .append("parking", UUID.randomUUID().toString()), new ReplaceOptions().upsert(true));
     }
 
-    /** The oldest parked records (at most {@code limit}) of topics that are not over budget. */
+    /**
+     * The oldest parked records (at most {@code limit}) of topics that are not over budget, each claimed for this
+     * caller for the claim's time: every RAG replica's timer asks, and a record goes to one of them only (they all
+     * analysed the same records before, each paying the model). A claim of a replica that died lapses, and another
+     * takes the record.
+     */
     public List<Parked> resumable(int limit) {
         List<String> topics = new ArrayList<>();
         for (String topic : parked.distinct("topic", String.class)) {
@@ -56,9 +71,17 @@ public final class PausedAnalyses {
         if (topics.isEmpty()) {
             return out;
         }
-        for (Document d : parked.find(Filters.in("topic", topics)).sort(Sorts.ascending("paused_at")).limit(limit)) {
-            out.add(new Parked(d.getString("_id"), d.getString("topic"), d.getString("record"),
-                    d.getString("parking")));
+        Date now = new Date();
+        var unclaimed = Filters.or(Filters.exists("claimed_until", false), Filters.lt("claimed_until", now));
+        for (Document d : parked.find(Filters.and(Filters.in("topic", topics), unclaimed))
+                .sort(Sorts.ascending("paused_at")).limit(limit)) {
+            Document claimed = parked.findOneAndUpdate(Filters.and(Filters.eq("_id", d.getString("_id")),
+                    Filters.eq("parking", d.getString("parking")), unclaimed),
+                    Updates.set("claimed_until", new Date(now.getTime() + claim.toMillis())));
+            if (claimed != null) {
+                out.add(new Parked(d.getString("_id"), d.getString("topic"), d.getString("record"),
+                        d.getString("parking")));
+            }
         }
         return out;
     }

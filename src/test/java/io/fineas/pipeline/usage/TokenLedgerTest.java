@@ -148,14 +148,26 @@ class TokenLedgerTest {
         budgets.remove("finance");
         ledger.flush();
         List<PausedAnalyses.Parked> resumable = paused.resumable(10);
+        // sports' record went to the first call already, and is claimed by it
         assertThat(resumable).extracting(PausedAnalyses.Parked::record)
-                .containsExactly("{\"v\":2}", "{\"v\":3}", "{\"v\":4}");
-        assertThat(paused.resumable(1)).hasSize(1);
+                .containsExactly("{\"v\":2}", "{\"v\":3}");
+        // claimed: another replica's timer gets none of them meanwhile (each replica analysed them all before)
+        PausedAnalyses otherReplica = new PausedAnalyses(catalog.system().getCollection(PausedAnalyses.COLLECTION),
+                ledger::overBudget);
+        assertThat(otherReplica.resumable(10)).isEmpty();
         // the first goes through; the second is parked again by the analysis before it is marked resumed
         paused.resumed(resumable.get(0));
         paused.park("inference:2", "finance", "{\"v\":3}");
         paused.resumed(resumable.get(1));
         assertThat(paused.count("finance")).isEqualTo(1);
         assertThat(report.today("finance", null).pausedRecords()).isEqualTo(1);
+        // parked again, it is free to be claimed; a claim that lapsed (its replica died) is taken by another
+        assertThat(otherReplica.resumable(10)).extracting(PausedAnalyses.Parked::record).containsExactly("{\"v\":3}");
+        PausedAnalyses shortClaims = new PausedAnalyses(catalog.system().getCollection(PausedAnalyses.COLLECTION),
+                ledger::overBudget, java.time.Duration.ofMillis(1));
+        paused.park("inference:9", "finance", "{\"v\":9}");
+        assertThat(shortClaims.resumable(10)).extracting(PausedAnalyses.Parked::record).containsExactly("{\"v\":9}");
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() ->
+                otherReplica.resumable(10).size() == 1);
     }
 }
