@@ -131,11 +131,19 @@ public final class Segments {
         String segment = Names.require("segment", segmentName);
         MongoCollection<Document> collection = topics.collection(topic);
         recentlySeen.remove(topic + "/" + segment);
-        if (collection.deleteOne(Filters.eq("_id", segmentId(segment))).getDeletedCount() == 0) {
+        String generation = segmentGeneration(topic, segment);
+        if (generation == null) {
+            throw ApiException.notFound("segment '" + segment + "' does not exist under topic '" + topic + "'");
+        }
+        String deleted = generation.isEmpty() ? null : generation;
+        // written down first: its deletion event is published even when this request's publish fails
+        topics.pendSegmentDeletion(topic, segment, deleted);
+        if (collection.deleteOne(Filters.and(Filters.eq("_id", segmentId(segment)))).getDeletedCount() == 0) {
+            topics.deletionPublished(new TopicRegistry.Deleted(topic, segment, true, null, null, null, deleted));
             throw ApiException.notFound("segment '" + segment + "' does not exist under topic '" + topic + "'");
         }
         long records = collection.deleteMany(Filters.eq("segment", segment)).getDeletedCount();
-        return new TopicRegistry.Deleted(topic, segment, true, null, null, records);
+        return new TopicRegistry.Deleted(topic, segment, true, null, null, records, deleted);
     }
 
     public SegmentList listSegments(String topicName) {

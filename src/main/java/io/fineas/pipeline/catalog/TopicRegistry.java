@@ -35,6 +35,8 @@ public final class TopicRegistry {
     private static final String ACTIVE = "active";
     private static final String CREATING = "creating";
     private static final String DELETING = "deleting";
+    /** A topic's segments deleted whose deletion event is not published yet (pendSegmentDeletion). */
+    private static final String PENDING_DELETIONS = "pending_segment_deletions";
     private static final String TOKEN_BUDGET = "token_budget_per_day";
 
     /** A topic as the API shows it: created (POST /topics) or listed (GET /topics, with its segment count). */
@@ -82,12 +84,18 @@ public final class TopicRegistry {
             @JsonProperty("deleted") boolean deleted,
             @JsonProperty("segments_deleted") Long segmentsDeleted,
             @JsonProperty("documents_deleted") Long documentsDeleted,
-            @JsonProperty("records_deleted") Long recordsDeleted) {
+            @JsonProperty("records_deleted") Long recordsDeleted,
+            @JsonIgnore String generation) {
 
-        /** The event the stages that keep derived data act on. */
+        public Deleted(String topic, String segment, boolean deleted, Long segmentsDeleted, Long documentsDeleted,
+                Long recordsDeleted) {
+            this(topic, segment, deleted, segmentsDeleted, documentsDeleted, recordsDeleted, null);
+        }
+
+        /** The event the stages that keep derived data act on (of the deleted segment's generation). */
         @JsonIgnore
         public DeletionEvent event() {
-            return DeletionEvent.of(topic, segment, Instant.now().toString());
+            return DeletionEvent.of(topic, segment, Instant.now().toString(), generation);
         }
     }
 
@@ -147,6 +155,53 @@ public final class TopicRegistry {
         registry.deleteOne(Filters.and(Filters.eq("_id", topic), Filters.eq("status", DELETING)));
     }
 
+    /**
+     * A segment's delete is written down in its topic's registry entry before any of it is deleted, and crossed out
+     * once its deletion event is published ({@link #deletionPublished}): a publish that failed (the API answered 500,
+     * and a retry finds no segment) is made again by {@link #unpublishedDeletions}.
+     */
+    void pendSegmentDeletion(String topic, String segment, String generation) {
+        registry.updateOne(Filters.eq("_id", topic), Updates.push(PENDING_DELETIONS, new Document("segment", segment)
+                .append("generation", generation).append("since", new java.util.Date())));
+    }
+
+    /** The deletion event of a topic or segment is acknowledged: a topic leaves the registry, a segment's note goes. */
+    public void deletionPublished(Deleted deleted) {
+        if (deleted.segment() == null) {
+            forget(deleted.topic());
+        } else {
+            registry.updateOne(Filters.eq("_id", deleted.topic()), Updates.pull(PENDING_DELETIONS,
+                    Filters.and(Filters.eq("segment", deleted.segment()),
+                            Filters.eq("generation", deleted.generation()))));
+        }
+    }
+
+    /**
+     * The deletes whose event was not published after {@code olderThan} (its publish failed, or the gateway stopped
+     * before it): segments written down as deleted, and topics left deleting. Published again, then crossed out.
+     */
+    public List<Deleted> unpublishedDeletions(long olderThanMillis) {
+        java.util.Date before = new java.util.Date(System.currentTimeMillis() - olderThanMillis);
+        List<Deleted> out = new ArrayList<>();
+        for (Document d : registry.find(Filters.or(Filters.exists(PENDING_DELETIONS + ".0"),
+                Filters.and(Filters.eq("status", DELETING), Filters.lt("deleting_since", before))))) {
+            String topic = d.getString("_id");
+            if (DELETING.equals(d.getString("status"))) {
+                if (d.getDate("deleting_since") != null && d.getDate("deleting_since").before(before)) {
+                    out.add(new Deleted(topic, null, true, null, null, null));
+                }
+                continue;
+            }
+            for (Document p : d.getList(PENDING_DELETIONS, Document.class, List.of())) {
+                if (p.getDate("since") != null && p.getDate("since").before(before)) {
+                    out.add(new Deleted(topic, p.getString("segment"), true, null, null, null,
+                            p.getString("generation")));
+                }
+            }
+        }
+        return out;
+    }
+
     public Topic createTopic(String topicName) {
         String topic = Names.require("topic", topicName);
         if (Names.RESERVED_TOPICS.contains(topic)) {
@@ -188,7 +243,7 @@ public final class TopicRegistry {
     public Deleted deleteTopic(String topicName) {
         String topic = Names.require("topic", topicName);
         Document claimed = registry.findOneAndUpdate(Filters.and(Filters.eq("_id", topic), Filters.eq("status", ACTIVE)),
-                Updates.set("status", DELETING));
+                Updates.combine(Updates.set("status", DELETING), Updates.set("deleting_since", new java.util.Date())));
         onDelete.forEach(action -> action.accept(topic));
         if (claimed == null) {
             if (registry.find(Filters.eq("_id", topic)).first() != null) {

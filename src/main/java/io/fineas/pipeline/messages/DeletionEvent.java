@@ -16,13 +16,24 @@ public record DeletionEvent(
         @JsonProperty("event") String event,
         @JsonProperty("topic") String topic,
         @JsonProperty("segment") String segment,
-        @JsonProperty("deleted_at") String deletedAt) {
+        @JsonProperty("deleted_at") String deletedAt,
+        @JsonProperty("generation") String generation) {
 
     public static final String TOPIC_DELETED = "topic_deleted";
     public static final String SEGMENT_DELETED = "segment_deleted";
 
     public static DeletionEvent of(String topic, String segment, String deletedAt) {
-        return new DeletionEvent(segment == null ? TOPIC_DELETED : SEGMENT_DELETED, topic, segment, deletedAt);
+        return of(topic, segment, deletedAt, null);
+    }
+
+    /**
+     * @param generation the generation of the segment that was deleted: only what was derived for it is deleted (a
+     *                   consumer that lags behind a delete and a re-create must not delete the new generation's data);
+     *                   null for a topic, or a segment of before generations
+     */
+    public static DeletionEvent of(String topic, String segment, String deletedAt, String generation) {
+        return new DeletionEvent(segment == null ? TOPIC_DELETED : SEGMENT_DELETED, topic, segment, deletedAt,
+                generation == null || generation.isEmpty() ? null : generation);
     }
 
     /** A deletion this version knows how to act on (an event of a newer kind is passed over). */

@@ -53,18 +53,31 @@ public final class CaptureLedger {
         }
         String segment = run.getConfig().segment();
         List<String> ids = records.stream().map(r -> captureId(segment, r.sourceId())).toList();
-        Map<String, String> published = new HashMap<>();
-        collection(run).find(Filters.in("_id", ids)).projection(Projections.include("content_hash"))
-                .forEach(d -> published.put(d.getString("_id"), d.getString("content_hash")));
+        Map<String, Document> published = new HashMap<>();
+        collection(run).find(Filters.in("_id", ids)).projection(Projections.include("content_hash", "generation"))
+                .forEach(d -> published.put(d.getString("_id"), d));
         List<CapturedRecord> out = new ArrayList<>();
         for (int i = 0; i < records.size(); i++) {
-            if (!records.get(i).contentHash().equals(published.get(ids.get(i)))) {
+            if (!sameVersion(published.get(ids.get(i)), records.get(i))) {
                 out.add(records.get(i));
             }
         }
         int unchanged = records.size() - out.size();
         run.unchanged(unchanged);
         return new Fresh(out, unchanged);
+    }
+
+    /**
+     * The same content published for the same generation of the segment. An entry of an earlier generation (a run in
+     * flight while the segment was deleted wrote it back after the delete) does not count: the segment created again
+     * is captured anew. An entry written before generations were kept counts as the same.
+     */
+    private static boolean sameVersion(Document published, CapturedRecord record) {
+        if (published == null || !record.contentHash().equals(published.getString("content_hash"))) {
+            return false;
+        }
+        String generation = published.getString("generation");
+        return generation == null || record.generation() == null || generation.equals(record.generation());
     }
 
     /** Remembers the content of records Kafka has acknowledged. */
@@ -78,7 +91,8 @@ public final class CaptureLedger {
             String id = captureId(segment, r.sourceId());
             writes.add(new ReplaceOneModel<>(Filters.eq("_id", id), new Document("_id", id).append("kind", "capture")
                     .append("segment", segment).append("source", r.sourceId())
-                    .append("content_hash", r.contentHash()).append("run_id", run.getRunId())
+                    .append("content_hash", r.contentHash()).append("generation", r.generation())
+                    .append("run_id", run.getRunId())
                     .append("captured_at", r.capturedAt()), new ReplaceOptions().upsert(true)));
         }
         collection(run).bulkWrite(writes);

@@ -4,26 +4,41 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 
 /**
- * What a source's first stored chunk says of the version it holds: the hash of what made the chunks, and when that
- * version was captured ({@code hash@epochMillis}; an index written before holds the hash alone). Equal hashes: the
- * record is unchanged. An older capture than the stored one (a replayed dead letter, a parked analysis resumed, two
- * versions of a backlog) never replaces it: the newest captured version always wins.
+ * What a source's first stored chunk says of the version it holds: the hash of what made the chunks, when that
+ * version was captured and for which generation of its segment ({@code hash@epochMillis#generation}; an index written
+ * before holds less, and what it lacks is taken as the same). The same hash for the same generation: the record is
+ * unchanged. The same text for a segment created anew is not (it was deleted and is captured again). An older capture
+ * than the stored one (a replayed dead letter, a parked analysis resumed, two versions of a backlog) never replaces
+ * it: the newest captured version always wins.
  */
-public record Fingerprint(String hash, Long capturedMillis) {
+public record Fingerprint(String hash, Long capturedMillis, String generation) {
 
     public static Fingerprint parse(String stored) {
         if (stored == null) {
             return null;
         }
-        int at = stored.lastIndexOf('@');
+        String generation = null;
+        int hashMark = stored.indexOf('#');
+        String rest = stored;
+        if (hashMark >= 0) {
+            generation = stored.substring(hashMark + 1);
+            rest = stored.substring(0, hashMark);
+        }
+        int at = rest.lastIndexOf('@');
         if (at < 0) {
-            return new Fingerprint(stored, null);
+            return new Fingerprint(rest, null, generation);
         }
         try {
-            return new Fingerprint(stored.substring(0, at), Long.parseLong(stored.substring(at + 1)));
+            return new Fingerprint(rest.substring(0, at), Long.parseLong(rest.substring(at + 1)), generation);
         } catch (NumberFormatException e) {
-            return new Fingerprint(stored, null);
+            return new Fingerprint(rest, null, generation);
         }
+    }
+
+    /** The same content for the same generation (a generation one of them does not know counts as the same). */
+    public boolean sameVersionAs(Fingerprint stored) {
+        return stored != null && hash.equals(stored.hash) && (generation == null || stored.generation == null
+                || generation.equals(stored.generation));
     }
 
     /** The epoch milliseconds of an ISO instant, or null when there is none (a record that does not say). */
@@ -38,14 +53,19 @@ public record Fingerprint(String hash, Long capturedMillis) {
         }
     }
 
-    /** Whether this version was captured before the other (unknown times are never older). */
+    /**
+     * Whether this version was captured before the other of the same generation (unknown times are never older; a
+     * segment created anew starts over, whatever the times).
+     */
     public boolean olderThan(Fingerprint other) {
         return other != null && capturedMillis != null && other.capturedMillis != null
-                && capturedMillis < other.capturedMillis;
+                && capturedMillis < other.capturedMillis && (generation == null || other.generation == null
+                || generation.equals(other.generation));
     }
 
     @Override
     public String toString() {
-        return capturedMillis == null ? hash : hash + "@" + capturedMillis;
+        return hash + (capturedMillis == null ? "" : "@" + capturedMillis)
+                + (generation == null || generation.isEmpty() ? "" : "#" + generation);
     }
 }

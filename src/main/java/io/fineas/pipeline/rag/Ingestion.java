@@ -162,7 +162,7 @@ public final class Ingestion {
         for (var it = bySource.values().iterator(); it.hasNext();) {
             Prepared p = it.next();
             Fingerprint there = Fingerprint.parse(stored.get(p.chunks().get(0).id()));
-            if (there != null && there.hash().equals(p.fingerprint().hash())) {
+            if (p.fingerprint().sameVersionAs(there)) {
                 unchanged++;
                 it.remove();
             } else if (p.fingerprint().olderThan(there)) {
@@ -275,7 +275,7 @@ public final class Ingestion {
             throw new IllegalArgumentException("the record has no text");
         }
         Fingerprint fingerprint = new Fingerprint(Hashes.sha256Hex(signature + '\u0000' + record.text()),
-                Fingerprint.millis(record.record().capturedAt()));
+                Fingerprint.millis(record.record().capturedAt()), record.record().generation());
         List<Chunk> chunks = new ArrayList<>();
         for (int i = 0; i < segments.size(); i++) {
             Map<String, Object> metadata = record.provenance();

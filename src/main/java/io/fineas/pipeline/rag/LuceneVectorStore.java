@@ -45,8 +45,10 @@ import org.apache.lucene.search.ScoreMode;
 import org.apache.lucene.search.Scorer;
 import org.apache.lucene.search.SearcherManager;
 import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.search.TermRangeQuery;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.search.Weight;
+import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 
 /**
@@ -56,15 +58,20 @@ import org.apache.lucene.store.FSDirectory;
  */
 public final class LuceneVectorStore implements VectorStore {
 
+    /** The indexed field of a chunk's segment generation (VectorStore#delete of one generation). */
+    private static final String GENERATION = "generation";
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LuceneVectorStore.class);
     private static final String BODY = "body";
     /** A query's words beyond this many are left out of its keyword query (BooleanQuery allows 1,024 clauses). */
     static final int MAX_QUERY_TERMS = 256;
     private final Path dir;
-    private final FSDirectory directory;
-    private final IndexWriter writer;
-    private final SearcherManager searchers;
+    private final Directory directory;
+    private final KnnVectorsFormat vectorsFormat;
+    /** Made anew when an I/O error (a full disk) closed the one before: see {@link #open()}. */
+    private volatile IndexWriter writer;
+    private volatile SearcherManager searchers;
     private final int candidates;
     private final VectorFormat format;
 
@@ -99,22 +106,20 @@ public final class LuceneVectorStore implements VectorStore {
      *                   beam width; more is slower and closer to exact search)
      */
     public LuceneVectorStore(Path dir, int candidates, VectorFormat format) {
+        this(dir, candidates, format, d -> d);
+    }
+
+    /** @param wrap what the index's directory is seen through (tests: a disk that fills up) */
+    LuceneVectorStore(Path dir, int candidates, VectorFormat format,
+            java.util.function.UnaryOperator<Directory> wrap) {
         this.dir = dir;
         this.candidates = candidates;
         this.format = format;
-        KnnVectorsFormat vectors = format.lucene();
+        this.vectorsFormat = format.lucene();
         try {
             Files.createDirectories(dir);
-            directory = FSDirectory.open(dir);
-            writer = new IndexWriter(directory, new IndexWriterConfig()
-                    .setCodec(new Lucene912Codec() {
-                        @Override
-                        public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
-                            return vectors;
-                        }
-                    })
-                    .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND));
-            searchers = new SearcherManager(writer, null);
+            directory = wrap.apply(FSDirectory.open(dir));
+            open();
             int upgraded = indexWordsOfOlderChunks();
             if (upgraded > 0) {
                 LOG.info("Indexed the words of {} chunks stored before keyword search existed", upgraded);
@@ -126,15 +131,58 @@ public final class LuceneVectorStore implements VectorStore {
         }
     }
 
+    /** A writer and its searchers on the index as last committed. */
+    private void open() throws IOException {
+        IndexWriter w = new IndexWriter(directory, new IndexWriterConfig()
+                .setCodec(new Lucene912Codec() {
+                    @Override
+                    public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
+                        return vectorsFormat;
+                    }
+                })
+                .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND));
+        searchers = new SearcherManager(w, null);
+        writer = w;
+    }
+
+    /**
+     * An I/O error while writing (the disk full) closes Lucene's writer for good: every later write and search would
+     * fail until a restart. It is opened again here, on the last commit (what was not committed was not acknowledged
+     * either: its Kafka records are polled again), once the error's cause allows (space again).
+     */
+    private synchronized void reopenIfClosed() {
+        if (writer.isOpen()) {
+            return;
+        }
+        LOG.warn("The vector index's writer was closed by an I/O error ({}); opening it again",
+                String.valueOf(writer.getTragicException()));
+        try {
+            try {
+                searchers.close();
+            } catch (IOException | RuntimeException ignored) {
+                // the old searchers go with the old writer
+            }
+            open();
+        } catch (IOException e) {
+            throw new UncheckedIOException("the vector index cannot be opened again (is the disk full?)", e);
+        }
+    }
+
     @Override
     public void upsert(List<Chunk> chunks, List<float[]> vectors) {
+        reopenIfClosed();
         try {
             for (int i = 0; i < chunks.size(); i++) {
                 Chunk c = chunks.get(i);
                 Object fingerprint = c.metadata().get(Chunk.FINGERPRINT);
-                writer.updateDocument(new Term("id", c.id()), document(c.id(), c.topic(), c.segment(), c.index(),
-                        c.text(), JSON.writeValueAsString(c.metadata()),
-                        fingerprint == null ? null : fingerprint.toString(), vectors.get(i)));
+                Document d = document(c.id(), c.topic(), c.segment(), c.index(), c.text(),
+                        JSON.writeValueAsString(c.metadata()), fingerprint == null ? null : fingerprint.toString(),
+                        vectors.get(i));
+                if (c.metadata().get("generation") instanceof String generation && !generation.isEmpty()) {
+                    // found by its generation: a segment's deletion removes that generation's chunks only
+                    d.add(new StringField(GENERATION, generation, Field.Store.NO));
+                }
+                writer.updateDocument(new Term("id", c.id()), d);
             }
             commit();
         } catch (IOException e) {
@@ -226,6 +274,7 @@ public final class LuceneVectorStore implements VectorStore {
     }
 
     private <T> T searching(SearchWork<T> work) {
+        reopenIfClosed();
         try {
             IndexSearcher searcher = searchers.acquire();
             try {
@@ -251,7 +300,22 @@ public final class LuceneVectorStore implements VectorStore {
         delete(filter(topic, segment));
     }
 
+    @Override
+    public void delete(String topic, String segment, String generation) {
+        if (generation == null || segment == null) {
+            delete(topic, segment);
+            return;
+        }
+        // this generation's chunks, and those indexed without a generation (written before they were kept)
+        Query withoutGeneration = new BooleanQuery.Builder().add(new MatchAllDocsQuery(), BooleanClause.Occur.FILTER)
+                .add(new TermRangeQuery(GENERATION, null, null, true, true), BooleanClause.Occur.MUST_NOT).build();
+        delete(new BooleanQuery.Builder().add(filter(topic, segment), BooleanClause.Occur.FILTER)
+                .add(new TermQuery(new Term(GENERATION, generation)), BooleanClause.Occur.SHOULD)
+                .add(withoutGeneration, BooleanClause.Occur.SHOULD).setMinimumNumberShouldMatch(1).build());
+    }
+
     private void delete(Query query) {
+        reopenIfClosed();
         try {
             writer.deleteDocuments(query);
             commit();

@@ -168,6 +168,29 @@ public final class PineconeVectorStore implements VectorStore {
         }
     }
 
+    /** The segment's ids (GET /vectors/list by prefix), then their metadata (fetch): those of the generation go. */
+    @Override
+    public void delete(String topic, String segment, String generation) {
+        if (generation == null || segment == null) {
+            delete(topic, segment);
+            return;
+        }
+        List<String> ids = listIds(topic, Chunk.segmentPrefix(topic, segment));
+        List<String> doomed = new ArrayList<>();
+        for (int from = 0; from < ids.size(); from += FETCH_BATCH) {
+            FetchResponse answer = fetch(topic, ids.subList(from, Math.min(ids.size(), from + FETCH_BATCH)));
+            if (answer != null && answer.vectors() != null) {
+                answer.vectors().forEach((id, vector) -> {
+                    Object g = vector.metadata() == null ? null : vector.metadata().get("generation");
+                    if (g == null || "".equals(g) || generation.equals(g)) {
+                        doomed.add(id);
+                    }
+                });
+            }
+        }
+        deleteIds(topic, doomed);
+    }
+
     private void deleteIds(String namespace, List<String> ids) {
         for (int from = 0; from < ids.size(); from += DELETE_BATCH) {
             post("/vectors/delete", new DeleteRequest(namespace,

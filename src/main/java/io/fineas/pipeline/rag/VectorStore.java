@@ -28,6 +28,13 @@ public interface VectorStore extends AutoCloseable {
     /** Removes every chunk of a topic, or of one segment of it when {@code segment} is not null. */
     void delete(String topic, String segment);
 
+    /**
+     * Removes the chunks of one generation of a segment (and those stored without one, from before generations), never
+     * those of another: a deletion that arrives after the segment was created again leaves the new one's chunks.
+     * Every chunk of the segment when {@code generation} is null.
+     */
+    void delete(String topic, String segment, String generation);
+
     /** The k nearest chunks, optionally only of a topic and segment. */
     List<SearchHit> search(float[] query, int k, String topic, String segment);
 

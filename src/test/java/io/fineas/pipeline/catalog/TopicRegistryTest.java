@@ -87,6 +87,42 @@ class TopicRegistryTest {
                 .isEqualTo(404);
     }
 
+    /**
+     * A segment's delete whose deletion event Kafka refused (the API answered 500; a retry finds no segment, 404) is
+     * written down before anything is deleted and published again later, with the deleted generation, until it is
+     * acknowledged; a topic left deleting likewise. Before, no event was ever published and its vectors stayed.
+     */
+    @Test
+    void aDeleteWhoseEventWasNotPublishedIsPublishedAgainWithItsGeneration() throws Exception {
+        topics.createTopic("metals");
+        segments.createSegment("metals", "news");
+        String generation = segments.segmentGeneration("metals", "news");
+
+        TopicRegistry.Deleted deleted = segments.deleteSegment("metals", "news");
+
+        assertThat(deleted.event().generation()).isEqualTo(generation);
+        assertThat(catchThrowableOfType(ApiException.class, () -> segments.deleteSegment("metals", "news"))
+                .getStatus()).isEqualTo(404);
+        // not published yet: listed once it is older than the wait, with its generation
+        assertThat(topics.unpublishedDeletions(60_000)).isEmpty();
+        Thread.sleep(5);
+        assertThat(topics.unpublishedDeletions(1)).singleElement().satisfies(d -> {
+            assertThat(d.segment()).isEqualTo("news");
+            assertThat(d.event().generation()).isEqualTo(generation);
+        });
+        topics.deletionPublished(deleted);
+        assertThat(topics.unpublishedDeletions(1)).isEmpty();
+
+        // a topic whose delete was not announced is listed too, and leaves once it is
+        topics.deleteTopic("metals");
+        Thread.sleep(5);
+        assertThat(topics.unpublishedDeletions(1)).singleElement()
+                .satisfies(d -> assertThat(d.segment()).isNull());
+        topics.deletionPublished(new TopicRegistry.Deleted("metals", null, true, null, null, null));
+        assertThat(topics.unpublishedDeletions(1)).isEmpty();
+        assertThat(registryCollection.countDocuments(Filters.eq("_id", "metals"))).isZero();
+    }
+
     @Test
     void aStartFinishesWhatACrashInterrupted() {
         topics.createTopic("half-created");

@@ -111,6 +111,30 @@ class IngestionFailureTest {
         }
     }
 
+    /**
+     * The same text captured again for a segment created anew (its generation differs) is written, for the new
+     * generation: the fingerprint matched before and nothing was written, so search, which filters out the old
+     * generation, found nothing of the new segment.
+     */
+    @Test
+    void theSameTextForASegmentCreatedAnewIsWrittenAgain(@TempDir Path dir) throws Exception {
+        try (LuceneVectorStore store = new LuceneVectorStore(dir)) {
+            Ingestion ingestion = new Ingestion(new Refusing("NOTHING"), DocumentSplitters.recursive(800, 80),
+                    store, 100_000, "test", LiveSegments.ALL);
+            String first = JSON.writeValueAsString(Map.of("topic", "t", "segment", "s", "source", Map.of("id", "n"),
+                    "content_type", "text/plain", "content", "Zinc output fell.", "generation", "g1"));
+            assertThat(ingestion.ingest(List.of(first)).chunks()).isEqualTo(1);
+            assertThat(ingestion.ingest(List.of(first)).unchanged()).as("the same generation again").isEqualTo(1);
+
+            Ingestion.Result again = ingestion.ingest(List.of(first.replace("\"g1\"", "\"g2\"")));
+
+            assertThat(again.unchanged()).isZero();
+            assertThat(again.chunks()).isEqualTo(1);
+            assertThat(store.get(Chunk.id("t", "s", "n", 0), List.of("t")).orElseThrow().metadata())
+                    .containsEntry("generation", "g2");
+        }
+    }
+
     private static String versioned(String content, String capturedAt) throws Exception {
         return JSON.writeValueAsString(Map.of("topic", "t", "segment", "s", "source", Map.of("id", "note"),
                 "content_type", "text/plain", "content", content, "captured_at", capturedAt));
@@ -186,6 +210,11 @@ class IngestionFailureTest {
                 @Override
                 public void delete(String topic, String segment) {
                     lucene.delete(topic, segment);
+                }
+
+                @Override
+                public void delete(String topic, String segment, String generation) {
+                    lucene.delete(topic, segment, generation);
                 }
 
                 @Override

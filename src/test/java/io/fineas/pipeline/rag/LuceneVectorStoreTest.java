@@ -104,4 +104,108 @@ class LuceneVectorStoreTest {
             assertThat(store.indexWordsOfOlderChunks()).isZero();
         }
     }
+
+    /**
+     * A segment's deletion removes the chunks of the deleted generation (and those stored without one), never those of
+     * the segment created again: a deletion consumer that lags behind the re-create deleted the new chunks before.
+     */
+    @Test
+    void aDeletionOfOneGenerationLeavesTheNextGenerationsChunks(@TempDir Path dir) {
+        try (LuceneVectorStore store = new LuceneVectorStore(dir)) {
+            store.upsert(List.of(generation("old-a", "g1"), generation("old-b", "g1"), generation("new-a", "g2"),
+                    chunk("t", "s", "legacy", 0, "legacy"), chunk("t", "other", "x", 0, "other segment")),
+                    List.of(new float[] {1, 0, 0}, new float[] {0, 1, 0}, new float[] {0, 0, 1},
+                            new float[] {1, 1, 0}, new float[] {0, 1, 1}));
+
+            store.delete("t", "s", "g1");
+
+            assertThat(store.search(new float[] {1, 1, 1}, 10, "t", null)).extracting(SearchHit::text)
+                    .containsExactlyInAnyOrder("new-a", "other segment");
+            store.delete("t", "s", null);
+            assertThat(store.search(new float[] {1, 1, 1}, 10, "t", null)).extracting(SearchHit::text)
+                    .containsExactly("other segment");
+        }
+    }
+
+    private static Chunk generation(String source, String generation) {
+        return new Chunk(Chunk.id("t", "s", source, 0), "t", "s", source, 0, source,
+                Map.of("topic", "t", "segment", "s", "source", source, "chunk_index", 0, "generation", generation));
+    }
+
+    /**
+     * The disk fills up while chunks are written: the write fails (its batch is retried, never acknowledged), Lucene's
+     * writer is closed by the I/O error, and once there is space again the next write opens it anew: the index takes
+     * writes and answers searches without a restart (every later call failed on the closed writer before).
+     */
+    @Test
+    void aWriterClosedByAFullDiskIsOpenedAgainWhenThereIsSpace(@TempDir Path dir) {
+        java.util.concurrent.atomic.AtomicBoolean full = new java.util.concurrent.atomic.AtomicBoolean();
+        try (LuceneVectorStore store = new LuceneVectorStore(dir, 100, LuceneVectorStore.VectorFormat.FLOAT,
+                d -> new FillingDirectory(d, full))) {
+            store.upsert(List.of(chunk("t", "s", "a", 0, "before")), List.of(new float[] {1, 0, 0}));
+            full.set(true);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.upsert(
+                    List.of(chunk("t", "s", "b", 0, "while full")), List.of(new float[] {0, 1, 0})))
+                    .hasStackTraceContaining("No space left on device");
+            full.set(false);
+
+            store.upsert(List.of(chunk("t", "s", "b", 0, "after")), List.of(new float[] {0, 1, 0}));
+
+            assertThat(store.search(new float[] {1, 1, 0}, 5, "t", null)).extracting(SearchHit::text)
+                    .containsExactlyInAnyOrder("before", "after");
+        }
+        try (LuceneVectorStore reopened = new LuceneVectorStore(dir)) {
+            assertThat(reopened.count()).isEqualTo(2);
+        }
+    }
+
+    /** A directory on a disk that fills up: while {@code full}, every write of a file fails as the OS would. */
+    private static final class FillingDirectory extends org.apache.lucene.store.FilterDirectory {
+        private final java.util.concurrent.atomic.AtomicBoolean full;
+
+        FillingDirectory(org.apache.lucene.store.Directory in, java.util.concurrent.atomic.AtomicBoolean full) {
+            super(in);
+            this.full = full;
+        }
+
+        @Override
+        public org.apache.lucene.store.IndexOutput createOutput(String name, org.apache.lucene.store.IOContext context)
+                throws java.io.IOException {
+            org.apache.lucene.store.IndexOutput out = super.createOutput(name, context);
+            return new org.apache.lucene.store.IndexOutput("filling(" + name + ")", name) {
+                private void check() throws java.io.IOException {
+                    if (full.get()) {
+                        throw new java.io.IOException("No space left on device");
+                    }
+                }
+
+                @Override
+                public void writeByte(byte b) throws java.io.IOException {
+                    check();
+                    out.writeByte(b);
+                }
+
+                @Override
+                public void writeBytes(byte[] b, int offset, int length) throws java.io.IOException {
+                    check();
+                    out.writeBytes(b, offset, length);
+                }
+
+                @Override
+                public long getFilePointer() {
+                    return out.getFilePointer();
+                }
+
+                @Override
+                public long getChecksum() throws java.io.IOException {
+                    return out.getChecksum();
+                }
+
+                @Override
+                public void close() throws java.io.IOException {
+                    out.close();
+                }
+            };
+        }
+    }
 }

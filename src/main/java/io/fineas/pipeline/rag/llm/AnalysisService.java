@@ -125,8 +125,11 @@ public final class AnalysisService {
         String id = inferenceId(record.topic(), record.segment(), record.sourceId(), prompt.templateId(), modelName);
         String contentHash = record.contentHash() != null ? record.contentHash() : Hashes.sha256Hex(read.text());
         Document stored = data.getCollection(record.topic()).find(Filters.eq("_id", id))
-                .projection(Projections.include("content_hash", InferenceStore.CAPTURED_MILLIS)).first();
-        boolean unchanged = stored != null && contentHash.equals(stored.getString("content_hash"));
+                .projection(Projections.include("content_hash", "generation", InferenceStore.CAPTURED_MILLIS)).first();
+        // the same content analysed for the same generation of the segment (one created anew is analysed anew)
+        boolean unchanged = stored != null && contentHash.equals(stored.getString("content_hash"))
+                && (record.generation() == null || stored.getString("generation") == null
+                        || record.generation().equals(stored.getString("generation")));
         // the stored inference was made from a version captured after this one (a parked record resumed, a dead
         // letter replayed): this one is out of date, and no model call is made for it
         Long captured = io.fineas.pipeline.rag.Fingerprint.millis(record.capturedAt());
