@@ -189,7 +189,7 @@ public class RagBeans {
         registry.bind("analysisService", new AnalysisService(prompts, modelName, shared.data(),
                 live.cachedFor(Duration.ofSeconds(1)), ledger::overBudget, maxTextChars, dataTopicPrefix));
         ChatService chatService = new ChatService(search, prompts, shared.system().getCollection("chat_sessions"),
-                modelName, chatTopK, chatHistoryTurns, Duration.ofMinutes(chatSessionTtlMinutes));
+                modelName, chatTopK, chatHistoryTurns, Duration.ofMinutes(chatSessionTtlMinutes), ledger::overBudget);
         registry.bind("chatService", chatService);
         // golden sets measured against the live index (POST /evaluations), their figures kept and exposed as gauges
         Evaluations evaluations = new Evaluations(new Evaluation(search, chatService, chat, modelName),

@@ -101,6 +101,13 @@ public final class ChatRequests {
                                 ? new ApiException(504, "timeout", "no answer within " + timeout.toSeconds()
                                         + " s; the chat service may be busy or down")
                                 : error);
+                    } else if (ChatReply.BUDGET_SPENT.equals(reply.error())) {
+                        // the budget is per UTC day: it allows again at midnight (or when an admin raises it)
+                        java.time.Instant now = java.time.Instant.now();
+                        Duration untilTomorrow = Duration.between(now, now.truncatedTo(java.time.temporal.ChronoUnit.DAYS)
+                                .plus(Duration.ofDays(1)));
+                        exchange.setException(new ApiException(429, "budget_spent", "the topic spent its token budget "
+                                + "for today (PUT /topics/{topic}/budget raises it)", untilTomorrow));
                     } else if (reply.error() != null) {
                         // the chat service's reason is in its log, not in the answer
                         exchange.setException(new ApiException(503, "llm_unavailable", "the language model cannot "

@@ -48,6 +48,9 @@ public record ChatReply(
         return new ChatReply(correlationId, answer, sources, model, latencyMs, usage, null, null);
     }
 
+    /** The error of a reply to a question on a topic whose token budget for today is spent. */
+    public static final String BUDGET_SPENT = "budget_spent";
+
     public static ChatReply failed(String correlationId, String error, String detail) {
         return new ChatReply(correlationId, null, null, null, null, null, error, detail);
     }

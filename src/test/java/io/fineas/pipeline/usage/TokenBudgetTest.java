@@ -91,6 +91,14 @@ class TokenBudgetTest extends PipelineTestSupport {
                 .intValue() == 2);
         assertThat(inferences(topic)).isEqualTo(1);
         assertThat(metrics()).contains("pipeline_records_paused_total");
+        // its questions wait too: 429 until the next UTC day (answered, and charged past the budget, before)
+        Response asked = post("/chat", Map.of("question", "Where did Acme open a plant?", "topic", topic),
+                "X-API-Key", ADMIN_KEY);
+        assertThat(asked.status()).as(asked.body()).isEqualTo(429);
+        assertThat(asked.json()).containsEntry("error", "budget_spent");
+        assertThat(Long.parseLong(asked.header("Retry-After"))).isBetween(1L, 86_400L);
+        assertThat(post("/chat", Map.of("question", "Who shipped a reactor?", "topic", other), "X-API-Key",
+                ADMIN_KEY).status()).isEqualTo(200);
 
         Response lifted = put("/topics/" + topic + "/budget", "{\"tokens_per_day\":null}", "X-API-Key", ADMIN_KEY);
         assertThat(lifted.status()).as(lifted.body()).isEqualTo(200);

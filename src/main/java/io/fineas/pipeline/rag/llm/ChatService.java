@@ -51,6 +51,7 @@ public final class ChatService {
     private final int historyTurns;
 
     private final java.time.Duration sessionTtl;
+    private final java.util.function.Predicate<String> overBudget;
 
     /**
      * @param sessionTtl how long a session's turns are kept and used: a turn older than this is neither read nor kept
@@ -58,6 +59,14 @@ public final class ChatService {
      */
     public ChatService(SemanticSearch search, Prompts prompts, MongoCollection<Document> sessions, String modelName,
             int topK, int historyTurns, java.time.Duration sessionTtl) {
+        this(search, prompts, sessions, modelName, topK, historyTurns, sessionTtl, topic -> false);
+    }
+
+    /** @param overBudget whether a topic spent its token budget for today (its questions are then not answered) */
+    public ChatService(SemanticSearch search, Prompts prompts, MongoCollection<Document> sessions, String modelName,
+            int topK, int historyTurns, java.time.Duration sessionTtl,
+            java.util.function.Predicate<String> overBudget) {
+        this.overBudget = overBudget;
         this.sessionTtl = sessionTtl;
         sessions.createIndex(com.mongodb.client.model.Indexes.ascending("session_id", "at"));
         sessions.createIndex(com.mongodb.client.model.Indexes.ascending("expires_at"),
@@ -117,6 +126,20 @@ public final class ChatService {
     }
 
     /** The reply when the model cannot be reached (circuit open, retries spent): the client gets a 503, not a wait. */
+    /**
+     * Whether the question's topic spent its token budget for today: its questions wait as its analyses do. A question
+     * over every topic is not held (its tokens are charged to the asking key).
+     */
+    public boolean spentBudget(ChatQuestion request) {
+        return request.topic() != null && overBudget.test(request.topic());
+    }
+
+    /** The reply to a question on a topic that spent its token budget for today: no model call is made. */
+    public ChatReply overBudget(ChatQuestion request) {
+        return ChatReply.failed(request.correlationId(), ChatReply.BUDGET_SPENT, "topic '" + request.topic()
+                + "' spent its token budget for today");
+    }
+
     public ChatReply failed(ChatQuestion request, String reason) {
         return ChatReply.failed(request == null ? null : request.correlationId(), "llm_unavailable", reason);
     }
