@@ -41,6 +41,7 @@ class LlmOutageTest extends PipelineTestSupport {
         model().configure(p, ids().suffix());
         p.put("pipeline.llm.retry-delay-ms", "50");
         p.put("pipeline.llm.open-state-ms", "1000");
+        p.put("pipeline.llm.max-retry-delay-ms", "2000");
     }
 
     @AfterAll
@@ -94,7 +95,7 @@ class LlmOutageTest extends PipelineTestSupport {
         model().failWith(n -> System.nanoTime() < waitedUntil ? Integer.valueOf(401) : null);
         model().up();
 
-        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(((Number) get("/topics/" + topic
+        await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> assertThat(((Number) get("/topics/" + topic
                 + "/segments/news/inferences", "X-API-Key", ADMIN_KEY).json().get("total")).intValue()).isEqualTo(3));
         assertThat(System.nanoTime()).as("the records waited out the 401s").isGreaterThan(waitedUntil);
         assertThat(readAll(dlq, Duration.ofMillis(500))).isEmpty();
