@@ -339,6 +339,31 @@ public final class TopicRegistry {
         return out;
     }
 
+    /**
+     * Whether a record read from this Kafka topic, written at {@code recordTimestamp} (epoch ms), belongs to the data
+     * topic as it exists now: a data topic deleted since, or deleted and created again under the same name (created
+     * after the record was written), is another; its offsets must not be committed (measured with Kafka 3.9: a commit
+     * for a deleted topic times out, and one after it is created again lands on the new topic, whose first records
+     * would then be skipped). A topic that is not a data topic is always current.
+     */
+    public boolean isCurrentDataTopic(String kafkaTopic, Long recordTimestamp) {
+        if (kafkaTopic == null || !kafkaTopic.startsWith(dataTopicPrefix)) {
+            return true;
+        }
+        String topic = kafkaTopic.substring(dataTopicPrefix.length());
+        Document d = Names.isValid(topic) ? registry.find(Filters.and(Filters.eq("_id", topic),
+                Filters.eq("status", ACTIVE))).first() : null;
+        if (d == null) {
+            return false;
+        }
+        try {
+            return recordTimestamp == null || d.getString("created_at") == null
+                    || Instant.parse(d.getString("created_at")).toEpochMilli() <= recordTimestamp;
+        } catch (java.time.format.DateTimeParseException e) {
+            return true;
+        }
+    }
+
     public boolean topicExists(String topic) {
         return Names.isValid(topic) && registry.find(Filters.and(Filters.eq("_id", topic), Filters.eq("status", ACTIVE)))
                 .first() != null;

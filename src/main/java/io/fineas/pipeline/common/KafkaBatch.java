@@ -22,6 +22,18 @@ public final class KafkaBatch {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaBatch.class);
 
+    /** Whether a record (its Kafka topic, its timestamp) is of its topic as it exists now. */
+    private final java.util.function.BiPredicate<String, Long> current;
+
+    public KafkaBatch() {
+        this((topic, timestamp) -> true);
+    }
+
+    /** @param current whether a record's Kafka topic is still the one it was written to (catalog.TopicRegistry) */
+    public KafkaBatch(java.util.function.BiPredicate<String, Long> current) {
+        this.current = current;
+    }
+
     public List<String> values(List<Exchange> batch) {
         return batch.stream().map(e -> e.getMessage().getBody(String.class)).toList();
     }
@@ -50,17 +62,40 @@ public final class KafkaBatch {
      * idempotent, so the replay stores nothing twice.
      */
     public void commit(List<Exchange> batch) {
+        commit(batch, false);
+    }
+
+    /**
+     * As {@link #commit(List)}, for the consumers of the data topics: a partition whose last record's topic was deleted
+     * meanwhile, or deleted and created again, is not committed (nothing is left to commit to, and the old offset
+     * must not land on the new topic); its records were dropped as stale by the stage.
+     */
+    public void commitCurrent(List<Exchange> batch) {
+        commit(batch, true);
+    }
+
+    private void commit(List<Exchange> batch, boolean onlyCurrent) {
         Map<String, KafkaManualCommit> lastPerPartition = new LinkedHashMap<>();
+        Map<String, Exchange> lastExchange = new LinkedHashMap<>();
         for (Exchange e : batch) {
             KafkaManualCommit commit = e.getMessage().getHeader(KafkaConstants.MANUAL_COMMIT, KafkaManualCommit.class);
             if (commit == null) {
                 throw new IllegalStateException("the Kafka consumer does not allow manual commits: the batch cannot "
                         + "be committed after its effect (camel.component.kafka.allow-manual-commit)");
             }
-            lastPerPartition.put(e.getMessage().getHeader(KafkaConstants.TOPIC) + "/"
-                    + e.getMessage().getHeader(KafkaConstants.PARTITION), commit);
+            String partition = e.getMessage().getHeader(KafkaConstants.TOPIC) + "/"
+                    + e.getMessage().getHeader(KafkaConstants.PARTITION);
+            lastPerPartition.put(partition, commit);
+            lastExchange.put(partition, e);
         }
         lastPerPartition.forEach((partition, commit) -> {
+            Exchange last = lastExchange.get(partition);
+            if (onlyCurrent && !current.test(last.getMessage().getHeader(KafkaConstants.TOPIC, String.class),
+                    last.getMessage().getHeader(KafkaConstants.TIMESTAMP, Long.class))) {
+                LOG.info("Not committing {}: its topic was deleted (or created anew) since these records were written",
+                        partition);
+                return;
+            }
             try {
                 commit.commit();
             } catch (CommitFailedException | RebalanceInProgressException groupMovedOn) {

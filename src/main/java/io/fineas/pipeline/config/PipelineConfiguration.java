@@ -172,7 +172,7 @@ public class PipelineConfiguration implements CamelConfiguration {
         registry.bind("admin", new ScopePolicy(apiKeys, ScopePolicy.Need.ADMIN));
         registry.bind("apiErrors", new ApiErrors());
         // batching consumers (the RAG ingestion, the gateway's run records) commit each batch after its effect
-        registry.bind("kafkaBatch", new io.fineas.pipeline.common.KafkaBatch());
+        registry.bind("kafkaBatch", new io.fineas.pipeline.common.KafkaBatch(topicRegistry::isCurrentDataTopic));
         // the scheduler proves it is the scheduler to the gateway (X-Schedule-Entry is for it alone)
         registry.bind("schedulerToken", io.fineas.pipeline.common.SchedulerToken.of(schedulerToken, adminKey));
         // the REST bodies' parser: a duplicate key (which of two topics would be checked?) and deep nesting refused

@@ -123,6 +123,20 @@ class TopicRegistryTest {
         assertThat(registryCollection.countDocuments(Filters.eq("_id", "metals"))).isZero();
     }
 
+    /** A record's Kafka topic is its data topic as it exists now only while that was created before the record. */
+    @Test
+    void aRecordOfADeletedOrRecreatedDataTopicIsNotOfTheCurrentOne() throws Exception {
+        long before = System.currentTimeMillis() - 60_000;
+        topics.createTopic("tin");
+        long written = System.currentTimeMillis() + 1;
+        assertThat(topics.isCurrentDataTopic(prefix + "tin", written)).isTrue();
+        assertThat(topics.isCurrentDataTopic(prefix + "tin", before)).as("written before the topic").isFalse();
+        assertThat(topics.isCurrentDataTopic(prefix + "tin", null)).isTrue();
+        assertThat(topics.isCurrentDataTopic("alert", before)).as("not a data topic").isTrue();
+        topics.deleteTopic("tin");
+        assertThat(topics.isCurrentDataTopic(prefix + "tin", written)).as("deleted").isFalse();
+    }
+
     @Test
     void aStartFinishesWhatACrashInterrupted() {
         topics.createTopic("half-created");

@@ -57,4 +57,27 @@ class KafkaBatchTest {
             throw new org.apache.kafka.common.errors.TimeoutException("coordinator unavailable");
         })))).isInstanceOf(org.apache.kafka.common.errors.TimeoutException.class);
     }
+
+    /**
+     * A data topic deleted (or deleted and created again) while its batch was worked on: its partition is not
+     * committed. Measured against Kafka 3.9: a commit for the deleted topic times out (the stores' error handler
+     * retried it on and on), and once the topic is created again the old offset lands on the new one, whose first
+     * records would be skipped.
+     */
+    @Test
+    void aPartitionOfATopicDeletedMeanwhileIsNotCommitted() {
+        KafkaBatch batch = new KafkaBatch((topic, timestamp) -> !topic.equals("data-gone") && timestamp >= 100);
+        Exchange gone = record("data-gone", 0, () -> committed.add("gone"));
+        gone.getMessage().setHeader(KafkaConstants.TIMESTAMP, 500L);
+        Exchange older = record("data-renewed", 0, () -> committed.add("renewed"));
+        older.getMessage().setHeader(KafkaConstants.TIMESTAMP, 50L);
+        Exchange kept = record("data-kept", 0, () -> committed.add("kept"));
+        kept.getMessage().setHeader(KafkaConstants.TIMESTAMP, 500L);
+
+        batch.commitCurrent(List.of(gone, older, kept));
+        assertThat(committed).containsExactly("kept");
+        // the batches of other topics (the alert topic's runs) are committed as ever
+        batch.commit(List.of(gone));
+        assertThat(committed).containsExactly("kept", "gone");
+    }
 }
