@@ -12,10 +12,14 @@ public final class StageFaults {
     private StageFaults() {
     }
 
-    /** MongoDB cannot be reached (no server selected in time, a connection refused or broken). */
+    /**
+     * MongoDB cannot be reached (no server selected in time, a connection refused or broken), or the data directory's
+     * disk is short of space for what the stage would write ({@link LowDiskSpaceException}).
+     */
     public static boolean isStoreUnavailable(Throwable error) {
         for (Throwable t = error; t != null; t = t.getCause()) {
-            if (t instanceof MongoTimeoutException || t instanceof MongoSocketException) {
+            if (t instanceof MongoTimeoutException || t instanceof MongoSocketException
+                    || t instanceof LowDiskSpaceException) {
                 return true;
             }
         }

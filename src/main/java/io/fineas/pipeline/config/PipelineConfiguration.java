@@ -42,6 +42,8 @@ public class PipelineConfiguration implements CamelConfiguration {
     private String roles;
     @PropertyInject("pipeline.data-dir")
     private String dataDir;
+    @PropertyInject("pipeline.disk.min-free-mb")
+    private long diskMinFreeMb;
     @PropertyInject("pipeline.embedded.kafka")
     private String embeddedKafka;
     @PropertyInject("pipeline.embedded.kafka-port")
@@ -173,6 +175,8 @@ public class PipelineConfiguration implements CamelConfiguration {
         registry.bind("apiErrors", new ApiErrors());
         // batching consumers (the RAG ingestion, the gateway's run records) commit each batch after its effect
         registry.bind("kafkaBatch", new io.fineas.pipeline.common.KafkaBatch(topicRegistry::isCurrentDataTopic));
+        // writes stop before the data directory's disk is full (readiness data-disk; routes: requireRoom)
+        registry.bind("diskSpace", new io.fineas.pipeline.infra.DiskSpace(Path.of(dataDir), diskMinFreeMb << 20));
         // the scheduler proves it is the scheduler to the gateway (X-Schedule-Entry is for it alone)
         registry.bind("schedulerToken", io.fineas.pipeline.common.SchedulerToken.of(schedulerToken, adminKey));
         // the REST bodies' parser: a duplicate key (which of two topics would be checked?) and deep nesting refused

@@ -134,6 +134,8 @@ public abstract class PipelineTestSupport extends CamelMainTestSupport {
         p.put("pipeline.kafka.partitions", "1");
         // an application of a test class stops at the end of it without waiting on work a test left waiting
         p.put("camel.main.shutdown-timeout", "15");
+        // the free-space mark is DiskFullIT's and DiskSpaceTest's: other tests run on whatever disk the machine has
+        p.put("pipeline.disk.min-free-mb", "0");
         p.put("pipeline.gateway.admin-key", ADMIN_KEY);
         // this class's own buckets (Redis outlives a test run), and budgets no ordinary test reaches
         p.put("pipeline.gateway.rate-limit.prefix", "test-ratelimit:" + ids().suffix());
