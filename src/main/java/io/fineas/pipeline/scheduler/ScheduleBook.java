@@ -29,6 +29,16 @@ public final class ScheduleBook {
 
     /** An entry that is due now, with the data collection JSON to POST. */
     public record Due(String file, Instant lastCall, String body) {
+
+        /**
+         * The Idempotency-Key of this entry's POST for this slot (the last call it follows) and this content of its
+         * file: a repeat of the slot after a lost answer or a partial publish fires nothing twice, and a file changed
+         * meanwhile is a request of its own.
+         */
+        public String idempotencyKey() {
+            return "schedule:" + file + "@" + (lastCall == null ? "first" : lastCall.toString()) + "#"
+                    + io.fineas.pipeline.common.Hashes.sha256Hex(body).substring(0, 16);
+        }
     }
 
     /**

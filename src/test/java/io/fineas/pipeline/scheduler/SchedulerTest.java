@@ -130,6 +130,25 @@ class SchedulerTest extends SchedulerTestSupport {
         assertThat(book().state().lastCall("daily.json")).isEqualTo(clock.instant());
     }
 
+    /**
+     * The gateway's answer lost (the scheduler never recorded the call, as when the 202 does not reach it): the next
+     * tick posts the same slot again with the same Idempotency-Key, and no second run is published (one was before).
+     */
+    @Test
+    void aSlotPostedAgainAfterALostAnswerFiresNothingTwice() throws IOException {
+        collections("lost");
+        schedule("""
+                [{"data_collection_file_path": "lost.json", "schedule": 1}]""");
+        tick();
+        assertThat(alertsFor("lost")).isEqualTo(1);
+
+        book().state().reset(); // the call was never recorded
+        tick();
+
+        assertThat(alertsFor("lost")).isEqualTo(1);
+        assertThat(book().state().lastCall("lost.json")).as("the slot counts as done").isNotNull();
+    }
+
     @Test
     void cronEntriesFireAtTheirNextTime() throws IOException {
         collections("morning");
