@@ -77,6 +77,8 @@ public final class Ingestion {
     private final EmbeddingModel model;
     private final DocumentSplitter splitter;
     private final VectorStore store;
+    /** The longest paragraph the splitter is given (TextExtraction.boundedParagraphs). */
+    static final int MAX_PARAGRAPH_CHARS = 4000;
     private final int maxRecordChars;
     private final int maxTextChars;
     private final String dataTopicPrefix;
@@ -270,7 +272,8 @@ public final class Ingestion {
         String topic = record.record().topic();
         String segment = record.record().segment();
         String sourceId = record.record().sourceId();
-        List<TextSegment> segments = splitter.split(Document.from(record.text()));
+        List<TextSegment> segments = splitter.split(Document.from(TextExtraction.boundedParagraphs(record.text(),
+                MAX_PARAGRAPH_CHARS)));
         if (segments.isEmpty()) {
             throw new IllegalArgumentException("the record has no text");
         }

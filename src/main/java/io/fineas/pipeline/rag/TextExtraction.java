@@ -23,7 +23,66 @@ public final class TextExtraction {
     private TextExtraction() {
     }
 
+    /** A run of two or more horizontal white-space characters (read once: possessive). */
+    private static final java.util.regex.Pattern SPACES = java.util.regex.Pattern.compile("\\h{2,}+");
+    /** One character that is no letter, digit or white space, 17 or more times in a row. */
+    private static final java.util.regex.Pattern REPEATED_MARK = java.util.regex.Pattern.compile(
+            "([^\\p{L}\\p{N}\\s])\\1{16,}+");
+    /** Three or more line ends in a row, with only white space between them. */
+    private static final java.util.regex.Pattern BLANK_LINES = java.util.regex.Pattern.compile("\\n(?:\\h*+\\n){2,}+");
+
     public static String text(String content, String contentType, int maxChars) {
+        return compact(extract(content, contentType, maxChars));
+    }
+
+    /**
+     * Runs of spaces become one space and runs of blank lines one blank line: they carry nothing for search or
+     * analysis, and langchain4j's recursive splitter takes time growing with the square of such a run ("x <" and
+     * 80,000 spaces took 42 s to split, holding an ingestion consumer).
+     */
+    static String compact(String text) {
+        String t = BLANK_LINES.matcher(SPACES.matcher(text).replaceAll(" ")).replaceAll("\n\n");
+        // a long run of one punctuation mark ("....", "====") keeps 16 of it: the splitter's sentence detection took
+        // 9 s over 200,000 dots
+        return REPEATED_MARK.matcher(t).replaceAll(m -> java.util.regex.Matcher.quoteReplacement(
+                m.group(1).repeat(16))).strip();
+    }
+
+    /**
+     * The text with no paragraph longer than {@code max} characters: a longer one is cut at its last white space
+     * before the limit (or at the limit), and the pieces are separate paragraphs. For the splitter only: langchain4j's
+     * recursive splitter hands a long paragraph without sentence ends to its sentence detector, which took 5 to 10 s
+     * over 200,000 characters such as "a.a.a." or "?!?!" (growing faster than the text).
+     */
+    public static String boundedParagraphs(String text, int max) {
+        StringBuilder out = new StringBuilder(text.length() + 16);
+        int at = 0;
+        while (at < text.length()) {
+            int end = text.indexOf("\n\n", at);
+            end = end < 0 ? text.length() : end;
+            while (end - at > max) {
+                int cut = at + max;
+                int space = cut;
+                while (space > at + max / 2 && !Character.isWhitespace(text.charAt(space - 1))) {
+                    space--;
+                }
+                cut = space > at + max / 2 ? space : cut;
+                if (Character.isLowSurrogate(text.charAt(cut)) && cut > at + 1) {
+                    cut--;
+                }
+                out.append(text, at, cut).append("\n\n");
+                at = cut;
+            }
+            out.append(text, at, end);
+            if (end < text.length()) {
+                out.append("\n\n");
+            }
+            at = end + 2;
+        }
+        return out.toString();
+    }
+
+    private static String extract(String content, String contentType, int maxChars) {
         if (content == null) {
             return "";
         }

@@ -399,6 +399,46 @@ class HostileClientTest extends PipelineTestSupport {
         assertThat(answered.status()).as(answered.body()).isEqualTo(200);
     }
 
+    /**
+     * A source answers a 200 KB JSON document nested 900 deep and four texts of "x <" and 80,000 spaces beside one
+     * normal document: the normal one is searchable and every record analysed within a minute, and GET /topics answers
+     * at once. Before, the JSON became gigabytes of text and the texts held every analysis thread for minutes.
+     */
+    @Test
+    void hostileRecordsOfASourceHoldUpNothingElse() {
+        String topic = "hostile-content";
+        createTopic(topic);
+        createSegment(topic, S);
+        StringBuilder nested = new StringBuilder("{\"k\":".repeat(900)).append('[');
+        while (nested.length() < 200_000) {
+            nested.append("\"leaf\",");
+        }
+        nested.setLength(nested.length() - 1);
+        nested.append(']').append("}".repeat(900));
+        publish(dataTopic(topic), "nested", toJson(Map.of("topic", topic, "segment", S, "run_id", "r", "source",
+                Map.of("kind", "http", "id", "https://source.example/nested"), "content_type", "application/json",
+                "content", nested.toString())));
+        for (int i = 0; i < 4; i++) {
+            publish(dataTopic(topic), "spaces-" + i, toJson(Map.of("topic", topic, "segment", S, "run_id", "r",
+                    "source", Map.of("kind", "http", "id", "https://source.example/spaces-" + i), "content_type",
+                    "text/plain", "content", "x <" + " ".repeat(80_000) + i)));
+        }
+        publish(dataTopic(topic), "normal", toJson(Map.of("topic", topic, "segment", S, "run_id", "r", "source",
+                Map.of("kind", "http", "id", "https://source.example/normal"), "content_type", "text/plain",
+                "content", "The harbour of Ostend reopened on Tuesday after the dredging works.")));
+
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).until(() -> post("/search",
+                Map.of("query", "Ostend harbour reopened", "topic", topic), "X-API-Key", ADMIN_KEY).body()
+                .contains("Ostend"));
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).until(() -> ((Number) get(
+                "/topics/" + topic + "/segments/" + S + "/inferences", "X-API-Key", ADMIN_KEY).json().get("total"))
+                .intValue() == 6);
+        long t0 = System.nanoTime();
+        assertThat(get("/topics", "X-API-Key", ADMIN_KEY).status()).isEqualTo(200);
+        assertThat((System.nanoTime() - t0) / 1_000_000).as("ms for GET /topics").isLessThan(2_000);
+        before = snapshot();
+    }
+
     private static void assertSecurityHeaders(Response r, String name) {
         assertThat(r.header("X-Content-Type-Options")).as(name).isEqualTo("nosniff");
         assertThat(r.header("X-Frame-Options")).as(name).isEqualTo("DENY");

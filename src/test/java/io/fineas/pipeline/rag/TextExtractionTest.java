@@ -48,7 +48,8 @@ class TextExtractionTest {
     @Test
     void everyContentTypeIsCutAtTheLimitWithoutSplittingACharacter() {
         String plain = "word ".repeat(50_000);
-        assertThat(TextExtraction.text(plain, "text/plain", MAX)).hasSize(MAX);
+        // cut at the limit (a space there is then stripped)
+        assertThat(TextExtraction.text(plain, "text/plain", MAX).length()).isBetween(MAX - 1, MAX);
         String html = "<html><body>" + "<p>para</p>".repeat(40_000) + "</body></html>";
         assertThat(TextExtraction.text(html, "text/html", MAX).length()).isLessThanOrEqualTo(MAX);
         String emoji = "a" + "\uD83D\uDE00".repeat(MAX);
@@ -56,5 +57,32 @@ class TextExtractionTest {
         assertThat(cut.length()).isLessThanOrEqualTo(MAX);
         assertThat(Character.isHighSurrogate(cut.charAt(cut.length() - 1))).isFalse();
         assertThat(TextExtraction.text("x <" + " ".repeat(80_000), "text/plain", MAX)).isEqualTo("x <");
+    }
+
+    /**
+     * Text shaped to make langchain4j's recursive splitter slow, as the ingestion splits it: "x <", 80,000 spaces and a
+     * digit took 42 s, 200,000 characters of "?!" 10 s, "a." 5 s. Runs of spaces and of one mark are compacted and no
+     * paragraph given to the splitter is longer than 4,000 characters: each takes well under a few seconds now.
+     */
+    @Test
+    void textShapedToSlowTheSplitterIsSplitInBoundedTime() {
+        dev.langchain4j.data.document.DocumentSplitter splitter =
+                dev.langchain4j.data.document.splitter.DocumentSplitters.recursive(800, 80);
+        for (String hostile : new String[] {"x <" + " ".repeat(80_000) + "0", "?!".repeat(100_000),
+                "a.".repeat(100_000), "...x".repeat(50_000), "." + "=".repeat(200_000)}) {
+            long t0 = System.nanoTime();
+            String text = TextExtraction.text(hostile, "text/plain", 500_000);
+            int chunks = splitter.split(dev.langchain4j.data.document.Document.from(
+                    TextExtraction.boundedParagraphs(text, 4000))).size();
+            long millis = (System.nanoTime() - t0) / 1_000_000;
+            assertThat(millis).as(hostile.substring(0, 6) + "...: " + chunks + " chunks").isLessThan(5_000);
+        }
+        assertThat(TextExtraction.text("a  b\t\tc\n\n\n\nd ----------------------------", "text/plain", 100))
+                .isEqualTo("a b c\n\nd ----------------");
+        String bounded = TextExtraction.boundedParagraphs("word ".repeat(2_000) + "\n\nshort", 4000);
+        String[] paragraphs = bounded.split("\n\n");
+        assertThat(paragraphs).allSatisfy(p -> assertThat(p.length()).isLessThanOrEqualTo(4000));
+        assertThat(paragraphs[paragraphs.length - 1]).isEqualTo("short");
+        assertThat(bounded.replace("\n\n", "")).isEqualTo(("word ".repeat(2_000) + "short"));
     }
 }
