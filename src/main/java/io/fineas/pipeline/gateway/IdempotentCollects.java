@@ -43,6 +43,10 @@ public final class IdempotentCollects {
     public IdempotentCollects(MongoCollection<Document> requests, Duration window) {
         this.requests = requests;
         this.window = window;
+        // a claim is read only within the window: MongoDB removes it a day after (the embedded server keeps it)
+        requests.createIndex(com.mongodb.client.model.Indexes.ascending("created_at"),
+                new com.mongodb.client.model.IndexOptions().expireAfter(window.plusDays(1).toSeconds(),
+                        java.util.concurrent.TimeUnit.SECONDS));
     }
 
     /**

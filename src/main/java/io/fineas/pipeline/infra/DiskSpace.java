@@ -24,9 +24,16 @@ public final class DiskSpace extends AbstractHealthCheck {
 
     private static final Logger LOG = LoggerFactory.getLogger(DiskSpace.class);
 
+    /** How long a reading of the free space stands: /collect asks on every request. */
+    private static final long READING_NANOS = 500_000_000L;
+
     private final Path dir;
     private final long minFreeBytes;
     private volatile boolean wasLow;
+    /** The file store of the data directory, found once (finding it reads the mount table). */
+    private volatile java.nio.file.FileStore store;
+    private volatile long readAt = System.nanoTime() - 2 * READING_NANOS;
+    private volatile boolean lowReading;
 
     public DiskSpace(Path dir, long minFreeBytes) {
         super("pipeline", "data-disk");
@@ -37,19 +44,41 @@ public final class DiskSpace extends AbstractHealthCheck {
     /** The bytes this process may still write under the data directory (Long.MAX_VALUE when it cannot tell). */
     public long freeBytes() {
         try {
-            Path at = dir;
-            while (at != null && !Files.exists(at)) {
-                at = at.toAbsolutePath().getParent();
+            java.nio.file.FileStore s = store;
+            if (s == null) {
+                Path at = dir.toAbsolutePath();
+                while (at != null && !Files.exists(at)) {
+                    at = at.getParent();
+                }
+                if (at == null) {
+                    return Long.MAX_VALUE;
+                }
+                s = Files.getFileStore(at);
+                if (Files.exists(dir)) {
+                    store = s;
+                }
             }
-            return at == null ? Long.MAX_VALUE : Files.getFileStore(at).getUsableSpace();
+            return s.getUsableSpace();
         } catch (IOException e) {
             return Long.MAX_VALUE;
         }
     }
 
-    /** Whether there is room for writes; logs a WARN when that changes to no, an INFO when back. */
+    /**
+     * Whether there is room for writes (a reading stands for half a second); logs a WARN when that changes to no, an
+     * INFO when back.
+     */
     public boolean hasRoom() {
-        boolean low = minFreeBytes > 0 && freeBytes() < minFreeBytes;
+        if (minFreeBytes <= 0) {
+            return true;
+        }
+        long now = System.nanoTime();
+        if (now - readAt < READING_NANOS) {
+            return !lowReading;
+        }
+        boolean low = freeBytes() < minFreeBytes;
+        lowReading = low;
+        readAt = now;
         if (low != wasLow) {
             wasLow = low;
             if (low) {
