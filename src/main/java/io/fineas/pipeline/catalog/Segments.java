@@ -138,7 +138,7 @@ public final class Segments {
         String deleted = generation.isEmpty() ? null : generation;
         // written down first: its deletion event is published even when this request's publish fails
         topics.pendSegmentDeletion(topic, segment, deleted);
-        if (collection.deleteOne(Filters.and(Filters.eq("_id", segmentId(segment)))).getDeletedCount() == 0) {
+        if (collection.deleteOne(Filters.eq("_id", segmentId(segment))).getDeletedCount() == 0) {
             topics.deletionPublished(new TopicRegistry.Deleted(topic, segment, true, null, null, null, deleted));
             throw ApiException.notFound("segment '" + segment + "' does not exist under topic '" + topic + "'");
         }

@@ -56,6 +56,14 @@ public record CapturedRecord(
                 extra.fileName(), content);
     }
 
+    /**
+     * Whether two generations of a segment are the same for what was derived from them: equal, or one of them not
+     * known (null: written before generations were kept, or a record that does not say).
+     */
+    public static boolean sameGeneration(String a, String b) {
+        return a == null || b == null || a.equals(b);
+    }
+
     /** The source id, or null when the record names none. */
     public String sourceId() {
         return source == null ? null : source.id();

@@ -76,8 +76,7 @@ public final class CaptureLedger {
         if (published == null || !record.contentHash().equals(published.getString("content_hash"))) {
             return false;
         }
-        String generation = published.getString("generation");
-        return generation == null || record.generation() == null || generation.equals(record.generation());
+        return CapturedRecord.sameGeneration(published.getString("generation"), record.generation());
     }
 
     /** Remembers the content of records Kafka has acknowledged. */

@@ -3,6 +3,8 @@ package io.fineas.pipeline.rag;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 
+import io.fineas.pipeline.messages.CapturedRecord;
+
 /**
  * What a source's first stored chunk says of the version it holds: the hash of what made the chunks, when that
  * version was captured and for which generation of its segment ({@code hash@epochMillis#generation}; an index written
@@ -37,8 +39,8 @@ public record Fingerprint(String hash, Long capturedMillis, String generation) {
 
     /** The same content for the same generation (a generation one of them does not know counts as the same). */
     public boolean sameVersionAs(Fingerprint stored) {
-        return stored != null && hash.equals(stored.hash) && (generation == null || stored.generation == null
-                || generation.equals(stored.generation));
+        return stored != null && hash.equals(stored.hash)
+                && CapturedRecord.sameGeneration(generation, stored.generation);
     }
 
     /** The epoch milliseconds of an ISO instant, or null when there is none (a record that does not say). */
@@ -59,8 +61,7 @@ public record Fingerprint(String hash, Long capturedMillis, String generation) {
      */
     public boolean olderThan(Fingerprint other) {
         return other != null && capturedMillis != null && other.capturedMillis != null
-                && capturedMillis < other.capturedMillis && (generation == null || other.generation == null
-                || generation.equals(other.generation));
+                && capturedMillis < other.capturedMillis && CapturedRecord.sameGeneration(generation, other.generation);
     }
 
     @Override

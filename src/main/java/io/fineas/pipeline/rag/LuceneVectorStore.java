@@ -175,14 +175,10 @@ public final class LuceneVectorStore implements VectorStore {
             for (int i = 0; i < chunks.size(); i++) {
                 Chunk c = chunks.get(i);
                 Object fingerprint = c.metadata().get(Chunk.FINGERPRINT);
-                Document d = document(c.id(), c.topic(), c.segment(), c.index(), c.text(),
-                        JSON.writeValueAsString(c.metadata()), fingerprint == null ? null : fingerprint.toString(),
-                        vectors.get(i));
-                if (c.metadata().get("generation") instanceof String generation && !generation.isEmpty()) {
-                    // found by its generation: a segment's deletion removes that generation's chunks only
-                    d.add(new StringField(GENERATION, generation, Field.Store.NO));
-                }
-                writer.updateDocument(new Term("id", c.id()), d);
+                writer.updateDocument(new Term("id", c.id()), document(c.id(), c.topic(), c.segment(), c.index(),
+                        c.text(), JSON.writeValueAsString(c.metadata()),
+                        fingerprint == null ? null : fingerprint.toString(), c.metadata().get("generation"),
+                        vectors.get(i)));
             }
             commit();
         } catch (IOException e) {
@@ -191,7 +187,7 @@ public final class LuceneVectorStore implements VectorStore {
     }
 
     private static Document document(String id, String topic, String segment, int index, String text,
-            String metadata, String fingerprint, float[] vector) {
+            String metadata, String fingerprint, Object generation, float[] vector) {
         Document d = new Document();
         d.add(new StringField("id", id, Field.Store.YES));
         d.add(new StringField("topic", topic, Field.Store.NO));
@@ -203,6 +199,10 @@ public final class LuceneVectorStore implements VectorStore {
         d.add(new StoredField("metadata", metadata));
         if (fingerprint != null) {
             d.add(new StoredField(Chunk.FINGERPRINT, fingerprint));
+        }
+        if (generation instanceof String g && !g.isEmpty()) {
+            // found by its generation: a segment's deletion removes that generation's chunks only
+            d.add(new StringField(GENERATION, g, Field.Store.NO));
         }
         d.add(new KnnFloatVectorField("vector", vector, VectorSimilarityFunction.COSINE));
         return d;
@@ -238,7 +238,7 @@ public final class LuceneVectorStore implements VectorStore {
                     writer.updateDocument(new Term("id", id), document(id, (String) metadata.get("topic"),
                             (String) metadata.get("segment"), ((Number) metadata.get("chunk_index")).intValue(),
                             stored.get("text"), stored.get("metadata"), stored.get(Chunk.FINGERPRINT),
-                            vectors.vectorValue().clone()));
+                            metadata.get("generation"), vectors.vectorValue().clone()));
                     written++;
                 }
             }

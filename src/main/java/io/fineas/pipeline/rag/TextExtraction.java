@@ -148,16 +148,18 @@ public final class TextExtraction {
             }
             out.text.append(node.asText()).append('\n');
             if (out.text.length() > out.max) {
-                out.text.setLength(Character.isHighSurrogate(out.text.charAt(out.max - 1)) ? out.max - 1 : out.max);
+                out.text.setLength(end(out.text, out.max));
             }
         }
     }
 
-    /** At most {@code max} characters, never ending inside a surrogate pair. */
-    static String cut(String text, int max) {
-        if (text.length() <= max) {
-            return text;
-        }
-        return text.substring(0, Character.isHighSurrogate(text.charAt(max - 1)) ? max - 1 : max);
+    /** At most {@code max} characters, never ending inside a surrogate pair (null stays null). */
+    public static String cut(String text, int max) {
+        return text == null || text.length() <= max ? text : text.substring(0, end(text, max));
+    }
+
+    /** Where text longer than {@code max} is cut: at {@code max}, or one before when that would split a pair. */
+    private static int end(CharSequence text, int max) {
+        return Character.isHighSurrogate(text.charAt(max - 1)) ? max - 1 : max;
     }
 }

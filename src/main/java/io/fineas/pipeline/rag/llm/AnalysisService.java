@@ -11,6 +11,7 @@ import dev.langchain4j.data.message.ChatMessage;
 import io.fineas.pipeline.common.Hashes;
 import io.fineas.pipeline.messages.Inference;
 import io.fineas.pipeline.messages.CapturedRecord;
+import io.fineas.pipeline.rag.Fingerprint;
 import io.fineas.pipeline.rag.RecordText;
 import io.fineas.pipeline.rag.LiveSegments;
 import io.fineas.pipeline.usage.TokenLedger;
@@ -128,11 +129,10 @@ public final class AnalysisService {
                 .projection(Projections.include("content_hash", "generation", InferenceStore.CAPTURED_MILLIS)).first();
         // the same content analysed for the same generation of the segment (one created anew is analysed anew)
         boolean unchanged = stored != null && contentHash.equals(stored.getString("content_hash"))
-                && (record.generation() == null || stored.getString("generation") == null
-                        || record.generation().equals(stored.getString("generation")));
+                && CapturedRecord.sameGeneration(record.generation(), stored.getString("generation"));
         // the stored inference was made from a version captured after this one (a parked record resumed, a dead
         // letter replayed): this one is out of date, and no model call is made for it
-        Long captured = io.fineas.pipeline.rag.Fingerprint.millis(record.capturedAt());
+        Long captured = Fingerprint.millis(record.capturedAt());
         if (!unchanged && stored != null && captured != null
                 && stored.get(InferenceStore.CAPTURED_MILLIS) instanceof Long newer && newer > captured) {
             return new Job(record, null, null, null, false, true, false);

@@ -16,6 +16,7 @@ import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.SystemMessage;
 import dev.langchain4j.data.message.UserMessage;
 import io.fineas.pipeline.rag.SearchHit;
+import io.fineas.pipeline.rag.TextExtraction;
 
 /**
  * The prompts. Retrieved and captured text is data, never instructions, and only the server writes the context: the
@@ -125,24 +126,15 @@ public final class Prompts {
      * once more after escaping, which may lengthen it.
      */
     private String sanitize(String text) {
-        String t = PASSAGE_NUMBER.matcher(escape(cut(text, maxContextChars))).replaceAll("[#$1]");
-        return cut(t, maxContextChars);
-    }
-
-    /** At most {@code max} characters, never ending inside a surrogate pair. */
-    static String cut(String text, int max) {
-        if (text == null || text.length() <= max) {
-            return text;
-        }
-        int end = Character.isHighSurrogate(text.charAt(max - 1)) ? max - 1 : max;
-        return text.substring(0, end);
+        String t = PASSAGE_NUMBER.matcher(escape(TextExtraction.cut(text, maxContextChars))).replaceAll("[#$1]");
+        return TextExtraction.cut(t, maxContextChars);
     }
 
     /** A source, title or label on the passage's header line: one line, no parentheses to end the header early. */
     private static String label(Object value) {
-        String t = PASSAGE_NUMBER.matcher(escape(cut(value == null ? "" : value.toString(), 300))
+        String t = PASSAGE_NUMBER.matcher(escape(TextExtraction.cut(value == null ? "" : value.toString(), 300))
                 .replaceAll("[\\r\\n\\u2028\\u2029]+", " ").replace('(', '[').replace(')', ']')).replaceAll("[#$1]");
-        return cut(t, 300);
+        return TextExtraction.cut(t, 300);
     }
 
     /** Any text the server did not write: every context delimiter (any case, spacing, width) loses its bracket. */
