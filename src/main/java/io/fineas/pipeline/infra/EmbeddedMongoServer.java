@@ -135,6 +135,22 @@ public final class EmbeddedMongoServer implements AutoCloseable {
         }
     }
 
+    /**
+     * The embedded MongoDB server alone, as a process of its own: {@code java -cp fineas-pipeline.jar
+     * io.fineas.pipeline.infra.EmbeddedMongoServer [host [port [data file]]]} (defaults 0.0.0.0, 27017,
+     * /data/db/pipeline.mv). The container tests' stand-in for the mongo image; it runs until the process is stopped.
+     */
+    public static void main(String[] args) throws InterruptedException {
+        String host = args.length > 0 ? args[0] : "0.0.0.0";
+        int port = args.length > 1 ? Integer.parseInt(args[1]) : 27017;
+        Path file = Path.of(args.length > 2 ? args[2] : "/data/db/pipeline.mv");
+        EmbeddedMongoServer server = new EmbeddedMongoServer(host, port, file).start();
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "embedded-mongodb-stop"));
+        System.out.println("Embedded MongoDB wire server listening on " + server.connectionString() + ", data in "
+                + file.toAbsolutePath());
+        Thread.currentThread().join();
+    }
+
     public String connectionString() {
         return "mongodb://" + address.getHostString() + ":" + address.getPort();
     }
