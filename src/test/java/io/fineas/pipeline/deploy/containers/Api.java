@@ -72,6 +72,21 @@ final class Api {
         return (String) ((List<Map<String, Object>>) accepted.get("runs")).get(0).get("run_id");
     }
 
+    /** A topic and its segments, created (201 each, or the answer is the failure). */
+    void create(String topic, String... segments) {
+        expect(201, call("POST", "/topics", Map.of("topic", topic, "topic_action", "create")));
+        for (String segment : segments) {
+            expect(201, call("POST", "/segments", Map.of("topic", topic, "segment", segment,
+                    "segment_action", "create")));
+        }
+    }
+
+    private static void expect(int status, Map<String, Object> answer) {
+        if (!Integer.valueOf(status).equals(answer.get("status"))) {
+            throw new AssertionError("expected " + status + ", got " + answer);
+        }
+    }
+
     /** A processor's summary of a run, null until it reported. */
     @SuppressWarnings("unchecked")
     Map<String, Object> summary(String runId, String processor) {

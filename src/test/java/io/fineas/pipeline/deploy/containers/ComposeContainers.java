@@ -100,10 +100,7 @@ class ComposeContainers {
     @SuppressWarnings("unchecked")
     void theWalkthroughThroughThePublishedPorts() {
         long start = System.nanoTime();
-        assertThat(gateway.call("POST", "/topics", Map.of("topic", "finance", "topic_action", "create")))
-                .containsEntry("status", 201);
-        assertThat(gateway.call("POST", "/segments", Map.of("topic", "finance", "segment", "research-notes",
-                "segment_action", "create"))).containsEntry("status", 201);
+        gateway.create("finance", "research-notes");
         assertThat(gateway.call("GET", "/processors", null).toString()).contains("research-notes");
         String run = gateway.collect("finance", "research-notes");
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(gateway.summary(run, "research-notes"))
@@ -162,10 +159,7 @@ class ComposeContainers {
     @Test
     @Order(4)
     void theRagContainerKilledMidAnalysisCatchesUpExactly() throws Exception {
-        assertThat(gateway.call("POST", "/topics", Map.of("topic", "cranes", "topic_action", "create")))
-                .containsEntry("status", 201);
-        assertThat(gateway.call("POST", "/segments", Map.of("topic", "cranes", "segment", "notes",
-                "segment_action", "create"))).containsEntry("status", 201);
+        gateway.create("cranes", "notes");
         gateway.collect("cranes", "notes");
         await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(100))
                 .until(() -> gateway.inferences("cranes", "notes") > 2);
@@ -226,10 +220,7 @@ class ComposeContainers {
         assertThat((List<?>) gateway.call("GET", "/topics", null).get("topics")).isEmpty();
         assertThat(gateway.withKey(analystKey).status("/topics")).isEqualTo(401);
         assertThat(chunks("cranes")).isZero();
-        assertThat(gateway.call("POST", "/topics", Map.of("topic", "finance", "topic_action", "create")))
-                .containsEntry("status", 201);
-        assertThat(gateway.call("POST", "/segments", Map.of("topic", "finance", "segment", "research-notes",
-                "segment_action", "create"))).containsEntry("status", 201);
+        gateway.create("finance", "research-notes");
         gateway.collect("finance", "research-notes");
         await().atMost(Duration.ofSeconds(90)).until(() -> gateway.inferences("finance", "research-notes") == 3);
         // ingestion (the vectors) and analysis (the inferences) are consumers of their own: wait for the index too

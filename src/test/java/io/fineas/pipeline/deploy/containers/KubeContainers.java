@@ -158,12 +158,7 @@ class KubeContainers {
     @SuppressWarnings("unchecked")
     void theWalkthroughThroughTheGatewayPod() {
         long start = System.nanoTime();
-        assertThat(gateway.call("POST", "/topics", Map.of("topic", "finance", "topic_action", "create")))
-                .containsEntry("status", 201);
-        for (String segment : List.of("research-notes", "company-news")) {
-            assertThat(gateway.call("POST", "/segments", Map.of("topic", "finance", "segment", segment,
-                    "segment_action", "create"))).containsEntry("status", 201);
-        }
+        gateway.create("finance", "research-notes", "company-news");
         String run = gateway.collect("finance", "research-notes");
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(gateway.summary(run, "research-notes"))
                 .isNotNull().containsEntry("items_ok", 3));
