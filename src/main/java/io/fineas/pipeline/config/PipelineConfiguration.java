@@ -170,15 +170,18 @@ public class PipelineConfiguration implements CamelConfiguration {
         // the one authorization step of every REST route (routes/*: policy ref anyKey, readTopic, writeTopic, admin)
         registry.bind("anyKey", new ScopePolicy(apiKeys, ScopePolicy.Need.ANY_KEY));
         registry.bind("readTopic", new ScopePolicy(apiKeys, ScopePolicy.Need.READ_TOPIC));
-        registry.bind("writeTopic", new ScopePolicy(apiKeys, ScopePolicy.Need.WRITE_TOPIC));
+        // the scheduler proves it is the scheduler to the gateway (X-Schedule-Entry is for it alone; and, without a key
+        // of its own, its token stands for one on POST /collect: ScopePolicy.SCHEDULER)
+        io.fineas.pipeline.common.SchedulerToken token = io.fineas.pipeline.common.SchedulerToken.of(schedulerToken,
+                adminKey);
+        registry.bind("schedulerToken", token);
+        registry.bind("writeTopic", new ScopePolicy(apiKeys, ScopePolicy.Need.WRITE_TOPIC, token));
         registry.bind("admin", new ScopePolicy(apiKeys, ScopePolicy.Need.ADMIN));
         registry.bind("apiErrors", new ApiErrors());
         // batching consumers (the RAG ingestion, the gateway's run records) commit each batch after its effect
         registry.bind("kafkaBatch", new io.fineas.pipeline.common.KafkaBatch(topicRegistry::isCurrentDataTopic));
         // writes stop before the data directory's disk is full (readiness data-disk; routes: requireRoom)
         registry.bind("diskSpace", new io.fineas.pipeline.infra.DiskSpace(Path.of(dataDir), diskMinFreeMb << 20));
-        // the scheduler proves it is the scheduler to the gateway (X-Schedule-Entry is for it alone)
-        registry.bind("schedulerToken", io.fineas.pipeline.common.SchedulerToken.of(schedulerToken, adminKey));
         // the REST bodies' parser: a duplicate key (which of two topics would be checked?) and deep nesting refused
         registry.bind("strictJson", new com.fasterxml.jackson.databind.ObjectMapper(
                 com.fasterxml.jackson.core.JsonFactory.builder()

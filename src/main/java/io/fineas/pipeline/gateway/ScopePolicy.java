@@ -42,12 +42,27 @@ public final class ScopePolicy implements Policy {
         ADMIN
     }
 
+    /**
+     * The scheduler when it posts a Data Collection JSON without a key, proving itself with its token: a scheduler in
+     * the gateway's process whose admin key was generated at the first start (the embedded default, Akash) has no key
+     * to send. It may start collections on every topic, and nothing else.
+     */
+    public static final ApiKeys.Caller SCHEDULER = new ApiKeys.Caller("scheduler", "the scheduler (its token)",
+            List.of("write:*"));
+
     private final ApiKeys keys;
     private final Need need;
+    private final io.fineas.pipeline.common.SchedulerToken schedulerToken;
 
     public ScopePolicy(ApiKeys keys, Need need) {
+        this(keys, need, null);
+    }
+
+    /** @param schedulerToken the token that stands for a key on a /collect entry without one (null: none does) */
+    public ScopePolicy(ApiKeys keys, Need need, io.fineas.pipeline.common.SchedulerToken schedulerToken) {
         this.keys = keys;
         this.need = need;
+        this.schedulerToken = schedulerToken;
     }
 
     @Override
@@ -100,8 +115,8 @@ public final class ScopePolicy implements Policy {
             List<ApiKeys.Caller> callers = new java.util.ArrayList<>();
             for (Object entry : entries) {
                 Map<?, ?> fields = entry instanceof Map<?, ?> m ? m : Map.of();
-                ApiKeys.Caller caller = keys.authenticate(fields.containsKey("api_key") ? fields.get("api_key")
-                        : headerKey);
+                Object key = fields.containsKey("api_key") ? fields.get("api_key") : headerKey;
+                ApiKeys.Caller caller = key == null && fromScheduler(message) ? SCHEDULER : keys.authenticate(key);
                 Object topic = fields.get("topic");
                 authorize(caller, Alert.ANY_TOPIC.equals(topic) ? "*" : topic);
                 first = first == null ? caller : first;
@@ -123,6 +138,11 @@ public final class ScopePolicy implements Policy {
         ApiKeys.Caller caller = keys.authenticate(headerKey);
         authorize(caller, pathTopic);
         return caller;
+    }
+
+    private boolean fromScheduler(Message message) {
+        return schedulerToken != null && need == Need.WRITE_TOPIC
+                && schedulerToken.matches(message.getHeader("X-Scheduler-Token", String.class));
     }
 
     /** The path template of the REST operation that received the request ("/topics/{topic}/segments"), or null. */

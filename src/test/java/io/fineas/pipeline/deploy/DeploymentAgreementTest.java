@@ -58,7 +58,8 @@ class DeploymentAgreementTest {
 
     /** What a role needs but a platform's file must not hold, and why. */
     static final Map<String, Map<String, String>> NOT_IN_FILE = Map.of("akash", Map.of("PIPELINE_ADMIN_KEY",
-            "an SDL has no secrets: the key is generated at the first start, or added at deploy time"));
+            "an SDL has no secrets: the key is generated at the first start, or added at deploy time; the scheduler, in"
+                    + " the gateway's process, posts with its process token (ScopePolicy.SCHEDULER)"));
 
     @Test
     void theThreeFilesDescribeOnePipeline() throws IOException {

@@ -62,6 +62,39 @@ class SchedulerTest extends SchedulerTestSupport {
                 .filter(a -> ((List<?>) a.get("segment_targets")).contains(segment)).count();
     }
 
+    /**
+     * A scheduler without a key of its own (a gateway's process whose admin key was generated at the first start: the
+     * embedded default, Akash) proves itself with its token: its collections are accepted as the scheduler's, and the
+     * token opens nothing else. Before, every scheduled call of such a process was refused 401.
+     */
+    @Test
+    void theSchedulersTokenStandsForAKeyOnCollectOnly() throws IOException {
+        collections("by-token");
+        String token = context.getRegistry().lookupByNameAndType("schedulerToken",
+                io.fineas.pipeline.common.SchedulerToken.class).value();
+        String body = toJson(List.of(Map.of("topic", topic, "segment_targets", List.of("by-token"))));
+        long before = alertsFor("by-token");
+        assertThat(post("/collect", body, "X-Scheduler-Token", "0".repeat(64)).status()).isEqualTo(401);
+        assertThat(post("/collect", body).status()).isEqualTo(401);
+        assertThat(alertsFor("by-token")).isEqualTo(before);
+
+        Response accepted = post("/collect", body, "X-Scheduler-Token", token, "X-Schedule-Entry", "by-token.json");
+        assertThat(accepted.status()).isEqualTo(202);
+        Map<String, Object> alert = readAll(alertTopic(), Duration.ofMillis(400)).stream().map(r -> parse(r.value()))
+                .filter(a -> ((List<?>) a.get("segment_targets")).contains("by-token")).findFirst().orElseThrow();
+        assertThat(alert).containsEntry("requested_by", "scheduler").containsEntry("schedule_entry", "by-token.json");
+
+        // nothing but a collection: a topic is neither created nor deleted with it
+        String other = uniqueName("sched");
+        assertThat(post("/topics", Map.of("topic", other, "topic_action", "create"), "X-Scheduler-Token", token)
+                .status()).isEqualTo(401);
+        assertThat(post("/topics", Map.of("topic", topic, "topic_action", "delete"), "X-Scheduler-Token", token)
+                .status()).isEqualTo(401);
+        assertThat(get("/topics/" + topic + "/segments", "X-API-Key", ADMIN_KEY).status()).isEqualTo(200);
+        assertThat(get("/topics/" + other + "/segments", "X-API-Key", ADMIN_KEY).status()).isEqualTo(404);
+        assertThat(get("/runs", "X-Scheduler-Token", token).status()).isEqualTo(401);
+    }
+
     @Test
     void getScheduleShowsEachEntrysLastAndNextCallAndOutcome() throws IOException {
         collections("shown", "shown-weekly");
