@@ -17,7 +17,6 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
-import org.yaml.snakeyaml.Yaml;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -109,18 +108,10 @@ class DeploymentAgreementTest {
     }
 
     @Test
-    @SuppressWarnings("unchecked")
     void kafkaIsConfiguredAlikeInComposeAndAkash() throws IOException {
-        Map<String, Object> compose = (Map<String, Object>) ((Map<String, Object>) load("docker-compose.yml")
-                .get("services")).get("kafka");
-        Map<String, String> composeEnv = new TreeMap<>();
-        ((Map<String, Object>) compose.get("environment")).forEach((k, v) -> composeEnv.put(k, String.valueOf(v)));
-        Map<String, Object> akash = (Map<String, Object>) ((Map<String, Object>) load("akash.sdl").get("services"))
-                .get("kafka");
-        Map<String, String> akashEnv = new TreeMap<>();
-        ((List<Object>) akash.get("env")).forEach(l -> akashEnv.put(String.valueOf(l).split("=", 2)[0],
-                String.valueOf(l).split("=", 2)[1]));
-        assertThat(akashEnv).isEqualTo(composeEnv);
+        Map<String, Object> compose = DeploymentFiles.service(load("docker-compose.yml"), "kafka");
+        Map<String, Object> akash = DeploymentFiles.service(load("akash.sdl"), "kafka");
+        assertThat(DeploymentFiles.akashEnv(akash)).isEqualTo(DeploymentFiles.composeEnv(compose));
         assertThat(akash.get("image")).isEqualTo(compose.get("image"));
     }
 
@@ -203,9 +194,7 @@ class DeploymentAgreementTest {
         List<Unit> units = new ArrayList<>();
         services.forEach((name, s) -> {
             Map<String, Object> service = (Map<String, Object>) s;
-            Map<String, String> env = new TreeMap<>();
-            ((Map<String, Object>) service.getOrDefault("environment", Map.of()))
-                    .forEach((k, v) -> env.put(k, String.valueOf(v)));
+            Map<String, String> env = DeploymentFiles.composeEnv(service);
             if (!env.containsKey("PIPELINE_ROLES")) {
                 return;
             }
@@ -240,11 +229,7 @@ class DeploymentAgreementTest {
         List<Unit> units = new ArrayList<>();
         services.forEach((name, s) -> {
             Map<String, Object> service = (Map<String, Object>) s;
-            Map<String, String> env = new TreeMap<>();
-            for (Object line : (List<Object>) service.getOrDefault("env", List.of())) {
-                String[] kv = String.valueOf(line).split("=", 2);
-                env.put(kv[0], kv.length > 1 ? kv[1] : "");
-            }
+            Map<String, String> env = DeploymentFiles.akashEnv(service);
             if (!env.containsKey("PIPELINE_ROLES")) {
                 return;
             }
@@ -340,16 +325,13 @@ class DeploymentAgreementTest {
         return roles;
     }
 
-    @SuppressWarnings("unchecked")
     static Map<String, Object> load(String file) throws IOException {
-        // SnakeYAML resolves Compose's merge keys (<<: *pipeline) as Compose does
-        return (Map<String, Object>) new Yaml().load(Files.readString(Path.of(file)));
+        return DeploymentFiles.load(file);
     }
 
     @SuppressWarnings("unchecked")
     static Map<String, Object> serviceEnv(Map<String, Object> compose, String service) {
-        return (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) compose.get("services"))
-                .get(service)).get("environment");
+        return (Map<String, Object>) DeploymentFiles.service(compose, service).get("environment");
     }
 
     /** Every variable the application reads: {{env:NAME}} in its properties, System.getenv("NAME") in its code. */

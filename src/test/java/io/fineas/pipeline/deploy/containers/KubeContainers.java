@@ -14,6 +14,7 @@ import java.util.TreeSet;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fineas.pipeline.deploy.DeploymentFiles;
 import io.fineas.pipeline.deploy.Kustomize;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -113,18 +114,12 @@ class KubeContainers {
         assertThat(kinds.keySet()).contains("ConfigMap", "Deployment", "StatefulSet", "Service");
 
         long start = System.nanoTime();
-        play("pipeline-kafka-bootstrap", infraPod("pipeline-kafka-bootstrap", "kafka", "docker.io/apache/kafka:3.9.1",
-                Map.ofEntries(Map.entry("KAFKA_NODE_ID", "1"), Map.entry("KAFKA_PROCESS_ROLES", "broker,controller"),
-                        Map.entry("KAFKA_LISTENERS", "PLAINTEXT://:9092,CONTROLLER://:9093"),
-                        Map.entry("KAFKA_ADVERTISED_LISTENERS", "PLAINTEXT://pipeline-kafka-bootstrap:9092"),
-                        Map.entry("KAFKA_CONTROLLER_LISTENER_NAMES", "CONTROLLER"),
-                        Map.entry("KAFKA_CONTROLLER_QUORUM_VOTERS", "1@localhost:9093"),
-                        Map.entry("KAFKA_LOG_DIRS", "/var/lib/kafka/data"),
-                        Map.entry("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "1"),
-                        Map.entry("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "1"),
-                        Map.entry("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "1"),
-                        Map.entry("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "false"),
-                        Map.entry("KAFKA_HEAP_OPTS", "-Xmx512m -Xms512m"))));
+        // Kafka from the environment docker-compose.yml gives it, advertised under the ConfigMap's name
+        Map<String, Object> kafka = DeploymentFiles.service(DeploymentFiles.load("docker-compose.yml"), "kafka");
+        Map<String, String> kafkaEnv = DeploymentFiles.composeEnv(kafka);
+        kafkaEnv.put("KAFKA_ADVERTISED_LISTENERS", "PLAINTEXT://pipeline-kafka-bootstrap:9092");
+        play("pipeline-kafka-bootstrap", infraPod("pipeline-kafka-bootstrap", "kafka",
+                "docker.io/" + kafka.get("image"), kafkaEnv));
         play("pipeline-mongodb-svc", infraPod("pipeline-mongodb-svc", "mongo", "docker.io/library/mongo:7.0",
                 Map.of()));
         play("pipeline-redis", infraPod("pipeline-redis", "redis", "docker.io/library/redis:7.4", Map.of()));
