@@ -17,6 +17,8 @@ public record PipelineRoles(Set<String> roles) {
     public static final List<String> ALL = List.of("gateway", "scheduler", "processors", "rag");
     /** The embedded infrastructure alone: no routes. */
     public static final String INFRA = "infra";
+    /** A capture node of an open capture network: it speaks to a gateway only, and runs alone. */
+    public static final String NODE = "node";
 
     public static PipelineRoles fromEnvironment() {
         String value = System.getProperty("pipeline.roles", System.getenv("PIPELINE_ROLES"));
@@ -29,17 +31,24 @@ public record PipelineRoles(Set<String> roles) {
             String role = r.trim().toLowerCase();
             if (role.equals("all")) {
                 roles.addAll(ALL);
-            } else if (ALL.contains(role) || role.equals(INFRA)) {
+            } else if (ALL.contains(role) || role.equals(INFRA) || role.equals(NODE)) {
                 roles.add(role);
             } else if (!role.isEmpty()) {
                 throw new IllegalArgumentException("Unknown role '" + role + "' in PIPELINE_ROLES; known roles: "
-                        + String.join(", ", ALL) + ", " + INFRA + ", all");
+                        + String.join(", ", ALL) + ", " + INFRA + ", " + NODE + ", all");
             }
+        }
+        if (roles.contains(NODE) && roles.size() > 1) {
+            throw new IllegalArgumentException("PIPELINE_ROLES=node runs alone: a node holds none of the pipeline's "
+                    + "stores or keys");
         }
         return new PipelineRoles(roles);
     }
 
     public String routesIncludePattern() {
+        if (isNodeOnly()) {
+            return "classpath:routes/node/*.camel.yaml";
+        }
         List<String> patterns = new ArrayList<>(List.of("classpath:routes/errors/*.camel.yaml",
                 "classpath:routes/shared/*.camel.yaml"));
         roles.stream().filter(r -> !r.equals(INFRA)).forEach(r -> patterns.add("classpath:routes/" + r + "/*.camel.yaml"));
@@ -48,6 +57,11 @@ public record PipelineRoles(Set<String> roles) {
             patterns.add("classpath:routes/gateway-rag/*.camel.yaml");
         }
         return String.join(",", patterns);
+    }
+
+    /** Whether this process is a capture node (nothing else: checked by {@link #parse}). */
+    public boolean isNodeOnly() {
+        return roles.contains(NODE);
     }
 
     /** Whether this process serves HTTP on the API port: the gateway's API, the RAG service's /search, /schedule. */

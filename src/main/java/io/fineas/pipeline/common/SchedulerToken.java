@@ -36,6 +36,20 @@ public final class SchedulerToken {
         return new SchedulerToken(PROCESS_TOKEN);
     }
 
+    /**
+     * A secret every replica of a deployment shares without one more setting: the configured value, else one derived
+     * from PIPELINE_ADMIN_KEY for this purpose, else one made at start for this process alone (the embedded default).
+     */
+    public static String secret(String configured, String adminKey, String purpose) {
+        if (configured != null && !configured.isBlank()) {
+            return configured.strip();
+        }
+        if (adminKey != null && !adminKey.isBlank()) {
+            return hmac(adminKey, purpose);
+        }
+        return hmac(PROCESS_TOKEN, purpose);
+    }
+
     /** The header value the scheduler sends. */
     public String value() {
         return new String(token, StandardCharsets.UTF_8);

@@ -100,7 +100,7 @@ public class GatewayBeans {
         String rateLimitPrefix = properties.resolveProperty("pipeline.gateway.rate-limit.prefix").orElseThrow();
         String redisUrl = properties.resolveProperty("redis.url").orElseThrow();
         Map<String, RateLimits.Limit> limits = new LinkedHashMap<>();
-        for (String endpoint : List.of("collect", "chat", "search", "keys", "reports")) {
+        for (String endpoint : List.of("collect", "chat", "search", "keys", "reports", "nodes", "join")) {
             limits.put(endpoint, RateLimits.Limit.parse(
                     properties.resolveProperty("pipeline.gateway.rate." + endpoint + ".per-minute").orElseThrow(),
                     properties.resolveProperty("pipeline.gateway.rate." + endpoint + ".burst").orElseThrow()));

@@ -97,6 +97,11 @@ public class PipelineConfiguration implements CamelConfiguration {
         context.getPropertiesComponent().addOverrideProperty("pipeline.instance-id", UUID.randomUUID().toString());
         PipelineRoles pipelineRoles = PipelineRoles.parse(roles);
         LOG.info("Pipeline roles: {}", pipelineRoles);
+        if (pipelineRoles.isNodeOnly()) {
+            // a capture node of somebody's network: no Kafka, no MongoDB, no API; the gateway's URL only
+            context.getInjector().newInstance(NodeBeans.class).bind(context);
+            return;
+        }
 
         if (enabled(embeddedKafka, "KAFKA_BOOTSTRAP_SERVERS")) {
             EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(embeddedHost, embeddedKafkaPort,
@@ -123,6 +128,10 @@ public class PipelineConfiguration implements CamelConfiguration {
         }
         if (pipelineRoles.roles().contains("processors")) {
             context.getInjector().newInstance(ProcessorBeans.class).bind(shared);
+            context.getInjector().newInstance(NetworkBeans.class).bindProcessors(shared);
+        }
+        if (pipelineRoles.roles().contains("gateway")) {
+            context.getInjector().newInstance(NetworkBeans.class).bind(shared);
         }
         if (pipelineRoles.roles().contains("scheduler")) {
             context.getInjector().newInstance(SchedulerBeans.class).bind(shared);

@@ -118,4 +118,14 @@ public final class RateLimits {
                     Duration.ofNanos(probe.getNanosToWaitForRefill()));
         }
     }
+
+    /**
+     * Takes one request of a budget that is not a key's: a node's (its id) or an address's (a node that has not
+     * joined yet: its remote address, host only).
+     */
+    public void takeFor(String endpoint, Object who) {
+        String id = who instanceof io.vertx.core.net.SocketAddress a ? "address:" + a.hostAddress()
+                : "node:" + who;
+        take(endpoint, new ApiKeys.Caller(id, id, java.util.List.of()));
+    }
 }

@@ -12,7 +12,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * One capture of a source, on the data topic of its pipeline topic ({@code data-<topic>}, key: the source id):
  * published by the processors role, read by the RAG role's ingestion and analysis. The raw content as the source gave
  * it, with where it comes from (topic, segment and its generation, processor, run, the data list item) and what a
- * source kind adds: a feed entry's title, link, feed and publication time, a file's name. Schema:
+ * source kind adds: a feed entry's title, link, feed and publication time, a file's name; captured by the open
+ * capture network, the nodes whose captures agreed (captured_by). Schema:
  * schemas/messages/captured-record.schema.json; docs/asyncapi.yaml.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -34,6 +35,7 @@ public record CapturedRecord(
         @JsonProperty("published_at") String publishedAt,
         @JsonProperty("feed") String feed,
         @JsonProperty("file_name") String fileName,
+        @JsonProperty("captured_by") java.util.List<String> capturedBy,
         @JsonProperty("content") String content) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -53,7 +55,14 @@ public record CapturedRecord(
             String contentHash, Extra extra, String content) {
         return new CapturedRecord(topic, segment, processorId, runId, requestedBy, generation, parameters, source, capturedAt,
                 contentType, contentHash, extra.title(), extra.link(), extra.publishedAt(), extra.feed(),
-                extra.fileName(), content);
+                extra.fileName(), null, content);
+    }
+
+    /** The record as the open capture network settled it: the nodes whose captures agreed on its content. */
+    public CapturedRecord withCapturedBy(java.util.List<String> nodes) {
+        return new CapturedRecord(topic, segment, processorId, runId, requestedBy, generation, parameters, source,
+                capturedAt, contentType, contentHash, title, link, publishedAt, feed, fileName,
+                nodes == null ? null : java.util.List.copyOf(nodes), content);
     }
 
     /**

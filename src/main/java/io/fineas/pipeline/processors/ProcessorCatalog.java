@@ -114,7 +114,19 @@ public final class ProcessorCatalog {
             @JsonProperty("batch_size") Integer batchSize,
             @JsonProperty("workers") Integer workers,
             @JsonProperty("retries") Integer retries,
-            @JsonProperty("rate_limit") RateLimit rateLimit) {
+            @JsonProperty("rate_limit") RateLimit rateLimit,
+            @JsonProperty("network") Network network) {
+
+        record Network(@JsonProperty("replicas") Integer replicas, @JsonProperty("quorum") Integer quorum,
+                @JsonProperty("canary_rate") Double canaryRate, @JsonProperty("deadline_ms") Long deadlineMs,
+                @JsonProperty("lease_ms") Long leaseMs, @JsonProperty("canary_url") String canaryUrl,
+                @JsonProperty("normalise") Normalise normalise) {
+        }
+
+        record Normalise(@JsonProperty("whitespace") Boolean whitespace,
+                @JsonProperty("html_elements") List<String> htmlElements,
+                @JsonProperty("json_paths") List<String> jsonPaths) {
+        }
 
         record Source(
                 @JsonProperty("kind") String kind,
@@ -194,7 +206,36 @@ public final class ProcessorCatalog {
                 doc.batchSize() != null ? doc.batchSize() : defaultBatchSize,
                 doc.workers() != null ? doc.workers() : defaultWorkers,
                 doc.retries() != null ? doc.retries() : defaultRetries, limit == null ? 0 : limit.requests(),
-                ratePeriodMs, guard);
+                ratePeriodMs, guard, network(doc, headers));
+    }
+
+    /**
+     * The network: block, with its defaults (3 replicas, a majority for quorum, 5% canaries, 5 minutes to settle,
+     * leases of 1 minute). Only an http source without secret headers may be captured by nodes: a node sees the
+     * task's URL and item, never a key.
+     */
+    private static io.fineas.pipeline.network.NetworkSpec network(ConfigFile doc, Map<String, String> headers) {
+        ConfigFile.Network n = doc.network();
+        if (n == null) {
+            return null;
+        }
+        if (!doc.source().kind().equals("http")) {
+            throw new IllegalArgumentException("network capture is for http sources only (this one is "
+                    + doc.source().kind() + ")");
+        }
+        if (!headers.isEmpty()) {
+            throw new IllegalArgumentException("a network processor cannot send source.headers: nodes would see "
+                    + "them; capture sources that need a key in-house");
+        }
+        int replicas = n.replicas() != null ? n.replicas() : 3;
+        io.fineas.pipeline.network.Normaliser normaliser = n.normalise() == null
+                ? io.fineas.pipeline.network.Normaliser.DEFAULT
+                : new io.fineas.pipeline.network.Normaliser(n.normalise().whitespace() == null
+                        || n.normalise().whitespace(), n.normalise().htmlElements(), n.normalise().jsonPaths());
+        return new io.fineas.pipeline.network.NetworkSpec(replicas,
+                n.quorum() != null ? n.quorum() : io.fineas.pipeline.network.NetworkSpec.majority(replicas),
+                n.canaryRate() != null ? n.canaryRate() : 0.05, n.deadlineMs() != null ? n.deadlineMs() : 300_000,
+                n.leaseMs() != null ? n.leaseMs() : 60_000, n.canaryUrl(), normaliser);
     }
 
     /**

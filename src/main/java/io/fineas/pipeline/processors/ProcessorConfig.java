@@ -15,8 +15,22 @@ import java.util.Map;
  * @param root        file: the folder the items' "path" values are relative to
  * @param rateLimit   at most this many captures started per {@code ratePeriodMs} (a source's rate limit); 0 = none
  * @param guard       http and rss: what the captures may reach and how much (CaptureGuard)
+ * @param network     captured by the open capture network's nodes rather than in-house; null: in-house
  */
 public record ProcessorConfig(String id, Path file, String topic, String segment, String kind, String urlTemplate,
         Map<String, String> headers, Path root, List<Map<String, Object>> items, int batchSize, int workers, int retries,
-        int rateLimit, long ratePeriodMs, CaptureGuard.Rules guard) {
+        int rateLimit, long ratePeriodMs, CaptureGuard.Rules guard, io.fineas.pipeline.network.NetworkSpec network) {
+
+    /** A processor that captures in-house. */
+    public ProcessorConfig(String id, Path file, String topic, String segment, String kind, String urlTemplate,
+            Map<String, String> headers, Path root, List<Map<String, Object>> items, int batchSize, int workers,
+            int retries, int rateLimit, long ratePeriodMs, CaptureGuard.Rules guard) {
+        this(id, file, topic, segment, kind, urlTemplate, headers, root, items, batchSize, workers, retries, rateLimit,
+                ratePeriodMs, guard, null);
+    }
+
+    /** Whether the network's nodes capture its items (the processor dispatches tasks instead). */
+    public boolean isNetwork() {
+        return network != null;
+    }
 }

@@ -89,6 +89,16 @@ public final class ProcessorRun {
         return unchanged.get();
     }
 
+    /** Whether the run's items go to the open capture network's nodes (dispatched, not captured here). */
+    public boolean isNetwork() {
+        return config.isNetwork();
+    }
+
+    /** This many items were dispatched to the network as tasks: counted as the run's items done. */
+    public void dispatched(int items) {
+        captured.addAndGet(items);
+    }
+
     public void failed() {
         failed.incrementAndGet();
     }

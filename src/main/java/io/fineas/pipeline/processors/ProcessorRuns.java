@@ -95,4 +95,17 @@ public final class ProcessorRuns {
         return s;
     }
 
+    /**
+     * The run a network task belongs to, to capture or publish its item: the processor's config, the task's run and
+     * generation. Null when the processor is no longer configured.
+     */
+    public ProcessorRun forTask(String processorId, String runId, String requestedBy, String generation) {
+        ProcessorConfig config = configs.get(processorId);
+        if (config == null) {
+            throw new IllegalStateException("processor " + processorId + " of task's run " + runId
+                    + " is not configured here");
+        }
+        return new ProcessorRun(config, runId, requestedBy, topics.dataTopic(config.topic()), Instant.now().toString(),
+                generation);
+    }
 }

@@ -46,7 +46,8 @@ public final class Lineage {
             @JsonProperty("parameters") Object parameters,
             @JsonProperty("captured_at") Object capturedAt,
             @JsonProperty("content_hash") Object contentHash,
-            @JsonProperty("generation") Object generation) {
+            @JsonProperty("generation") Object generation,
+            @JsonProperty("captured_by") Object capturedBy) {
     }
 
     private final VectorStore store;
@@ -73,7 +74,7 @@ public final class Lineage {
         Chunk chunk = new Chunk(hit.id(), t, (String) m.get("segment"), m.get("chunk_index"), m.get("chunk_count"),
                 hit.text());
         Record record = new Record(m.get("source"), m.get("source_kind"), m.get("title"), m.get("parameters"),
-                m.get("captured_at"), m.get("content_hash"), m.get("generation"));
+                m.get("captured_at"), m.get("content_hash"), m.get("generation"), m.get("captured_by"));
         Document processor = m.get("processor_id") instanceof String id
                 ? processors.find(Filters.eq("_id", id)).first() : null;
         if (processor != null) {

@@ -57,6 +57,9 @@ public record RecordText(CapturedRecord record, String text) {
         p.put("generation", record.generation());
         p.put("source_kind", record.source().kind());
         p.put("parameters", record.parameters());
+        if (record.capturedBy() != null) {
+            p.put("captured_by", record.capturedBy());
+        }
         return p;
     }
 }

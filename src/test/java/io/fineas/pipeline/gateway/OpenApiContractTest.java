@@ -83,7 +83,7 @@ class OpenApiContractTest {
         ObjectMapper json = new ObjectMapper();
         JsonNode schemas = contract.document().path("components").path("schemas");
         for (String file : new String[] {"topic-request", "segment-request", "collect-request", "chat-request",
-            "search-request", "key-request", "evaluation-request", "topic-budget"}) {
+            "search-request", "key-request", "evaluation-request", "topic-budget", "node-join", "node-submission"}) {
             JsonNode original = json.readTree(Path.of("src/main/resources/schemas", file + ".schema.json").toFile());
             ((com.fasterxml.jackson.databind.node.ObjectNode) original).remove(java.util.List.of("$schema", "$id"));
             assertThat(schemas.get(OpenApiDocument.componentName(file + ".schema.json"))).as(file).isEqualTo(original);

@@ -129,6 +129,11 @@ public abstract class PipelineTestSupport extends CamelMainTestSupport {
         p.put("pipeline.kafka.ingest-dlq-topic", "ingest-" + ids().suffix() + ".dlq");
         p.put("pipeline.kafka.llm-dlq-topic", "llm-" + ids().suffix() + ".dlq");
         p.put("pipeline.kafka.events-topic", "events-" + ids().suffix());
+        p.put("pipeline.kafka.node-tasks-topic", "node-tasks-" + ids().suffix());
+        p.put("pipeline.kafka.node-submissions-topic", "node-submissions-" + ids().suffix());
+        p.put("pipeline.kafka.node-disputes-topic", "node-disputes-" + ids().suffix());
+        p.put("pipeline.network.agreement-group", "network-agreement-" + ids().suffix());
+        p.put("pipeline.network.gateway-group", "gateway-node-tasks-" + ids().suffix());
         p.put("pipeline.rag.ingest-group", "rag-ingest-" + ids().suffix());
         p.put("pipeline.data-dir", dataDir().toString());
         p.put("pipeline.kafka.partitions", "1");
@@ -139,7 +144,7 @@ public abstract class PipelineTestSupport extends CamelMainTestSupport {
         p.put("pipeline.gateway.admin-key", ADMIN_KEY);
         // this class's own buckets (Redis outlives a test run), and budgets no ordinary test reaches
         p.put("pipeline.gateway.rate-limit.prefix", "test-ratelimit:" + ids().suffix());
-        for (String endpoint : List.of("collect", "chat", "search", "keys", "reports")) {
+        for (String endpoint : List.of("collect", "chat", "search", "keys", "reports", "nodes", "join")) {
             p.put("pipeline.gateway.rate." + endpoint + ".per-minute", "100000");
             p.put("pipeline.gateway.rate." + endpoint + ".burst", "10000");
         }

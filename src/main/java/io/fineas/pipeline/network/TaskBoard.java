@@ -1,0 +1,302 @@
+package io.fineas.pipeline.network;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.mongodb.ErrorCategory;
+import com.mongodb.MongoWriteException;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Sorts;
+import com.mongodb.client.model.Updates;
+import io.fineas.pipeline.common.ApiException;
+import io.fineas.pipeline.messages.NodeSubmission;
+import io.fineas.pipeline.messages.NodeTask;
+import org.bson.Document;
+
+/**
+ * The gateway's side of the network's tasks, in MongoDB (shared by every gateway replica): the tasks the processors
+ * dispatched ({@code node_tasks}, from Kafka's node.tasks), the leases that give one to a node for a while
+ * ({@code node_leases}), and the checks a submission passes before it goes to the agreement. A task goes to the nodes
+ * {@link Assignment} chooses among the eligible ones, less those that let a lease on it lapse (silent), with no more
+ * than {@code replicas} leases held or used at once and no two nodes of one operator.
+ */
+public final class TaskBoard {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern TASK_ID = Pattern.compile("^[0-9a-f]{32}$");
+    /** The most tasks one poll scans for the node (the oldest open ones first). */
+    private static final int SCAN = 500;
+
+    private final MongoCollection<Document> tasks;
+    private final MongoCollection<Document> leases;
+    private final NodeRegistry registry;
+
+    public TaskBoard(MongoCollection<Document> tasks, MongoCollection<Document> leases, NodeRegistry registry) {
+        this.tasks = tasks;
+        this.leases = leases;
+        this.registry = registry;
+    }
+
+    /** A dispatched task becomes open for nodes; dispatched again (a run polled again), it is left as it is. */
+    public void open(NodeTask task) throws JsonProcessingException {
+        try {
+            tasks.insertOne(new Document("_id", task.taskId()).append("task", JSON.writeValueAsString(task))
+                    .append("state", "open").append("topic", task.topic()).append("url", task.url())
+                    .append("processor_id", task.processorId())
+                    .append("deadline_at", task.deadlineAt()).append("dispatched_at", task.dispatchedAt()));
+        } catch (MongoWriteException e) {
+            if (e.getError().getCategory() != ErrorCategory.DUPLICATE_KEY) {
+                throw e;
+            }
+        }
+    }
+
+    /** One long poll of a node: what it may see of each task it holds a lease on. */
+    public final class Poll {
+        private final String nodeId;
+        private final int max;
+        private final long until;
+
+        Poll(String nodeId, int max, long waitMs) {
+            this.nodeId = nodeId;
+            this.max = max;
+            this.until = System.currentTimeMillis() + waitMs;
+        }
+
+        public List<Map<String, Object>> next() throws JsonProcessingException {
+            return lease(nodeId, max);
+        }
+
+        /** Whether the poll may wait for more (nothing found yet, time left). */
+        public boolean waiting() {
+            return System.currentTimeMillis() < until;
+        }
+    }
+
+    /** A long poll for the signed-in node: up to {@code max} tasks, waiting up to {@code waitSeconds} (at most 25). */
+    public Poll poll(Document node, String max, String waitSeconds) {
+        int m = Math.max(1, Math.min(50, whole("max", max, 10)));
+        int w = Math.max(0, Math.min(25, whole("wait", waitSeconds, 20)));
+        return new Poll(node.getString("_id"), m, w * 1000L);
+    }
+
+    private static int whole(String name, String value, int otherwise) {
+        if (value == null || value.isBlank()) {
+            return otherwise;
+        }
+        try {
+            return Integer.parseInt(value.strip());
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest(name + " is a whole number");
+        }
+    }
+
+    /** The answer of GET /node/tasks. */
+    public Map<String, Object> answer(List<Map<String, Object>> leased) {
+        return Map.of("tasks", leased);
+    }
+
+    /** Leases the node the tasks chosen for it (and those it holds already), as the node may see them. */
+    List<Map<String, Object>> lease(String nodeId, int max) throws JsonProcessingException {
+        List<Assignment.Candidate> eligible = registry.eligible();
+        Assignment.Candidate me = eligible.stream().filter(c -> c.nodeId().equals(nodeId)).findFirst().orElse(null);
+        List<Map<String, Object>> out = new ArrayList<>();
+        if (me == null) {
+            return out;
+        }
+        long now = System.currentTimeMillis();
+        List<Document> open = new ArrayList<>();
+        tasks.find(Filters.and(Filters.eq("state", "open"), Filters.gt("deadline_at", now)))
+                .sort(Sorts.ascending("dispatched_at")).limit(SCAN).into(open);
+        if (open.isEmpty()) {
+            return out;
+        }
+        Map<String, List<Document>> byTask = new HashMap<>();
+        leases.find(Filters.in("task_id", open.stream().map(d -> d.getString("_id")).toList()))
+                .forEach(l -> byTask.computeIfAbsent(l.getString("task_id"), k -> new ArrayList<>()).add(l));
+        for (Document t : open) {
+            if (out.size() >= max) {
+                break;
+            }
+            NodeTask task = JSON.readValue(t.getString("task"), NodeTask.class);
+            List<Document> held = byTask.getOrDefault(task.taskId(), List.of());
+            Document mine = held.stream().filter(l -> nodeId.equals(l.getString("node_id"))).findFirst().orElse(null);
+            if (mine != null) {
+                if (!mine.getBoolean("submitted", false) && mine.getLong("lease_until") > now) {
+                    out.add(visible(task, mine.getLong("lease_until")));
+                }
+                continue;
+            }
+            List<String> silent = new ArrayList<>();
+            int inUse = 0;
+            boolean sameOperator = false;
+            for (Document l : held) {
+                boolean lapsed = !l.getBoolean("submitted", false) && l.getLong("lease_until") <= now;
+                if (lapsed) {
+                    silent.add(l.getString("node_id"));
+                } else {
+                    inUse++;
+                    sameOperator |= Assignment.operatorKey(l.getString("operator"))
+                            .equals(Assignment.operatorKey(me.operator()));
+                }
+            }
+            if (inUse >= task.replicas() || sameOperator) {
+                continue;
+            }
+            List<Assignment.Candidate> candidates = eligible.stream().filter(c -> !silent.contains(c.nodeId()))
+                    .toList();
+            if (Assignment.choose(task.taskId(), candidates, task.replicas()).stream()
+                    .noneMatch(c -> c.nodeId().equals(nodeId))) {
+                continue;
+            }
+            long until = Math.min(now + task.leaseMs(), task.deadlineAt());
+            try {
+                leases.insertOne(new Document("_id", task.taskId() + "/" + nodeId).append("task_id", task.taskId())
+                        .append("node_id", nodeId).append("operator", me.operator()).append("leased_at", now)
+                        .append("lease_until", until).append("submitted", false));
+                out.add(visible(task, until));
+            } catch (MongoWriteException e) {
+                if (e.getError().getCategory() != ErrorCategory.DUPLICATE_KEY) {
+                    throw e;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** What a node sees of a task: never its processor, topic, run, the other items, or whether it is a canary. */
+    private static Map<String, Object> visible(NodeTask task, long leaseUntil) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("task_id", task.taskId());
+        v.put("url", task.url());
+        v.put("item", task.item());
+        v.put("normaliser", task.normaliser());
+        v.put("max_bytes", task.maxBytes());
+        v.put("lease_until", Instant.ofEpochMilli(leaseUntil).toString());
+        return v;
+    }
+
+    /**
+     * A node's submission, checked in full before anything changes: the node is known and approved, the signature is
+     * its key's over the envelope, the task is one it holds an unexpired, unused lease on, the content is within the
+     * task's size and hashes (normalised) to the signed hash; then its nonce is used up and its lease marked used.
+     * Refused: 400, 401, 403 (pending, revoked, not its task), 404 (no task), 409 (replayed, submitted already),
+     * 410 (late: lease or deadline passed), 413 (oversized).
+     *
+     * @return the submission for the agreement (Kafka node.submissions)
+     */
+    public NodeSubmission accept(Map<String, Object> body) throws JsonProcessingException {
+        String nodeId = (String) body.get("node_id");
+        Document node = registry.signer(nodeId);
+        String taskId = (String) body.get("task_id");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> item = (Map<String, Object>) body.get("item");
+        String hash = (String) body.get("content_hash");
+        String capturedAt = (String) body.get("captured_at");
+        String nonce = (String) body.get("nonce");
+        if (!NodeKeys.verify(node.getString("public_key"), Envelopes.submission(taskId, item, hash, capturedAt, nodeId,
+                nonce), (String) body.get("signature"))) {
+            throw ApiException.unauthorized("the signature is not node " + nodeId + "'s over this submission");
+        }
+        registry.usable(node);
+        Document t = taskId == null || !TASK_ID.matcher(taskId).matches() ? null
+                : tasks.find(Filters.eq("_id", taskId)).first();
+        if (t == null) {
+            throw ApiException.notFound("no task '" + (taskId == null ? "" : taskId) + "'");
+        }
+        NodeTask task = JSON.readValue(t.getString("task"), NodeTask.class);
+        Document lease = leases.find(Filters.eq("_id", taskId + "/" + nodeId)).first();
+        if (lease == null) {
+            throw ApiException.forbidden("task " + taskId + " was not given to node " + nodeId);
+        }
+        if (lease.getBoolean("submitted", false)) {
+            throw ApiException.conflict("node " + nodeId + " has submitted task " + taskId + " already");
+        }
+        long now = System.currentTimeMillis();
+        if (!"open".equals(t.getString("state")) || lease.getLong("lease_until") < now || task.deadlineAt() < now) {
+            throw new ApiException(410, "late", "the lease on task " + taskId + " ended before this submission");
+        }
+        if (!java.util.Objects.equals(Envelopes.canonical(item), Envelopes.canonical(task.item()))) {
+            throw ApiException.badRequest("the item is not the task's");
+        }
+        String content = (String) body.get("content");
+        long bytes = content.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes > task.maxBytes()) {
+            throw new ApiException(413, "too_large", "the content is " + bytes + " bytes; the task takes at most "
+                    + task.maxBytes());
+        }
+        String contentType = (String) body.get("content_type");
+        if (!task.normaliser().hash(content, contentType).equals(hash)) {
+            throw ApiException.badRequest("content_hash is not the hash of the normalised content");
+        }
+        try {
+            Instant.parse(capturedAt);
+        } catch (RuntimeException e) {
+            throw ApiException.badRequest("captured_at is an ISO-8601 instant");
+        }
+        registry.useNonce(nodeId, nonce);
+        if (leases.updateOne(Filters.and(Filters.eq("_id", lease.getString("_id")), Filters.eq("submitted", false)),
+                Updates.combine(Updates.set("submitted", true), Updates.set("submitted_at", now)))
+                .getModifiedCount() == 0) {
+            throw ApiException.conflict("node " + nodeId + " has submitted task " + taskId + " already");
+        }
+        return new NodeSubmission(task, nodeId, node.getString("operator"), hash, capturedAt, Instant.now().toString(),
+                contentType, nonce, (String) body.get("signature"), content);
+    }
+
+    /** A submission Kafka did not take: its lease may be used again (its nonce stays used); 503 to the node. */
+    public void refuse(NodeSubmission submission, Throwable cause) {
+        leases.updateOne(Filters.eq("_id", submission.task().taskId() + "/" + submission.nodeId()),
+                Updates.set("submitted", false));
+        throw new ApiException(503, "unavailable", "the submission could not be handed to the agreement ("
+                + (cause == null ? "unknown" : cause.getClass().getSimpleName()) + "); submit it again",
+                java.time.Duration.ofSeconds(5));
+    }
+
+    /** The answer of an accepted submission. */
+    public Map<String, Object> accepted(NodeSubmission submission) {
+        return Map.of("task_id", submission.task().taskId(), "node_id", submission.nodeId(), "status", "accepted");
+    }
+
+    /** The answer of GET /nodes: every node, and how many tasks are open and settled. */
+    public Map<String, Object> listing(List<Map<String, Object>> nodes) {
+        return Map.of("nodes", nodes, "tasks", counts());
+    }
+
+    /**
+     * The nodes that held a lease on the task and let it lapse without submitting. A node whose lease was still running
+     * when the others settled the task was not needed: it is not counted silent.
+     */
+    public List<String> silent(String taskId) {
+        List<String> out = new ArrayList<>();
+        leases.find(Filters.and(Filters.eq("task_id", taskId), Filters.eq("submitted", false),
+                Filters.lt("lease_until", System.currentTimeMillis())))
+                .forEach(l -> out.add(l.getString("node_id")));
+        return out;
+    }
+
+    /**
+     * The task settled: no more leases or submissions. Only the first call for a task returns true (the outcome is
+     * counted once, whatever the aggregator's recovery sends again).
+     */
+    public boolean settle(String taskId, String outcome, List<String> agreedBy) {
+        return tasks.updateOne(Filters.and(Filters.eq("_id", taskId), Filters.eq("state", "open")),
+                Updates.combine(Updates.set("state", "settled"), Updates.set("outcome", outcome),
+                        Updates.set("agreed_by", agreedBy), Updates.set("settled_at", Instant.now().toString())))
+                .getModifiedCount() > 0;
+    }
+
+    /** How many tasks are open and settled (GET /nodes/tasks for admins, the tests). */
+    public Map<String, Long> counts() {
+        return Map.of("open", tasks.countDocuments(Filters.eq("state", "open")),
+                "settled", tasks.countDocuments(Filters.eq("state", "settled")));
+    }
+}
