@@ -31,8 +31,10 @@ public class NetworkBeans {
     private String canarySecret;
     @PropertyInject(value = "pipeline.gateway.admin-key", defaultValue = "")
     private String adminKey;
-    @PropertyInject("pipeline.network.canary-url")
+    @PropertyInject(value = "pipeline.network.canary-url", defaultValue = "")
     private String canaryUrl;
+    @PropertyInject("camel.server.port")
+    private int apiPort;
 
     public void bind(SharedBeans shared) {
         Registry registry = shared.context().getRegistry();
@@ -55,7 +57,8 @@ public class NetworkBeans {
         bind(shared);
         Registry registry = shared.context().getRegistry();
         Canaries canaries = registry.lookupByNameAndType("canaries", Canaries.class);
-        registry.bind("networkTasks", new NetworkTasks(canaries, canaryUrl));
+        registry.bind("networkTasks", new NetworkTasks(canaries, canaryUrl.isBlank()
+                ? "http://127.0.0.1:" + apiPort + "/canary/{canary}" : canaryUrl.strip()));
         registry.bind("networkSettlement", new NetworkSettlement(
                 registry.lookupByNameAndType("processorRuns", ProcessorRuns.class),
                 registry.lookupByNameAndType("taskBoard", TaskBoard.class),

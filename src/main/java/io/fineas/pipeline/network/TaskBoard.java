@@ -3,6 +3,8 @@ package io.fineas.pipeline.network;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -151,8 +153,13 @@ public final class TaskBoard {
             if (inUse >= task.replicas() || sameOperator) {
                 continue;
             }
+            // a task older than a lease is no longer waiting for a chosen node that never came to take it (a node
+            // that stopped without leaving): it goes to whoever asks, in the same order
+            boolean overdue = now - dispatchedAt(task) > task.leaseMs();
+            Set<String> holders = new HashSet<>();
+            held.forEach(l -> holders.add(l.getString("node_id")));
             List<Assignment.Candidate> candidates = eligible.stream().filter(c -> !silent.contains(c.nodeId()))
-                    .toList();
+                    .filter(c -> !overdue || c.nodeId().equals(nodeId) || holders.contains(c.nodeId())).toList();
             if (Assignment.choose(task.taskId(), candidates, task.replicas()).stream()
                     .noneMatch(c -> c.nodeId().equals(nodeId))) {
                 continue;
@@ -170,6 +177,14 @@ public final class TaskBoard {
             }
         }
         return out;
+    }
+
+    private static long dispatchedAt(NodeTask task) {
+        try {
+            return Instant.parse(task.dispatchedAt()).toEpochMilli();
+        } catch (RuntimeException e) {
+            return 0;
+        }
     }
 
     /** What a node sees of a task: never its processor, topic, run, the other items, or whether it is a canary. */

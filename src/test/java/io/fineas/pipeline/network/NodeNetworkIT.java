@@ -1,0 +1,257 @@
+package io.fineas.pipeline.network;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.IntStream;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.Filters;
+import io.fineas.pipeline.support.KafkaRecords;
+import io.fineas.pipeline.support.PipelineProcess;
+import io.fineas.pipeline.support.SourceServer;
+import io.fineas.pipeline.support.TestNode;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The open capture network as it is deployed: the pipeline as separate processes (the embedded stores, the gateway
+ * with the RAG service, the processors) and five capture nodes, each the packaged jar with PIPELINE_ROLES=node and a
+ * key of its own, plus two stand-ins that speak the protocol: one signs altered content, one submits without
+ * fetching. A network processor with replicas 3 and quorum 2 captures 30 items of a local source. One node is
+ * SIGKILLed holding leases, and the processors process is SIGKILLed mid-agreement and started again. Every item is
+ * published exactly once with the honest content, the agreeing nodes in its lineage; the liar ends below the
+ * credibility threshold and gets no tasks; the fabricator is caught by a canary; the killed node's leases lapse and its
+ * tasks complete without it.
+ */
+class NodeNetworkIT {
+
+    private static final Path LOGS = Path.of("target", "node-network");
+    private static final String TOPIC = "crowd";
+    private static final String SEGMENT = "pages";
+    private static final int ITEMS = 30;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern NODE_ID = Pattern.compile("capture node (node-[0-9a-f]{16})");
+
+    @Test
+    void nodesCaptureAgreeAndSurviveKillsWithEveryItemPublishedOnce(@TempDir Path dir) throws Exception {
+        Path processors = dir.resolve("processors-yaml");
+        Files.createDirectories(processors);
+        try (SourceServer source = new SourceServer()) {
+            for (int i = 0; i < ITEMS; i++) {
+                source.document("p" + i, "Page " + i + ": the tide gauge at pier " + i + " rose by " + (i * 3 + 2)
+                        + " centimetres overnight.");
+            }
+            // each capture takes a while: a node is killed while it holds tasks, not between them
+            source.delay(200);
+            Files.writeString(processors.resolve("pages.data.json"), JSON.writeValueAsString(IntStream.range(0, ITEMS)
+                    .mapToObj(i -> Map.of("page", "p" + i)).toList()));
+            Files.writeString(processors.resolve("pages.yaml"), "topic: " + TOPIC + "\nsegment: " + SEGMENT
+                    + "\ndata_list: pages.data.json\nsource:\n  kind: http\n  url: \"" + source.baseUrl()
+                    + "/doc/{page}\"\n  allow_private_network: true\nnetwork:\n  replicas: 3\n  quorum: 2\n"
+                    + "  canary_rate: 0.4\n  lease_ms: 4000\n  deadline_ms: 120000\n");
+
+            try (PipelineProcess infra = new PipelineProcess(dir.resolve("infra"), LOGS.resolve("infra"), Map.of(
+                    "PIPELINE_ROLES", "infra", "PIPELINE_EMBEDDED_KAFKA", "true", "PIPELINE_EMBEDDED_MONGODB",
+                    "true")).start()) {
+                Map<String, String> shared = Map.of("KAFKA_BOOTSTRAP_SERVERS", infra.kafka(), "MONGODB_URI",
+                        infra.mongoUri(), "KAFKA_SESSION_TIMEOUT_MS", "10000");
+                String run = Long.toHexString(System.nanoTime());
+                try (PipelineProcess gateway = role(dir, "gateway", shared, Map.of("PIPELINE_ROLES", "gateway,rag",
+                        "GATEWAY_RATE_LIMIT_PREFIX", "network-rate:" + run,
+                        // seven nodes join from one address here
+                        "GATEWAY_RATE_JOIN_BURST", "100")).start();
+                        MongoClient mongo = MongoClients.create(infra.mongoUri())) {
+                    Map<String, String> workerEnv = Map.of("PIPELINE_ROLES", "processors", "PROCESSORS_DIR",
+                            processors.toString(), "NETWORK_CANARY_URL", gateway.url("/canary/{canary}"));
+                    PipelineProcess workers = role(dir, "processors", shared, workerEnv).start();
+                    List<PipelineProcess> nodes = new ArrayList<>();
+                    AtomicBoolean standInsRun = new AtomicBoolean(true);
+                    List<Thread> standIns = new ArrayList<>();
+                    try {
+                        for (int i = 1; i <= 5; i++) {
+                            nodes.add(new PipelineProcess(dir.resolve("node-" + i), LOGS.resolve("node-" + i), Map.of(
+                                    "PIPELINE_ROLES", "node", "GATEWAY_URL", gateway.url(""), "NODE_OPERATOR",
+                                    "Operator " + i, "NODE_CONTACT", "ops" + i + "@example.org",
+                                    "NODE_ALLOW_PRIVATE_NETWORK", "true", "NODE_WORKERS", "3")).launch());
+                        }
+                        for (PipelineProcess n : nodes) {
+                            n.awaitReady(Duration.ofSeconds(120));
+                        }
+                        List<String> ids = new ArrayList<>();
+                        for (PipelineProcess n : nodes) {
+                            await().atMost(Duration.ofSeconds(30)).until(() -> NODE_ID.matcher(n.output()).find());
+                            Matcher m = NODE_ID.matcher(n.output());
+                            m.find();
+                            ids.add(m.group(1));
+                        }
+                        // each node joined by itself and waits for approval
+                        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(nodeIds(gateway))
+                                .containsAll(ids));
+                        for (String id : ids) {
+                            assertThat(gateway.call("GET", "/nodes/" + id, null)).containsEntry("status", "pending");
+                            assertThat(gateway.call("POST", "/nodes/" + id + "/approve", null))
+                                    .containsEntry("status", "approved");
+                        }
+                        String g = gateway.url("").replaceAll("/$", "");
+                        TestNode liar = TestNode.liar(g, "Lima Ltd");
+                        TestNode maker = TestNode.fabricator(g, "Foxtrot Ltd");
+                        for (TestNode s : List.of(liar, maker)) {
+                            assertThat(s.join().statusCode()).isEqualTo(201);
+                            assertThat(gateway.call("POST", "/nodes/" + s.id() + "/approve", null))
+                                    .containsEntry("status", "approved");
+                            Thread t = new Thread(() -> {
+                                while (standInsRun.get()) {
+                                    try {
+                                        s.work();
+                                        Thread.sleep(100);
+                                    } catch (AssertionError | RuntimeException e) {
+                                        // refused once excluded, or the gateway busy: try again
+                                    } catch (InterruptedException e) {
+                                        return;
+                                    }
+                                }
+                            }, "stand-in-" + s.operator);
+                            t.setDaemon(true);
+                            t.start();
+                            standIns.add(t);
+                        }
+
+                        assertThat(gateway.call("POST", "/topics", Map.of("topic", TOPIC, "topic_action", "create")))
+                                .containsEntry("status", 201);
+                        assertThat(gateway.call("POST", "/segments", Map.of("topic", TOPIC, "segment", SEGMENT,
+                                "segment_action", "create"))).containsEntry("status", 201);
+                        assertThat(gateway.call("POST", "/collect", List.of(Map.of("topic", TOPIC,
+                                "segment_targets", List.of(SEGMENT))))).containsEntry("status", 202);
+
+                        MongoDatabase system = mongo.getDatabase("fineas_system");
+                        // node 1 is killed while it holds leases it has not submitted
+                        String killed = ids.get(0);
+                        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> system
+                                .getCollection("node_leases").countDocuments(Filters.and(Filters.eq("node_id", killed),
+                                        Filters.eq("submitted", false))) > 0);
+                        nodes.get(0).kill();
+                        // the processors are killed mid-agreement, and started again
+                        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> system
+                                .getCollection("node_tasks").countDocuments(Filters.eq("state", "settled")) >= 3);
+                        long settledBefore = system.getCollection("node_tasks").countDocuments(
+                                Filters.eq("state", "settled"));
+                        workers.kill();
+                        workers.start();
+
+                        await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofSeconds(1)).untilAsserted(
+                                () -> assertThat(records(infra)).hasSize(ITEMS));
+                        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(system
+                                .getCollection("node_tasks").countDocuments(Filters.eq("state", "open"))).isZero());
+                        assertThat(settledBefore).isLessThan(ITEMS);
+
+                        // every item exactly once, with the honest content, captured by nodes that told the truth
+                        List<Map<String, Object>> records = records(infra);
+                        Set<Object> pages = new HashSet<>();
+                        Set<String> honest = new HashSet<>(ids);
+                        for (Map<String, Object> r : records) {
+                            String page = (String) ((Map<?, ?>) r.get("parameters")).get("page");
+                            pages.add(page);
+                            int i = Integer.parseInt(page.substring(1));
+                            assertThat((String) r.get("content")).contains("pier " + i + " rose by " + (i * 3 + 2));
+                            Object by = r.get("captured_by");
+                            if (by != null) {
+                                assertThat(honest).containsAll((List<String>) by);
+                                assertThat((List<?>) by).hasSizeGreaterThanOrEqualTo(2);
+                            }
+                        }
+                        assertThat(pages).hasSize(ITEMS);
+
+                        // the liar is below the threshold (or caught by a canary) and is given nothing more
+                        Map<String, Object> lying = gateway.call("GET", "/nodes/" + liar.id(), null);
+                        assertThat(lying).containsEntry("receives_tasks", false);
+                        assertThat(((Number) lying.get("credibility")).doubleValue()).isLessThan(0.3);
+                        assertThat(((Number) lying.get("agreements")).intValue()).isZero();
+                        // the fabricator is caught by a canary; its agreements are listed for review
+                        Map<String, Object> making = gateway.call("GET", "/nodes/" + maker.id(), null);
+                        assertThat(making).containsKey("flagged").containsKey("review")
+                                .containsEntry("receives_tasks", false);
+                        // the killed node's leases lapsed and others completed its tasks
+                        assertThat(((Number) gateway.call("GET", "/nodes/" + killed, null).get("silences")).intValue())
+                                .isGreaterThanOrEqualTo(1);
+                        for (String id : ids.subList(1, ids.size())) {
+                            Map<String, Object> n = gateway.call("GET", "/nodes/" + id, null);
+                            assertThat(n).containsEntry("receives_tasks", true);
+                            assertThat(((Number) n.get("canaries_failed")).intValue()).isZero();
+                        }
+                        // the disputes carry the evidence
+                        List<ConsumerRecord<String, String>> disputes = KafkaRecords.readAll(infra.kafka(),
+                                "node.disputes", Duration.ofSeconds(2));
+                        assertThat(disputes).anySatisfy(d -> assertThat(d.value()).contains(maker.id()));
+
+                        // lineage names the agreeing nodes of a cited chunk
+                        await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> {
+                            Map<String, Object> found = gateway.call("POST", "/search", Map.of("query",
+                                    "tide gauge at pier 7", "topic", TOPIC, "k", 5));
+                            assertThat(found).containsEntry("status", 200);
+                            boolean named = false;
+                            for (Object hit : (List<?>) found.get("results")) {
+                                String chunk = (String) ((Map<?, ?>) hit).get("id");
+                                Map<String, Object> lineage = gateway.call("GET", "/lineage/" + java.net.URLEncoder
+                                        .encode(chunk, java.nio.charset.StandardCharsets.UTF_8), null);
+                                Object by = ((Map<?, ?>) lineage.get("record")).get("captured_by");
+                                if (by instanceof List<?> l && !l.isEmpty()) {
+                                    assertThat(honest).containsAll((List<String>) l);
+                                    named = true;
+                                }
+                            }
+                            assertThat(named).isTrue();
+                        });
+                    } finally {
+                        standInsRun.set(false);
+                        for (PipelineProcess n : nodes) {
+                            n.stop();
+                        }
+                        workers.stop();
+                    }
+                }
+            }
+        }
+    }
+
+    private static Set<String> nodeIds(PipelineProcess gateway) {
+        Set<String> out = new HashSet<>();
+        Object nodes = gateway.call("GET", "/nodes", null).get("nodes");
+        if (nodes instanceof List<?> list) {
+            list.forEach(n -> out.add((String) ((Map<?, ?>) n).get("node_id")));
+        }
+        return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> records(PipelineProcess infra) throws Exception {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (ConsumerRecord<String, String> r : KafkaRecords.readAll(infra.kafka(), "data-" + TOPIC,
+                Duration.ofSeconds(2))) {
+            out.add(JSON.readValue(r.value(), Map.class));
+        }
+        return out;
+    }
+
+    private static PipelineProcess role(Path dir, String name, Map<String, String> shared, Map<String, String> own) {
+        Map<String, String> env = new HashMap<>(shared);
+        env.putAll(own);
+        return new PipelineProcess(dir.resolve(name), LOGS.resolve(name), env);
+    }
+}
