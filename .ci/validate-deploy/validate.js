@@ -71,7 +71,8 @@ function dockerComposeConfig(text) {
   fs.writeFileSync(file, text);
   try {
     const r = spawnSync("docker-compose", ["-f", file, "--project-directory", root, "config", "-q"], {
-      env: { ...process.env, PIPELINE_ADMIN_KEY: "0".repeat(64) }, encoding: "utf8" });
+      env: { ...process.env, PIPELINE_ADMIN_KEY: "0".repeat(64), GATEWAY_URL: "https://capture.example.org",
+             NODE_OPERATOR: "Example", NODE_CONTACT: "ops@example.org" }, encoding: "utf8" });
     if (r.error) {
       return [`docker-compose could not run (${r.error.message}): .ci/run installs Debian's docker-compose`];
     }
@@ -106,8 +107,10 @@ function checkAkash(text) {
   if (kafka && !(kafka.env || []).some(e => e.startsWith("KAFKA_CONTROLLER_QUORUM_VOTERS=1@localhost:"))) {
     errors.push("kafka: the controller quorum voter must be localhost (service names carry only exposed ports)");
   }
-  for (const store of ["kafka", "mongo", "rag"]) {
-    const params = ((doc.services || {})[store] || {}).params;
+  // every store of the file (a node's file has its key's volume instead)
+  for (const store of ["kafka", "mongo", "rag", "node"]) {
+    if (!(doc.services || {})[store]) continue;
+    const params = doc.services[store].params;
     if (!params || !params.storage) {
       errors.push(`${store}: no persistent volume`);
     }
@@ -259,6 +262,8 @@ function checkAsyncApi(doc) {
 // ---- run
 const composeText = fs.readFileSync(path.join(root, "docker-compose.yml"), "utf8");
 const akashText = fs.readFileSync(path.join(root, "akash.sdl"), "utf8");
+const nodeComposeText = fs.readFileSync(path.join(root, "docker-compose.node.yml"), "utf8");
+const nodeAkashText = fs.readFileSync(path.join(root, "akash.node.sdl"), "utf8");
 const k8sFiles = readTree(path.join(root, "k8s"));
 const asyncapiText = fs.readFileSync(path.join(root, "docs", "asyncapi.yaml"), "utf8");
 
@@ -286,6 +291,11 @@ if (process.argv.includes("--self-test")) {
     ["akash: a volume the profile does not have", () => checkAkash(akashText.replace("        data:\n          mount: /data/db", "        journal:\n          mount: /data/db"))],
     ["akash: an admin key in the file", () => checkAkash(akashText.replace("      - PIPELINE_ROLES=gateway,scheduler", "      - PIPELINE_ROLES=gateway,scheduler\n      - PIPELINE_ADMIN_KEY=change-me"))],
     ["akash: the quorum voter on the service name", () => checkAkash(akashText.replace("1@localhost:9093", "1@kafka:9093"))],
+    ["node compose: no health check", () => {
+      const d = yaml.load(nodeComposeText); delete d.services.node.healthcheck; return checkCompose(d);
+    }],
+    ["node akash: the key off a persistent volume", () => checkAkash(nodeAkashText.replace(
+      /    params:\n      storage:\n        data:\n          mount: \/var\/lib\/pipeline\n          readOnly: false\n/, ""))],
     ["k8s: a Deployment without a selector", () => {
       const f = Object.keys(k8sFiles).find(p => p.endsWith(path.join("base", "processors.yaml")));
       return checkK8s({ ...k8sFiles, [f]: k8sFiles[f].replace(/  selector:\n    matchLabels: [^\n]+\n/, "") });
@@ -329,6 +339,8 @@ if (process.argv.includes("--self-test")) {
   const results = [
     ["docker-compose.yml", checkCompose(yaml.load(composeText)).concat(dockerComposeConfig(composeText))],
     ["akash.sdl", checkAkash(akashText)],
+    ["docker-compose.node.yml", checkCompose(yaml.load(nodeComposeText)).concat(dockerComposeConfig(nodeComposeText))],
+    ["akash.node.sdl", checkAkash(nodeAkashText)],
     ["k8s/", checkK8s(k8sFiles)],
     ["docs/asyncapi.yaml", checkAsyncApi(yaml.load(asyncapiText))],
   ];

@@ -13,7 +13,7 @@ $("sign-in").addEventListener("click", () => { sessionStorage.setItem("fineas-ke
 function clear(view) {
   const scope = view ? $("view-" + view) : document;
   scope.querySelectorAll("tbody, #inferences, #inferences-total, #schedule-state, #answer, #model, #sources, "
-    + "#dead-letters, #ready")
+    + "#dead-letters, #ready, #node-tasks")
     .forEach(e => { e.textContent = ""; });
 }
 
@@ -154,6 +154,24 @@ const views = {
     options($("inference-topic"), data.topics.map(t => t.topic));
     await segmentsOf($("inference-topic").value);
   },
+  async nodes() {
+    const data = await api("GET", "/nodes");
+    $("node-tasks").textContent = data.tasks.open + " tasks open, " + data.tasks.settled + " settled";
+    rows("nodes", data.nodes, (tr, n) => {
+      tr.dataset.node = n.node_id;
+      cell(tr, n.node_id); cell(tr, n.operator + " · " + n.contact); cell(tr, badge(n.status));
+      cell(tr, n.credibility); cell(tr, n.tasks);
+      cell(tr, n.agreements + " / " + n.disputes + " / " + n.silences);
+      cell(tr, n.canaries_failed);
+      cell(tr, n.receives_tasks ? "yes" : "no: " + n.why_no_tasks);
+      const act = (verb) => button(verb === "approve" ? "Approve" : "Revoke", "quiet " + verb, async () => {
+        if (verb === "revoke" && !confirm("Revoke " + n.node_id + "? It joins again only with a new key.")) return;
+        try { await api("POST", "/nodes/" + encodeURIComponent(n.node_id) + "/" + verb); await views.nodes(); }
+        catch (e) { fail(e); }
+      });
+      cell(tr, n.status === "pending" ? act("approve") : n.status === "approved" ? act("revoke") : "");
+    });
+  },
   async "dead-letters"() {
     const data = await api("GET", "/dead-letters?limit=50");
     const into = $("dead-letters");
@@ -285,6 +303,19 @@ async function showLineage(chunkId, into, trigger) {
   }
   into.append(trace);
 }
+
+// the ledger is CSV: fetched with the key (a plain link could not send it) and saved as a file
+$("node-ledger").addEventListener("click", async (e) => {
+  e.preventDefault();
+  try {
+    const r = await fetch("/nodes?format=csv", { headers: { "X-API-Key": $("key").value } });
+    if (!r.ok) { const d = await r.json(); throw new Error(d.error + ": " + d.detail); }
+    const a = Object.assign(document.createElement("a"), { href: URL.createObjectURL(await r.blob()),
+                                                            download: "node-ledger.csv" });
+    a.click();
+    URL.revokeObjectURL(a.href);
+  } catch (err) { fail(err); }
+});
 
 // hash routing: one view at a time; the runs view refreshes itself while it is shown
 function show() {

@@ -98,6 +98,24 @@ class DeploymentAgreementTest {
         assertThat(unknown).as("variables no part of the application reads").isEmpty();
     }
 
+    /**
+     * A capture node's files (docker-compose.node.yml, akash.node.sdl): the node role alone, the gateway's URL and who
+     * operates it, its key on a volume at the image's data folder, and nothing of the pipeline's stores or keys.
+     */
+    @Test
+    void aNodesFilesRunTheNodeRoleAloneWithItsKeyOnAVolume() throws IOException {
+        Set<String> read = applicationVariables();
+        for (List<Unit> units : List.of(compose(load("docker-compose.node.yml")), akash(load("akash.node.sdl")))) {
+            assertThat(units).hasSize(1);
+            Unit node = units.get(0);
+            assertThat(node.roles()).containsExactly("node");
+            assertThat(node.env()).containsKeys("GATEWAY_URL", "NODE_OPERATOR", "NODE_CONTACT")
+                    .doesNotContainKeys("KAFKA_BOOTSTRAP_SERVERS", "MONGODB_URI", "REDIS_URL", "PIPELINE_ADMIN_KEY");
+            assertThat(read).containsAll(node.env().keySet());
+            assertThat(node.dataMount()).isEqualTo("/var/lib/pipeline");
+        }
+    }
+
     @Test
     void theImageHasWhatTheFilesCallAndOpenWhatTheyReach() throws IOException {
         String dockerfile = Files.readString(Path.of("Dockerfile"));

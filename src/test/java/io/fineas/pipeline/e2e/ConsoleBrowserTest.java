@@ -231,6 +231,25 @@ class ConsoleBrowserTest extends PipelineTestSupport {
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(90)).until(() -> ((Number) get("/topics/"
                     + topic + "/segments/notes/inferences", "X-API-Key", ADMIN_KEY).json().get("total")).intValue() == 4);
 
+            // nodes: one joined and waits; approved from the page, then revoked (with a confirmation)
+            io.fineas.pipeline.support.TestNode node = io.fineas.pipeline.support.TestNode.honest(
+                    uri("").toString().replaceAll("/$", ""), "Harbour Ops");
+            assertThat(node.join().statusCode()).isEqualTo(201);
+            open(browser, "nodes");
+            WebElement nodeRow = browser.findElement(By.cssSelector("#nodes tr[data-node='" + node.id() + "']"));
+            assertThat(nodeRow.getText()).contains("Harbour Ops").contains("pending").contains("no: the node is pending");
+            nodeRow.findElement(By.cssSelector("button.approve")).click();
+            waiting(browser, 10).until(d -> d.findElement(By.cssSelector("#nodes tr[data-node='" + node.id() + "']"))
+                    .getText().contains("approved"));
+            assertThat(get("/nodes/" + node.id(), "X-API-Key", ADMIN_KEY).json()).containsEntry("status", "approved");
+            assertThat(node.pollResponse(0).statusCode()).isEqualTo(200);
+            Browser.screenshot(browser, "console-nodes");
+            browser.findElement(By.cssSelector("#nodes tr[data-node='" + node.id() + "'] button.revoke")).click();
+            browser.switchTo().alert().accept();
+            waiting(browser, 10).until(d -> d.findElement(By.cssSelector("#nodes tr[data-node='" + node.id() + "']"))
+                    .getText().contains("revoked"));
+            assertThat(node.pollResponse(0).statusCode()).isEqualTo(403);
+
             // health: every part ready, and each consumer group's lag
             open(browser, "health");
             assertThat(browser.findElement(By.id("ready")).getText()).contains("every part is ready");
@@ -250,12 +269,12 @@ class ConsoleBrowserTest extends PipelineTestSupport {
                 assertThat(browser.findElement(By.tagName("main")).getText()).as(view).doesNotContain(topic);
             }
             // the schedule, the dead letters and the health name every topic: refused, said so, nothing shown
-            for (String view : List.of("schedule", "dead-letters", "health")) {
+            for (String view : List.of("schedule", "dead-letters", "health", "nodes")) {
                 browser.findElement(By.cssSelector("nav a[data-view=" + view + "]")).click();
                 waiting(browser, 10).until(d -> d.findElement(By.id("view-" + view)).isDisplayed()
                         && d.findElement(By.id("error")).getText().contains("forbidden"));
                 assertThat(browser.findElement(By.tagName("main")).getText()).as(view).doesNotContain(topic)
-                        .doesNotContain("weekly.json").doesNotContain("notes/late.txt");
+                        .doesNotContain("weekly.json").doesNotContain("notes/late.txt").doesNotContain("Harbour Ops");
             }
         } finally {
             browser.quit();
