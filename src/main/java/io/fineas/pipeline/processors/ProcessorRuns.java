@@ -97,7 +97,7 @@ public final class ProcessorRuns {
 
     /**
      * The run a network task belongs to, to capture or publish its item: the processor's config, the task's run and
-     * generation. Null when the processor is no longer configured.
+     * generation. Throws when the processor is no longer configured (the settlement is retried, then disputed).
      */
     public ProcessorRun forTask(String processorId, String runId, String requestedBy, String generation) {
         ProcessorConfig config = configs.get(processorId);
