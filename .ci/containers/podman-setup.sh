@@ -8,13 +8,15 @@ set -euo pipefail
 missing() { echo "container tests: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || missing "need root to install and configure podman (apt-get, /etc/containers, /run/podman)"
 
+# catatonit: podman 4.3 builds the pods' pause image with it (`kube play`), and apt may satisfy podman's recommended
+# init with tini instead when tini is there already
 need=()
-for c in podman runc mmdebstrap docker-compose; do command -v "$c" >/dev/null || need+=("$c"); done
+for c in podman runc mmdebstrap docker-compose catatonit; do command -v "$c" >/dev/null || need+=("$c"); done
 if [ ${#need[@]} -gt 0 ]; then
-  command -v apt-get >/dev/null || missing "no apt-get to install ${need[*]} (Debian's podman, runc, mmdebstrap, docker-compose)"
+  command -v apt-get >/dev/null || missing "no apt-get to install ${need[*]} (Debian's podman, runc, mmdebstrap, docker-compose, catatonit)"
   apt-get update -q >/dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q podman runc mmdebstrap docker-compose >/dev/null \
-    || missing "apt-get could not install podman runc mmdebstrap docker-compose"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q podman runc mmdebstrap docker-compose catatonit >/dev/null \
+    || missing "apt-get could not install podman runc mmdebstrap docker-compose catatonit"
 fi
 
 # crun (podman's default) fails here ("cgroups in hybrid mode not supported"); the default rlimits are refused

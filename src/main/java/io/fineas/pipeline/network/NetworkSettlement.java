@@ -28,7 +28,7 @@ public final class NetworkSettlement {
 
     /** A completed tally, judged. */
     public record Verdict(NodeTask task, String agreedHash, List<NodeSubmission> agreeing,
-            List<NodeSubmission> dissenting, List<String> silent) {
+            List<NodeSubmission> dissenting, List<String> silent, String owner) {
 
         public boolean isCanary() {
             return task.canary();
@@ -64,7 +64,8 @@ public final class NetworkSettlement {
         this.canaries = canaries;
     }
 
-    public Verdict verdict(Tally tally) {
+    /** @param owner the completed tally's exchange id: who may settle the task (TaskBoard.claim) */
+    public Verdict verdict(Tally tally, String owner) {
         NodeTask task = tally.task();
         String agreed = tally.agreedHash().orElse(null);
         List<NodeSubmission> agreeing = new ArrayList<>();
@@ -72,7 +73,17 @@ public final class NetworkSettlement {
         for (NodeSubmission s : tally.submissions()) {
             (s.contentHash().equals(agreed) ? agreeing : dissenting).add(s);
         }
-        return new Verdict(task, agreed, agreeing, dissenting, board.silent(task.taskId()));
+        return new Verdict(task, agreed, agreeing, dissenting, board.silent(task.taskId()), owner);
+    }
+
+    /** Whether this tally settles its task (the first to complete it, or the same one sent again after a crash). */
+    public boolean claim(Verdict verdict) {
+        boolean mine = board.claim(verdict.getTaskId(), verdict.owner());
+        if (!mine) {
+            LOG.info("Task {} was settled by an earlier tally; this one ({} submissions) is left", verdict.getTaskId(),
+                    verdict.agreeing().size() + verdict.dissenting().size());
+        }
+        return mine;
     }
 
     /** The run a task belongs to, as a processor run of its processor (for the capture and publish routes). */
@@ -90,7 +101,7 @@ public final class NetworkSettlement {
 
     /** After the agreed record was published: the task settled and every node's outcome counted, once. */
     public void agreed(Verdict verdict) {
-        if (board.settle(verdict.getTaskId(), "agreed", verdict.agreeingNodes())) {
+        if (board.settle(verdict.getTaskId(), verdict.owner(), "agreed", verdict.agreeingNodes())) {
             verdict.agreeing().forEach(s -> registry.record(s.nodeId(), NodeRegistry.Outcome.AGREED, bytes(s)));
             verdict.dissenting().forEach(s -> registry.record(s.nodeId(), NodeRegistry.Outcome.DISPUTED, bytes(s)));
             verdict.silent().forEach(n -> registry.record(n, NodeRegistry.Outcome.SILENT, 0));
@@ -110,7 +121,7 @@ public final class NetworkSettlement {
         List<NodeSubmission> all = new ArrayList<>(verdict.agreeing());
         all.addAll(verdict.dissenting());
         List<NodeSubmission> caught = all.stream().filter(s -> !s.contentHash().equals(expected)).toList();
-        if (board.settle(verdict.getTaskId(), "canary", all.stream().filter(s -> s.contentHash().equals(expected))
+        if (board.settle(verdict.getTaskId(), verdict.owner(), "canary", all.stream().filter(s -> s.contentHash().equals(expected))
                 .map(NodeSubmission::nodeId).toList())) {
             for (NodeSubmission s : all) {
                 boolean passed = s.contentHash().equals(expected);
@@ -151,7 +162,8 @@ public final class NetworkSettlement {
         List<NodeSubmission> all = new ArrayList<>(verdict.dissenting());
         List<String> matching = all.stream().filter(s -> s.contentHash().equals(trusted)).map(NodeSubmission::nodeId)
                 .toList();
-        if (board.settle(verdict.getTaskId(), trusted == null ? "unsettled" : "trusted", matching)) {
+        if (board.settle(verdict.getTaskId(), verdict.owner(), trusted == null ? "unsettled" : "trusted",
+                matching)) {
             if (trusted != null) {
                 all.forEach(s -> registry.record(s.nodeId(), s.contentHash().equals(trusted)
                         ? NodeRegistry.Outcome.AGREED : NodeRegistry.Outcome.DISPUTED, bytes(s)));
@@ -162,7 +174,8 @@ public final class NetworkSettlement {
 
     /** A tally whose settlement failed every recovery attempt: its dispute. */
     public NodeDispute unsettled(Tally tally) {
-        return dispute(verdict(tally), "the settlement failed after every recovery attempt (see the processors' log)");
+        return dispute(verdict(tally, "dead-letter"), "the settlement failed after every recovery attempt (see the "
+                + "processors' log)");
     }
 
     private static long bytes(NodeSubmission s) {

@@ -299,11 +299,39 @@ public final class TaskBoard {
     }
 
     /**
-     * The task settled: no more leases or submissions. Only the first call for a task returns true (the outcome is
-     * counted once, whatever the aggregator's recovery sends again).
+     * Claims a task's settlement for one completed tally (its exchange id, the same when the aggregator's recovery
+     * sends it again): the first claim wins and closes the task to nodes (a late submission is refused), a claim by the
+     * owner again (a recovery after a crash) is granted, any other is refused. So a task whose tally completed twice
+     * (a submission that arrived after its first tally closed, replayed after a restart, opens a second one) is
+     * settled, published and counted once. A task the gateway has not opened yet is claimed all the same.
      */
-    public boolean settle(String taskId, String outcome, List<String> agreedBy) {
-        return tasks.updateOne(Filters.and(Filters.eq("_id", taskId), Filters.eq("state", "open")),
+    public boolean claim(String taskId, String owner) {
+        if (tasks.updateOne(Filters.and(Filters.eq("_id", taskId), Filters.eq("state", "open")),
+                Updates.combine(Updates.set("state", "settling"), Updates.set("owner", owner))).getModifiedCount() > 0) {
+            return true;
+        }
+        Document t = tasks.find(Filters.eq("_id", taskId)).first();
+        if (t == null) {
+            try {
+                tasks.insertOne(new Document("_id", taskId).append("state", "settling").append("owner", owner));
+                return true;
+            } catch (MongoWriteException e) {
+                if (e.getError().getCategory() != ErrorCategory.DUPLICATE_KEY) {
+                    throw e;
+                }
+                return claim(taskId, owner);
+            }
+        }
+        return owner.equals(t.getString("owner"));
+    }
+
+    /**
+     * The task settled by the owner of its claim: only the first call for a task returns true (the outcome is counted
+     * once, whatever the aggregator's recovery sends again).
+     */
+    public boolean settle(String taskId, String owner, String outcome, List<String> agreedBy) {
+        return tasks.updateOne(Filters.and(Filters.eq("_id", taskId), Filters.eq("state", "settling"),
+                Filters.eq("owner", owner)),
                 Updates.combine(Updates.set("state", "settled"), Updates.set("outcome", outcome),
                         Updates.set("agreed_by", agreedBy), Updates.set("settled_at", Instant.now().toString())))
                 .getModifiedCount() > 0;
@@ -311,7 +339,7 @@ public final class TaskBoard {
 
     /** How many tasks are open and settled (GET /nodes/tasks for admins, the tests). */
     public Map<String, Long> counts() {
-        return Map.of("open", tasks.countDocuments(Filters.eq("state", "open")),
+        return Map.of("open", tasks.countDocuments(Filters.in("state", List.of("open", "settling"))),
                 "settled", tasks.countDocuments(Filters.eq("state", "settled")));
     }
 }

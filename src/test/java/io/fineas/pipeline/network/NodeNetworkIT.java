@@ -147,6 +147,9 @@ class NodeNetworkIT {
                                 .getCollection("node_leases").countDocuments(Filters.and(Filters.eq("node_id", killed),
                                         Filters.eq("submitted", false))) > 0);
                         nodes.get(0).kill();
+                        List<org.bson.Document> heldAtKill = new ArrayList<>();
+                        system.getCollection("node_leases").find(Filters.and(Filters.eq("node_id", killed),
+                                Filters.eq("submitted", false))).into(heldAtKill);
                         // the processors are killed mid-agreement, and started again
                         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> system
                                 .getCollection("node_tasks").countDocuments(Filters.eq("state", "settled")) >= 3);
@@ -187,9 +190,24 @@ class NodeNetworkIT {
                         Map<String, Object> making = gateway.call("GET", "/nodes/" + maker.id(), null);
                         assertThat(making).containsKey("flagged").containsKey("review")
                                 .containsEntry("receives_tasks", false);
-                        // the killed node's leases lapsed and others completed its tasks
+                        // the killed node's tasks all completed without it; each that had to wait for its lease to
+                        // lapse (settled well after the lease's end) counts it silent
+                        assertThat(heldAtKill).isNotEmpty();
+                        int waitedForLapse = 0;
+                        for (org.bson.Document lease : heldAtKill) {
+                            org.bson.Document task = system.getCollection("node_tasks")
+                                    .find(Filters.eq("_id", lease.getString("task_id"))).first();
+                            assertThat(task.getString("state")).isEqualTo("settled");
+                            assertThat(task.getList("agreed_by", String.class)).doesNotContain(killed);
+                            if (java.time.Instant.parse(task.getString("settled_at")).toEpochMilli()
+                                    > lease.getLong("lease_until") + 1000) {
+                                waitedForLapse++;
+                            }
+                        }
                         assertThat(((Number) gateway.call("GET", "/nodes/" + killed, null).get("silences")).intValue())
-                                .isGreaterThanOrEqualTo(1);
+                                .isGreaterThanOrEqualTo(waitedForLapse);
+                        System.out.printf("killed node: %d leases held at the kill, %d tasks waited for them to lapse%n",
+                                heldAtKill.size(), waitedForLapse);
                         for (String id : ids.subList(1, ids.size())) {
                             Map<String, Object> n = gateway.call("GET", "/nodes/" + id, null);
                             assertThat(n).containsEntry("receives_tasks", true);
@@ -199,6 +217,19 @@ class NodeNetworkIT {
                         List<ConsumerRecord<String, String>> disputes = KafkaRecords.readAll(infra.kafka(),
                                 "node.disputes", Duration.ofSeconds(2));
                         assertThat(disputes).anySatisfy(d -> assertThat(d.value()).contains(maker.id()));
+
+                        // a node revoked through one gateway replica is refused by another at its next request
+                        try (PipelineProcess second = role(dir, "gateway-2", shared, Map.of("PIPELINE_ROLES", "gateway",
+                                "GATEWAY_RATE_LIMIT_PREFIX", "network-rate-2:" + run)).start()) {
+                            TestNode late = TestNode.honest(second.url("").replaceAll("/$", ""), "Romeo Ltd");
+                            assertThat(late.join().statusCode()).isEqualTo(201);
+                            assertThat(gateway.call("POST", "/nodes/" + late.id() + "/approve", null))
+                                    .containsEntry("status", "approved");
+                            assertThat(late.pollResponse(0).statusCode()).isEqualTo(200);
+                            assertThat(gateway.call("POST", "/nodes/" + late.id() + "/revoke", null))
+                                    .containsEntry("status", "revoked");
+                            assertThat(late.pollResponse(0).statusCode()).isEqualTo(403);
+                        }
 
                         // lineage names the agreeing nodes of a cited chunk
                         await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> {

@@ -429,6 +429,13 @@ class NodeNetworkTest extends PipelineTestSupport {
         assertThat(get("/nodes/" + pending.id()).status()).isEqualTo(401);
         assertThat(post("/nodes/node-0000000000000000/approve", Map.of(), "X-API-Key", ADMIN_KEY).status())
                 .isEqualTo(404);
+        // canary pages: any id of a task's form has one, anything else is 404 with JSON
+        java.net.http.HttpResponse<String> page = node.send("GET", "/canary/" + "a".repeat(32), null);
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
+        java.net.http.HttpResponse<String> noPage = node.send("GET", "/canary/..%2Fkeys", null);
+        assertThat(noPage.statusCode()).isEqualTo(404);
+        assertThat(TestNode.parse(node.send("GET", "/canary/xyz", null).body())).containsKeys("error", "detail");
         // only the challenges each join asked for are new
         Map<String, Object> after = snapshot();
         after.remove("node_challenges");

@@ -64,7 +64,11 @@ class ComposeContainers {
         engine = new Engine(project).env("PIPELINE_ADMIN_KEY", KEY)
                 .env("GATEWAY_PORT", "127.0.0.1:" + GATEWAY_PORT).env("RAG_PORT", "127.0.0.1:" + RAG_PORT)
                 .env("PROCESSORS_HOST_DIR", WORK.resolve("processors-yaml").toString())
-                .env("SCHEDULES_HOST_DIR", WORK.resolve("schedules").toString());
+                .env("SCHEDULES_HOST_DIR", WORK.resolve("schedules").toString())
+                // the node of aNodeFromItsOwnComposeFile...: the gateway by its service name, the source on the
+                // project's private network
+                .env("GATEWAY_URL", "http://gateway:8080").env("NODE_OPERATOR", "CI Operator")
+                .env("NODE_CONTACT", "ci@example.org").env("NODE_ALLOW_PRIVATE_NETWORK", "true");
         gateway = new Api("http://127.0.0.1:" + GATEWAY_PORT, KEY);
         rag = new Api("http://127.0.0.1:" + RAG_PORT, KEY);
         writeFolders(project);
@@ -77,13 +81,13 @@ class ComposeContainers {
         Files.writeString(WORK.resolve("figures.txt"), figures.toString());
         System.out.println("compose figures: " + figures);
         if (engine != null) {
-            for (String service : List.of("gateway", "processors", "rag", "kafka")) {
+            for (String service : List.of("gateway", "processors", "rag", "kafka", "node")) {
                 Engine.Result logs = engine.attempt(Duration.ofMinutes(1), "docker-compose", "-p", PROJECT,
-                        "logs", "--no-color", service);
+                        "-f", "docker-compose.yml", "-f", "docker-compose.node.yml", "logs", "--no-color", service);
                 Files.writeString(WORK.resolve(service + ".log"), logs.output());
             }
             if (!Boolean.getBoolean("containers.keep")) {
-                compose(Duration.ofMinutes(3), "down", "-v", "--remove-orphans");
+                node(Duration.ofMinutes(3), "down", "-v", "--remove-orphans");
             }
         }
     }
@@ -229,6 +233,57 @@ class ComposeContainers {
                 .toString()).contains("semiconductor-supply.md"));
     }
 
+    /**
+     * A capture node from its own Compose file (docker-compose.node.yml, unchanged) joins the running pipeline's
+     * network as an operator would run it beside it: it makes its key on its volume, joins, is approved, captures the
+     * tasks of a network processor (replicas 1) from a source on the pipeline's network, and the records reach the
+     * analysis with the node in their lineage.
+     */
+    @Test
+    @Order(7)
+    @SuppressWarnings("unchecked")
+    void aNodeFromItsOwnComposeFileJoinsCapturesAndIsInTheLineage() {
+        long start = System.nanoTime();
+        node(Duration.ofMinutes(3), "up", "-d", "--no-deps", "node");
+        String[] id = new String[1];
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("capture node (node-[0-9a-f]{16})")
+                    .matcher(node(Duration.ofMinutes(1), "logs", "--no-color", "node"));
+            if (m.find()) {
+                id[0] = m.group(1);
+            }
+            return id[0] != null;
+        });
+        // it joined by itself (404 until then) and waits for approval (Api's "status" is the HTTP status)
+        await().atMost(Duration.ofSeconds(60)).until(() -> gateway.status("/nodes/" + id[0]) == 200);
+        assertThat(gateway.call("GET", "/nodes/" + id[0], null)).containsEntry("operator", "CI Operator")
+                .containsEntry("receives_tasks", false).containsEntry("why_no_tasks", "the node is pending");
+        assertThat(gateway.call("POST", "/nodes/" + id[0] + "/approve", null)).containsEntry("status", 200)
+                .containsEntry("receives_tasks", true);
+        gateway.create("netpages", "pages");
+        gateway.collect("netpages", "pages");
+        await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> gateway.inferences("netpages", "pages") == 3);
+        await().atMost(Duration.ofSeconds(30)).until(() -> ((Number) gateway.call("GET", "/nodes/" + id[0], null)
+                .get("agreements")).intValue() == 3);
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            Map<String, Object> found = rag.call("POST", "/search", Map.of("query", "Bulletin percent", "topic",
+                    "netpages", "k", 1));
+            String chunk = (String) ((Map<String, Object>) ((List<?>) found.get("results")).get(0)).get("id");
+            assertThat(gateway.call("GET", "/lineage/" + Api.encode(chunk), null).get("record").toString())
+                    .contains(id[0]);
+        });
+        figures.put("node_joined_and_captured_ms", (System.nanoTime() - start) / 1_000_000);
+    }
+
+    /** docker-compose with the node's file beside the pipeline's: the node on the project's network. */
+    static String node(Duration deadline, String... args) {
+        List<String> command = new ArrayList<>(List.of("docker-compose", "-p", PROJECT, "-f", "docker-compose.yml",
+                "-f", "docker-compose.node.yml"));
+        command.addAll(List.of(args));
+        return engine.run(deadline, command.toArray(String[]::new));
+    }
+
     // ---- the stack
 
     static String compose(Duration deadline, String... args) {
@@ -348,6 +403,13 @@ class ComposeContainers {
         Files.writeString(processors.resolve("cranes.yaml"), "topic: cranes\nsegment: notes\n"
                 + "data_list: cranes.data.json\nsource:\n  kind: file\n  root: .\n");
         Files.writeString(processors.resolve("cranes.data.json"), "[{\"path\": \"cranes\"}]");
+        // a network processor: its items are captured by a node; the pages are the gateway's canary pages (any id has
+        // one), a source every container of the project reaches
+        Files.writeString(processors.resolve("netpages.yaml"), "topic: netpages\nsegment: pages\n"
+                + "data_list: netpages.data.json\nsource:\n  kind: http\n  url: \"http://gateway:8080/canary/{page}\"\n"
+                + "  allow_private_network: true\nnetwork:\n  replicas: 1\n  quorum: 1\n  canary_rate: 0\n");
+        Files.writeString(processors.resolve("netpages.data.json"), "[{\"page\": \"" + "1".repeat(32) + "\"}, "
+                + "{\"page\": \"" + "2".repeat(32) + "\"}, {\"page\": \"" + "3".repeat(32) + "\"}]");
         Files.createDirectories(schedules.resolve("collections"));
         Files.writeString(schedules.resolve("collections/notes.json"),
                 "[{\"topic\": \"finance\", \"segment_targets\": [\"research-notes\"]}]");
