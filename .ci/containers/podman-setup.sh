@@ -35,11 +35,19 @@ fi
 
 podman info >/dev/null 2>&1 || missing "podman does not run here: $(podman info 2>&1 | tail -1)"
 
-# the Docker API for docker-compose
+# the Docker API for docker-compose. A service left by an earlier run whose working directory was deleted since (a
+# checkout removed) still answers, but every container it starts fails ("conmon: Failed to get working directory",
+# "write child: broken pipe"): such a service is stopped, and a new one runs from /
 export DOCKER_HOST=unix:///run/podman/podman.sock
+for pid in $(pgrep -f "podman system service" || true); do
+  if readlink "/proc/$pid/cwd" 2>/dev/null | grep -q "(deleted)"; then
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  fi
+done
 if ! curl -fsS --unix-socket /run/podman/podman.sock http://d/_ping >/dev/null 2>&1; then
   mkdir -p /run/podman
-  setsid nohup podman system service --time=0 "$DOCKER_HOST" >/tmp/podman-service.log 2>&1 &
+  (cd / && setsid nohup podman system service --time=0 "$DOCKER_HOST" >/tmp/podman-service.log 2>&1 &)
   for _ in $(seq 1 100); do
     curl -fsS --unix-socket /run/podman/podman.sock http://d/_ping >/dev/null 2>&1 && break; sleep 0.1
   done
@@ -52,8 +60,11 @@ fi
 # turns into a check that restarts the container, would restart a JVM that is still starting). Ticks every second;
 # a pid file keeps one loop.
 pidfile=/run/podman/healthcheck-loop.pid
+if [ -f "$pidfile" ] && readlink "/proc/$(cat "$pidfile")/cwd" 2>/dev/null | grep -q "(deleted)"; then
+  kill "$(cat "$pidfile")" 2>/dev/null || true
+fi
 if ! { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }; then
-  setsid nohup bash -c 'declare -A next every
+  setsid nohup bash -c 'cd /; declare -A next every
     while true; do
       now=$(date +%s)
       for c in $(podman ps --filter health=starting --filter health=healthy --filter health=unhealthy --format "{{.ID}}" 2>/dev/null); do
