@@ -62,6 +62,8 @@ fi
 pidfile=/run/podman/healthcheck-loop.pid
 if [ -f "$pidfile" ] && readlink "/proc/$(cat "$pidfile")/cwd" 2>/dev/null | grep -q "(deleted)"; then
   kill "$(cat "$pidfile")" 2>/dev/null || true
+  for _ in $(seq 1 50); do kill -0 "$(cat "$pidfile")" 2>/dev/null || break; sleep 0.1; done
+  rm -f "$pidfile"
 fi
 if ! { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }; then
   setsid nohup bash -c 'cd /; declare -A next every
