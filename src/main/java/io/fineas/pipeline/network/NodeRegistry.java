@@ -322,11 +322,6 @@ public final class NodeRegistry {
         return out;
     }
 
-    public String operator(String nodeId) {
-        Document d = nodes.find(Filters.eq("_id", nodeId)).first();
-        return d == null ? null : d.getString("operator");
-    }
-
     /**
      * Records one task's outcome for a node: its ledger and its credibility. A failed canary sets credibility to 0
      * and flags the node (no more tasks; its agreements listed for review).

@@ -52,7 +52,8 @@ public final class TaskBoard {
         try {
             tasks.insertOne(new Document("_id", task.taskId()).append("task", JSON.writeValueAsString(task))
                     .append("state", "open").append("topic", task.topic()).append("url", task.url())
-                    .append("processor_id", task.processorId())
+                    .append("processor_id", task.processorId()).append("replicas", task.replicas())
+                    .append("lease_ms", task.leaseMs()).append("dispatched_ms", dispatchedAt(task))
                     .append("deadline_at", task.deadlineAt()).append("dispatched_at", task.dispatchedAt()));
         } catch (MongoWriteException e) {
             if (e.getError().getCategory() != ErrorCategory.DUPLICATE_KEY) {
@@ -106,19 +107,23 @@ public final class TaskBoard {
         return Map.of("tasks", leased);
     }
 
-    /** Leases the node the tasks chosen for it (and those it holds already), as the node may see them. */
+    /**
+     * Leases the node the tasks chosen for it (and those it holds already), as the node may see them. The open tasks are
+     * read first (nothing open, the usual case of a long poll, costs one query); a task's JSON is parsed only for the
+     * tasks the node gets.
+     */
     List<Map<String, Object>> lease(String nodeId, int max) throws JsonProcessingException {
-        List<Assignment.Candidate> eligible = registry.eligible();
-        Assignment.Candidate me = eligible.stream().filter(c -> c.nodeId().equals(nodeId)).findFirst().orElse(null);
         List<Map<String, Object>> out = new ArrayList<>();
-        if (me == null) {
-            return out;
-        }
         long now = System.currentTimeMillis();
         List<Document> open = new ArrayList<>();
         tasks.find(Filters.and(Filters.eq("state", "open"), Filters.gt("deadline_at", now)))
                 .sort(Sorts.ascending("dispatched_at")).limit(SCAN).into(open);
         if (open.isEmpty()) {
+            return out;
+        }
+        List<Assignment.Candidate> eligible = registry.eligible();
+        Assignment.Candidate me = eligible.stream().filter(c -> c.nodeId().equals(nodeId)).findFirst().orElse(null);
+        if (me == null) {
             return out;
         }
         Map<String, List<Document>> byTask = new HashMap<>();
@@ -128,15 +133,16 @@ public final class TaskBoard {
             if (out.size() >= max) {
                 break;
             }
-            NodeTask task = JSON.readValue(t.getString("task"), NodeTask.class);
-            List<Document> held = byTask.getOrDefault(task.taskId(), List.of());
+            String taskId = t.getString("_id");
+            List<Document> held = byTask.getOrDefault(taskId, List.of());
             Document mine = held.stream().filter(l -> nodeId.equals(l.getString("node_id"))).findFirst().orElse(null);
             if (mine != null) {
                 if (!mine.getBoolean("submitted", false) && mine.getLong("lease_until") > now) {
-                    out.add(visible(task, mine.getLong("lease_until")));
+                    out.add(visible(task(t), mine.getLong("lease_until")));
                 }
                 continue;
             }
+            Shape shape = Shape.of(t);
             List<String> silent = new ArrayList<>();
             int inUse = 0;
             boolean sameOperator = false;
@@ -150,26 +156,26 @@ public final class TaskBoard {
                             .equals(Assignment.operatorKey(me.operator()));
                 }
             }
-            if (inUse >= task.replicas() || sameOperator) {
+            if (inUse >= shape.replicas() || sameOperator) {
                 continue;
             }
             // a task older than a lease is no longer waiting for a chosen node that never came to take it (a node
             // that stopped without leaving): it goes to whoever asks, in the same order
-            boolean overdue = now - dispatchedAt(task) > task.leaseMs();
+            boolean overdue = now - shape.dispatchedMs() > shape.leaseMs();
             Set<String> holders = new HashSet<>();
             held.forEach(l -> holders.add(l.getString("node_id")));
             List<Assignment.Candidate> candidates = eligible.stream().filter(c -> !silent.contains(c.nodeId()))
                     .filter(c -> !overdue || c.nodeId().equals(nodeId) || holders.contains(c.nodeId())).toList();
-            if (Assignment.choose(task.taskId(), candidates, task.replicas()).stream()
+            if (Assignment.choose(taskId, candidates, shape.replicas()).stream()
                     .noneMatch(c -> c.nodeId().equals(nodeId))) {
                 continue;
             }
-            long until = Math.min(now + task.leaseMs(), task.deadlineAt());
+            long until = Math.min(now + shape.leaseMs(), t.getLong("deadline_at"));
             try {
-                leases.insertOne(new Document("_id", task.taskId() + "/" + nodeId).append("task_id", task.taskId())
+                leases.insertOne(new Document("_id", taskId + "/" + nodeId).append("task_id", taskId)
                         .append("node_id", nodeId).append("operator", me.operator()).append("leased_at", now)
                         .append("lease_until", until).append("submitted", false));
-                out.add(visible(task, until));
+                out.add(visible(task(t), until));
             } catch (MongoWriteException e) {
                 if (e.getError().getCategory() != ErrorCategory.DUPLICATE_KEY) {
                     throw e;
@@ -177,6 +183,22 @@ public final class TaskBoard {
             }
         }
         return out;
+    }
+
+    private static NodeTask task(Document t) throws JsonProcessingException {
+        return JSON.readValue(t.getString("task"), NodeTask.class);
+    }
+
+    /** What the lease decision needs of a task, from its stored fields (or its JSON, for a task stored without them). */
+    private record Shape(int replicas, long leaseMs, long dispatchedMs) {
+        static Shape of(Document t) throws JsonProcessingException {
+            if (t.get("replicas") instanceof Number r && t.get("lease_ms") instanceof Number l
+                    && t.get("dispatched_ms") instanceof Number d) {
+                return new Shape(r.intValue(), l.longValue(), d.longValue());
+            }
+            NodeTask task = task(t);
+            return new Shape(task.replicas(), task.leaseMs(), dispatchedAt(task));
+        }
     }
 
     private static long dispatchedAt(NodeTask task) {

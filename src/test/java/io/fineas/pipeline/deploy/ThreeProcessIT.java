@@ -162,9 +162,7 @@ class ThreeProcessIT {
     }
 
     private static PipelineProcess role(Path dir, String name, Map<String, String> shared, Map<String, String> own) {
-        Map<String, String> env = new HashMap<>(shared);
-        env.putAll(own);
-        return new PipelineProcess(dir.resolve(name), LOGS.resolve(name), env);
+        return PipelineProcess.role(dir, LOGS, name, shared, own);
     }
 
     private static void writeDoc(Path processors, int i) throws Exception {

@@ -4,7 +4,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -281,8 +280,6 @@ class NodeNetworkIT {
     }
 
     private static PipelineProcess role(Path dir, String name, Map<String, String> shared, Map<String, String> own) {
-        Map<String, String> env = new HashMap<>(shared);
-        env.putAll(own);
-        return new PipelineProcess(dir.resolve(name), LOGS.resolve(name), env);
+        return PipelineProcess.role(dir, LOGS, name, shared, own);
     }
 }

@@ -69,6 +69,7 @@ class NodeNetworkTest extends PipelineTestSupport {
     protected void overrideProperties(Properties p) {
         p.put("pipeline.processors.dir", processors().toString());
         p.put("pipeline.network.deadline-check-ms", "200");
+        p.put("pipeline.network.nonce-sweep-ms", "300");
     }
 
     private Path processors() {
@@ -158,6 +159,18 @@ class NodeNetworkTest extends PipelineTestSupport {
 
     private Map<String, Object> node(TestNode n) {
         return get("/nodes/" + n.id(), "X-API-Key", ADMIN_KEY).json();
+    }
+
+    @Test
+    void noncesAreForgottenOnceTheirRequestsTimeRefusesThemAndNotBefore() {
+        String node = "node-sweep" + ids().suffix();
+        long now = System.currentTimeMillis();
+        var nonces = system().getCollection("node_nonces");
+        nonces.insertOne(new Document("_id", node + ":old").append("at", now - Duration.ofMinutes(11).toMillis()));
+        nonces.insertOne(new Document("_id", node + ":recent").append("at", now - Duration.ofMinutes(9).toMillis()));
+        await().atMost(Duration.ofSeconds(10)).until(() -> docs("node_nonces", Filters.eq("_id", node + ":old")).isEmpty());
+        assertThat(docs("node_nonces", Filters.eq("_id", node + ":recent")))
+                .as("a nonce whose request time is still accepted is remembered").hasSize(1);
     }
 
     @Test

@@ -58,6 +58,17 @@ public final class PipelineProcess implements AutoCloseable {
         env.putAll(extraEnv);
     }
 
+    /**
+     * One role of a multi-process deployment: its data under {@code dir/name}, its log under {@code logs/name}, the
+     * settings all roles share and its own (which win).
+     */
+    public static PipelineProcess role(Path dir, Path logs, String name, Map<String, String> shared,
+            Map<String, String> own) {
+        Map<String, String> env = new LinkedHashMap<>(shared);
+        env.putAll(own);
+        return new PipelineProcess(dir.resolve(name), logs.resolve(name), env);
+    }
+
     /** Starts the jar and waits until it reports ready on its management port. */
     public PipelineProcess start() {
         launch();
