@@ -177,7 +177,10 @@ public final class ProcessorCatalog {
                 }
             }
         } else {
-            url = source.url();
+            url = resolved("source.url", source.url());
+            if (!url.startsWith("http://") && !url.startsWith("https://")) {
+                throw new IllegalArgumentException("source.url is not an http(s) URL once resolved: " + url);
+            }
             headers = headers(source.headers());
             guard = new CaptureGuard.Rules(source.allowPrivateNetwork(), source.redirectHosts() == null ? Set.of()
                     : source.redirectHosts().stream().map(h -> h.toLowerCase(Locale.ROOT)).collect(Collectors.toSet()),
@@ -236,6 +239,18 @@ public final class ProcessorCatalog {
                 n.quorum() != null ? n.quorum() : io.fineas.pipeline.network.NetworkSpec.majority(replicas),
                 n.canaryRate() != null ? n.canaryRate() : 0.05, n.deadlineMs() != null ? n.deadlineMs() : 300_000,
                 n.leaseMs() != null ? n.leaseMs() : 60_000, n.canaryUrl(), normaliser);
+    }
+
+    /** A value that may hold {@code {{env:NAME:default}}} placeholders, resolved; one that is not set is refused. */
+    private String resolved(String name, String value) {
+        if (value == null || !value.contains("{{")) {
+            return value;
+        }
+        try {
+            return placeholders.apply(value);
+        } catch (RuntimeException ex) {
+            throw new IllegalArgumentException(name + ": " + ex.getMessage());
+        }
     }
 
     /**

@@ -136,13 +136,36 @@ class ProcessorCatalogTest {
         assertThat(reasons.get("twin.yaml")).contains("already has the id 'good'");
     }
 
+    @Test
+    void aUrlMayOpenWithAPlaceholderResolvedAtLoadAndMustStillBeHttp() throws IOException {
+        write("pages.data.json", "[{\"page\": \"intro.html\"}]");
+        write("site.yaml", "topic: docs\nsegment: site\ndata_list: pages.data.json\nsource:\n  kind: http\n"
+                + "  url: \"{{env:SITE_URL}}/{page}\"\n");
+        write("unset.yaml", "topic: docs\nsegment: unset\ndata_list: pages.data.json\nsource:\n  kind: http\n"
+                + "  url: \"{{env:UNSET}}/{page}\"\n");
+        write("local.yaml", "topic: docs\nsegment: local\ndata_list: pages.data.json\nsource:\n  kind: http\n"
+                + "  url: \"{{env:LOCAL_PATH}}/{page}\"\n");
+
+        ProcessorCatalog catalog = catalog().load();
+
+        assertThat(catalog.configs()).singleElement().satisfies(c -> {
+            assertThat(c.id()).isEqualTo("site");
+            assertThat(c.urlTemplate()).isEqualTo("https://docs.example.org/{page}");
+        });
+        Map<String, String> reasons = new java.util.HashMap<>();
+        catalog.problems().forEach(p -> reasons.put(p.file(), p.reason()));
+        assertThat(reasons.get("unset.yaml")).contains("source.url").contains("UNSET");
+        assertThat(reasons.get("local.yaml")).contains("not an http(s) URL once resolved");
+    }
+
     private ProcessorCatalog catalog() {
         // the application resolves with Camel's placeholders; an unset one fails the same way
         return new ProcessorCatalog(folder, 20, 4, 2, value -> {
             if (value.contains("{{env:UNSET}}")) {
                 throw new IllegalArgumentException("property with key [env:UNSET] not found");
             }
-            return value.replace("{{env:TOKEN}}", "resolved");
+            return value.replace("{{env:TOKEN}}", "resolved").replace("{{env:SITE_URL}}", "https://docs.example.org")
+                    .replace("{{env:LOCAL_PATH}}", "/srv/site");
         });
     }
 

@@ -114,6 +114,10 @@ public final class EvaluateCommand {
                 gatedFigures = r;
             }
         }
+        if (gatedFigures != null) {
+            out.println("(" + gated + ") missed at k: " + list(gatedFigures.path("missed"))
+                    + "; answers without the fact: " + list(gatedFigures.path("answers_without_the_fact")));
+        }
         if (minimums.isEmpty()) {
             return 0;
         }
@@ -135,6 +139,15 @@ public final class EvaluateCommand {
         }
         out.println("quality gate failed (" + gated + "): " + String.join(", ", below));
         return 1;
+    }
+
+    private static String list(JsonNode ids) {
+        if (!ids.isArray()) {
+            return "-";
+        }
+        List<String> out = new ArrayList<>();
+        ids.forEach(id -> out.add(id.asText()));
+        return out.isEmpty() ? "none" : String.join(" ", out);
     }
 
     private static String figure(JsonNode r, String field) {

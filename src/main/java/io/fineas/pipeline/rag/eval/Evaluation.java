@@ -141,11 +141,40 @@ public final class Evaluation {
     /** The rank (from 1) of the first hit from a right source; 0 when none is among the hits. */
     static int rankOfFirstRight(List<SearchHit> hits, Set<String> right) {
         for (int i = 0; i < hits.size(); i++) {
-            if (right.contains(String.valueOf(hits.get(i).metadata().get("source")))) {
+            if (isRight(right, String.valueOf(hits.get(i).metadata().get("source")))) {
                 return i + 1;
             }
         }
         return 0;
+    }
+
+    /**
+     * Whether a source id is one of the right ones: the same id, or, for a right source written as a path
+     * ("postgresql/limits.html"), a captured URL whose decoded path ends with it (a site served from wherever it is).
+     */
+    static boolean isRight(Set<String> right, String source) {
+        if (source == null) {
+            return false;
+        }
+        if (right.contains(source)) {
+            return true;
+        }
+        if (!source.startsWith("http://") && !source.startsWith("https://")) {
+            return false;
+        }
+        String path;
+        try {
+            path = java.net.URLDecoder.decode(java.net.URI.create(source).getRawPath(),
+                    java.nio.charset.StandardCharsets.UTF_8);
+        } catch (RuntimeException e) {
+            return false;
+        }
+        for (String r : right) {
+            if (!r.contains("://") && path.endsWith("/" + (r.startsWith("/") ? r.substring(1) : r))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether one of the answer's citations [n] names a passage from a right source. */
@@ -156,7 +185,7 @@ public final class Evaluation {
         Matcher m = CITATION.matcher(reply.answer());
         while (m.find()) {
             int n = Integer.parseInt(m.group(1));
-            if (n >= 1 && n <= reply.sources().size() && right.contains(reply.sources().get(n - 1).source())) {
+            if (n >= 1 && n <= reply.sources().size() && isRight(right, reply.sources().get(n - 1).source())) {
                 return true;
             }
         }

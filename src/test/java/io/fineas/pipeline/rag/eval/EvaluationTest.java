@@ -215,4 +215,15 @@ class EvaluationTest extends PipelineTestSupport {
         assertThat(Evaluation.citesARightSource(ChatReply.answered("c", "No citation.", sources, "m", 1, null),
                 Set.of("a"))).isFalse();
     }
+
+    @Test
+    void aRightSourceWrittenAsAPathMatchesThePageCapturedFromWhereverItIsServed() {
+        Set<String> right = Set.of("python/library/heapq.html", "postgresql/limits.html");
+        assertThat(Evaluation.isRight(right, "http://127.0.0.1:8765/python/library%2Fheapq.html")).isTrue();
+        assertThat(Evaluation.isRight(right, "https://docs.example.org/manuals/postgresql/limits.html")).isTrue();
+        assertThat(Evaluation.isRight(right, "http://127.0.0.1:8765/python/library/heapq.html.bak")).isFalse();
+        assertThat(Evaluation.isRight(right, "http://127.0.0.1:8765/other-postgresql/limits.html")).isFalse();
+        assertThat(Evaluation.isRight(right, "postgresql/limits.html")).as("the same id").isTrue();
+        assertThat(Evaluation.isRight(Set.of("newsroom/corpus/item-001.txt"), "newsroom/corpus/item-002.txt")).isFalse();
+    }
 }
