@@ -146,7 +146,7 @@ public class RagBeans {
         registry.bind("vectorStore", store);
         registry.bind("ingestion", new Ingestion(embeddings.model(LocalEmbeddings.Use.INGESTION),
                 DocumentSplitters.recursive(chunkSize, chunkOverlap), store,
-                maxRecordChars, maxTextChars, dataTopicPrefix, embeddingModel + "/recursive(" + chunkSize + "," + chunkOverlap + ")", live));
+                maxRecordChars, maxTextChars, dataTopicPrefix, embeddingModel + "/recursive(" + chunkSize + "," + chunkOverlap + ")+headings", live));
         registry.bind("semanticSearch", search);
         registry.bind("lineage", new Lineage(store, shared.topics()::activeTopics,
                 shared.system().getCollection("processors"), shared.system().getCollection("runs")));

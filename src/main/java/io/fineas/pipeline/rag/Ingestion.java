@@ -272,8 +272,10 @@ public final class Ingestion {
         String topic = record.record().topic();
         String segment = record.record().segment();
         String sourceId = record.record().sourceId();
-        List<TextSegment> segments = splitter.split(Document.from(TextExtraction.boundedParagraphs(record.text(),
-                MAX_PARAGRAPH_CHARS)));
+        String text = TextExtraction.boundedParagraphs(record.text(), MAX_PARAGRAPH_CHARS);
+        // each chunk with the headings it stands under (a page's title, its section): context, never answer text
+        List<String> segments = HeadingContext.apply(text, splitter.split(Document.from(text)).stream()
+                .map(TextSegment::text).toList());
         if (segments.isEmpty()) {
             throw new IllegalArgumentException("the record has no text");
         }
@@ -288,7 +290,7 @@ public final class Ingestion {
                 metadata.put(Chunk.FINGERPRINT, fingerprint.toString());
             }
             chunks.add(new Chunk(Chunk.id(topic, segment, sourceId, i), topic, segment, sourceId, i,
-                    segments.get(i).text(), metadata));
+                    segments.get(i), metadata));
         }
         return new Prepared(record, chunks, raw, fingerprint);
     }

@@ -97,12 +97,22 @@ public final class TextExtraction {
                 return cut(trimmed, maxChars);
             }
         }
-        if (type.contains("html") || type.contains("xml") || trimmed.startsWith("<")) {
+        if (type.contains("html") || (!type.contains("xml") && looksLikeHtml(trimmed))) {
+            // a page as a reader sees it: no navigation or page chrome, terms with their definitions, table cells with
+            // their headers, headings and code marked (HtmlText); jsoup's parse is linear in the content
+            return cut(HtmlText.text(content), maxChars);
+        }
+        if (type.contains("xml") || trimmed.startsWith("<")) {
             // jsoup's parse is linear in the content, which the record's own limit bounds
             return cut(Jsoup.parse(content).wholeText().replaceAll("[ \\t\\x0B\\f\\r]+", " ")
                     .replaceAll("\\n\\s*+\\n+", "\n\n").strip(), maxChars);
         }
         return cut(trimmed, maxChars);
+    }
+
+    private static boolean looksLikeHtml(String trimmed) {
+        String head = trimmed.substring(0, Math.min(200, trimmed.length())).toLowerCase(java.util.Locale.ROOT);
+        return head.startsWith("<!doctype html") || head.startsWith("<html") || head.contains("<body");
     }
 
     /** The text being made, and whether it is full. */
