@@ -96,10 +96,89 @@ class ExtractiveChatModelTest {
     @Test
     void contentWordsAndTheirShare() {
         assertThat(ExtractiveChatModel.words("When will the Nova 7X ship to buyers?"))
-                .containsExactlyInAnyOrder("nova", "7x", "ship", "buyers");
+                .containsExactlyInAnyOrder("nova", "7x", "ship", "buyer");
+        assertThat(ExtractiveChatModel.words("creating creates created create"))
+                .as("a light stemmer: one word for its commonest endings").containsExactly("creat");
         assertThat(ExtractiveChatModel.wordShare(ExtractiveChatModel.words("Nova ship buyer"),
                 "The Nova ships to buyers.")).isEqualTo(1.0);
         assertThat(ExtractiveChatModel.joinWrappedLines("Heading\n\nFirst line\ngoes on. Second.\n\nTail."))
                 .containsExactly("First line goes on. Second.", "Tail.");
+    }
+
+    private String ask2(String question, String... passages) {
+        ExtractiveChatModel two = new ExtractiveChatModel(new AllMiniLmL6V2EmbeddingModel(), 3);
+        List<SearchHit> hits = new java.util.ArrayList<>();
+        for (int i = 0; i < passages.length; i++) {
+            hits.add(new SearchHit("c" + i, 0.5, passages[i], Map.of("topic", "t", "segment", "s", "source",
+                    "page-" + i)));
+        }
+        return two.chat(ChatRequest.builder().messages(prompts.chat(question, hits, List.of()).messages()).build())
+                .aiMessage().text();
+    }
+
+    @Test
+    void theSameSentenceInTwoOverlappingPassagesIsGivenOnceWithOneCitation() {
+        String shared = "Attempts to store values outside of the allowed range will result in an error.";
+        String answer = ask2("What happens when a value is outside the allowed range?",
+                "# Numeric Types\n\nThe types smallint and integer store whole numbers. " + shared,
+                "# Numeric Types\n\n" + shared + " The type integer is the common choice.");
+        assertThat(ExtractiveChatModel.normal(answer.replaceAll("\\[\\d+]", "")))
+                .as(answer).containsOnlyOnce(ExtractiveChatModel.normal(shared));
+        assertThat(answer).as("at most two sentences").matches("^[^\\[]+\\[\\d+](?: [^\\[]+\\[\\d+])?$");
+    }
+
+    @Test
+    void headingsTablesOfContentsAndVerblessFragmentsAreNeverAnswers() {
+        assertThat(ExtractiveChatModel.answerable("8.1.2. Arbitrary Precision Numbers")).isFalse();
+        assertThat(ExtractiveChatModel.answerable("Table 8.2. Numeric Types")).isFalse();
+        assertThat(ExtractiveChatModel.answerable("Source code: Lib/heapq.py")).isFalse();
+        assertThat(ExtractiveChatModel.answerable("roots = list(map(operator.neg, roots)) return [sum(x) for x in r]"))
+                .as("a line of code").isFalse();
+        assertThat(ExtractiveChatModel.answerable("The default is typically 128 megabytes.")).isTrue();
+        assertThat(ExtractiveChatModel.answerable("-a, --annotate: Make an unsigned, annotated tag object.")).isTrue();
+        assertThat(ExtractiveChatModel.answerable("smallint — Storage Size: 2 bytes; Range: -32768 to +32767."))
+                .as("a table row with its headers").isTrue();
+        String answer = ask2("Which index types does PostgreSQL provide?",
+                "# 11.2. Index Types\n\n11.2.1. B-Tree\n\n11.2.2. Hash\n\nPostgreSQL provides several index types: "
+                        + "B-tree, Hash, GiST, SP-GiST, GIN, BRIN, and the extension bloom.");
+        assertThat(answer).contains("GiST").doesNotContain("11.2");
+    }
+
+    @Test
+    void theSentenceThatNamesTheAskedForThingWinsOverAMoreGeneralOne() {
+        String answer = ask2("Which setting logs statements that run longer than a given time?",
+                "# Error Reporting and Logging\n\nLogging the duration of statements helps to find slow queries. Many "
+                        + "settings control what is logged and when.\n\nlog_min_duration_statement (integer): Causes "
+                        + "the duration of each completed statement to be logged if the statement ran for at least the "
+                        + "specified amount of time.");
+        assertThat(answer).contains("log_min_duration_statement");
+        String defined = ask2("What is the typical default for shared_buffers?",
+                "# Resource Consumption\n\nshared_buffers (integer): Sets the amount of memory the database server "
+                        + "uses for shared memory buffers. The default is typically 128 megabytes (128MB), but might be "
+                        + "less if your kernel settings will not support it.\n\nLarger settings for shared_buffers "
+                        + "usually require a corresponding increase in max_wal_size.");
+        assertThat(defined).as("a sentence of a definition is given with the sentence naming its term")
+                .contains("128 megabytes").contains("shared_buffers (integer): Sets the amount");
+    }
+
+    @Test
+    void aCodeBlockIsGivenOnlyAfterTheSentenceThatIntroducesIt() {
+        String answer = ask2("How do I create a virtual environment?",
+                "# venv\n\nCreation of virtual environments is done by executing the command venv:\n\n```\n"
+                        + "python -m venv /path/to/new/virtual/environment\n```\n\nRunning this command creates the "
+                        + "target directory.");
+        assertThat(answer).contains("command venv: python -m venv /path/to/new/virtual/environment");
+        String code = ask2("What does the example print?", "# Examples\n\n```\n>>> print(divmod(7, 2))\n(3, 1)\n```"
+                + "\n\nThe function divmod returns the quotient and the remainder.");
+        assertThat(code).doesNotContain(">>>");
+    }
+
+    @Test
+    void twoSentencesAreComposedInDocumentOrder() {
+        String answer = ask2("When does the Brio 5S ship and what does it cost?",
+                "Corostis unveiled the Brio 5S water filter. It costs 626 euros in every market.\n\nThe Brio 5S "
+                        + "ships in January to ten countries.");
+        assertThat(answer).contains("626 euros").contains("January");
+        assertThat(answer.indexOf("626 euros")).isLessThan(answer.indexOf("January"));
     }
 }
