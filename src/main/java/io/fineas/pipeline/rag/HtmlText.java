@@ -27,7 +27,8 @@ import org.jsoup.nodes.TextNode;
  * <li>code blocks are fenced ({@code ```}) so a reader, or the extractive model, knows them from prose;</li>
  * <li>a block of text that repeats within the page (a navigation bar at the top and the bottom) is kept once.</li>
  * </ul>
- * Blocks that repeat across the pages of one site are {@link SiteBoilerplate}'s.
+ * A block that repeats across the pages of one site without being marked as navigation (a notice, a banner in plain
+ * paragraphs) is kept: each page is read alone.
  */
 public final class HtmlText {
 
