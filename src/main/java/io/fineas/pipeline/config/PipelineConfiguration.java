@@ -190,7 +190,9 @@ public class PipelineConfiguration implements CamelConfiguration {
         // batching consumers (the RAG ingestion, the gateway's run records) commit each batch after its effect
         registry.bind("kafkaBatch", new io.fineas.pipeline.common.KafkaBatch(topicRegistry::isCurrentDataTopic));
         // writes stop before the data directory's disk is full (readiness data-disk; routes: requireRoom)
-        registry.bind("diskSpace", new io.fineas.pipeline.infra.DiskSpace(Path.of(dataDir), diskMinFreeMb << 20));
+        io.fineas.pipeline.infra.DiskSpace disk = new io.fineas.pipeline.infra.DiskSpace(Path.of(dataDir),
+                diskMinFreeMb << 20);
+        registry.bind("diskSpace", disk);
         // the REST bodies' parser: a duplicate key (which of two topics would be checked?) and deep nesting refused
         registry.bind("strictJson", new com.fasterxml.jackson.databind.ObjectMapper(
                 com.fasterxml.jackson.core.JsonFactory.builder()
@@ -223,6 +225,12 @@ public class PipelineConfiguration implements CamelConfiguration {
                     ExchangeEventMetrics metrics = new ExchangeEventMetrics();
                     ctx.addService(metrics, true, true);
                     ctx.getManagementStrategy().addEventNotifier(metrics);
+                    // what the shipped alert rules read: readiness and the data disk's free space
+                    io.micrometer.core.instrument.MeterRegistry meters = ctx.getRegistry()
+                            .findSingleByType(io.micrometer.core.instrument.MeterRegistry.class);
+                    if (meters != null) {
+                        io.fineas.pipeline.infra.OperationalMetrics.register(meters, ctx, disk);
+                    }
                 }
             });
         }

@@ -183,6 +183,13 @@ public class RagBeans {
         registry.bind("llmRetryPolicy", new LlmRetryPolicy(llmRetries, circuit));
         registry.bind("llmCircuit", circuit);
         registry.bind("llmCircuitBreaker", circuit.breaker());
+        shared.context().addStartupListener((context, alreadyStarted) -> {
+            MeterRegistry circuitMeters = context.getRegistry().findSingleByType(MeterRegistry.class);
+            if (circuitMeters != null) {
+                io.fineas.pipeline.infra.OperationalMetrics.registerCircuit(circuitMeters, () -> circuit.breaker().getState()
+                        == io.github.resilience4j.circuitbreaker.CircuitBreaker.State.OPEN);
+            }
+        });
         registry.bind("inferenceStore", new InferenceStore(shared.data(), live));
         // a record whose segment was deleted in the last second may still be analysed; its inference is not stored
         // (InferenceStore asks again, per batch)

@@ -44,6 +44,7 @@ public final class PipelineHealth implements AutoCloseable {
 
     private final CamelContext context;
     private final Admin admin;
+    private final io.fineas.pipeline.infra.OperationalMetrics metrics = new io.fineas.pipeline.infra.OperationalMetrics();
 
     public PipelineHealth(CamelContext context, String bootstrap) {
         this.context = context;
@@ -63,6 +64,16 @@ public final class PipelineHealth implements AutoCloseable {
             checks.add(new Check(r.getCheck().getId(), r.getCheck().getGroup(), state, r.getMessage().orElse(null)));
         }
         return new Status(ready, checks, lag());
+    }
+
+    /** Writes every consumer group's lag per topic to pipeline_consumer_lag (the gateway's timer route). */
+    public void recordLag() {
+        io.micrometer.core.instrument.MeterRegistry meters = context.getRegistry()
+                .findSingleByType(io.micrometer.core.instrument.MeterRegistry.class);
+        if (meters != null) {
+            metrics.lag(meters, lag().stream().map(l -> new io.fineas.pipeline.infra.OperationalMetrics.Lag(l.group(),
+                    l.topic(), l.lag())).toList());
+        }
     }
 
     private List<Lag> lag() {
