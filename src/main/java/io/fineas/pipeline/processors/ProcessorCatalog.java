@@ -262,13 +262,7 @@ public final class ProcessorCatalog {
             return Map.of();
         }
         Map<String, String> out = new LinkedHashMap<>();
-        declared.forEach((name, value) -> {
-            try {
-                out.put(name, placeholders.apply(value));
-            } catch (RuntimeException ex) {
-                throw new IllegalArgumentException("source.headers." + name + ": " + ex.getMessage());
-            }
-        });
+        declared.forEach((name, value) -> out.put(name, resolved("source.headers." + name, value)));
         return Map.copyOf(out);
     }
 

@@ -207,7 +207,7 @@ public final class ExtractiveChatModel implements ChatModel {
             }
             // a question that asks for a kind of thing (a number, a time, a name) gets the best sentence holding one,
             // when the best sentence overall holds none
-            if (!answerKinds.isEmpty() && chosen.size() > 1 && !holdsOne(answerKinds, sentences.get(chosen.get(0)).text())
+            if (!answerKinds.isEmpty() && chosen.size() > 1
                     && chosen.stream().noneMatch(i -> holdsOne(answerKinds, sentences.get(i).text()))) {
                 ranked.stream().filter(i -> score[i] >= floor && holdsOne(answerKinds, sentences.get(i).text()))
                         .findFirst().ifPresent(i -> chosen.set(chosen.size() - 1, i));
@@ -306,7 +306,7 @@ public final class ExtractiveChatModel implements ChatModel {
             for (Block block : blocks(text)) {
                 if (block.code()) {
                     Sentence last = out.size() > before ? out.get(out.size() - 1) : null;
-                    if (last != null && last.text().endsWith(":") && last.order() == out.size() - 1) {
+                    if (last != null && last.text().endsWith(":")) {
                         out.set(out.size() - 1, new Sentence(passage, last.order(), last.text() + " "
                                 + io.fineas.pipeline.rag.TextExtraction.cut(block.text(), CODE_CHARS), last.previous(),
                                 last.head(), last.first(), true));
@@ -320,10 +320,10 @@ public final class ExtractiveChatModel implements ChatModel {
                     for (String sentence : SENTENCE_END.split(paragraph)) {
                         String t = sentence.strip();
                         if (t.length() >= 12) {
-                            out.add(new Sentence(passage, out.size(), t, previous, head, first, answerable(t)));
-                            Matcher term = DEFINITION_HEAD.matcher(t);
-                            if (previous == null && term.find() && isTerm(t.substring(0, term.end()))) {
-                                head = t.substring(0, term.end()).strip();
+                            String term = term(t);
+                            out.add(new Sentence(passage, out.size(), t, previous, head, first, answerable(t, term)));
+                            if (previous == null && term != null) {
+                                head = term.strip();
                                 first = t;
                             }
                             previous = t;
@@ -392,11 +392,7 @@ public final class ExtractiveChatModel implements ChatModel {
         if (question == null) {
             return 0;
         }
-        String term = s.head();
-        if (term == null) {
-            Matcher m = DEFINITION_HEAD.matcher(s.text());
-            term = m.find() && isTerm(s.text().substring(0, m.end())) ? s.text().substring(0, m.end()) : null;
-        }
+        String term = s.head() != null ? s.head() : term(s.text());
         if (term == null) {
             return 0;
         }
@@ -419,6 +415,15 @@ public final class ExtractiveChatModel implements ChatModel {
             }
         }
         return out;
+    }
+
+    /**
+     * The term a sentence opens by defining, with the colon or dash after it ("-s, --schema-only: "), or null when it
+     * opens no definition (what stands before its colon is a clause, not a term).
+     */
+    static String term(String sentence) {
+        Matcher m = DEFINITION_HEAD.matcher(sentence);
+        return m.find() && isTerm(sentence.substring(0, m.end())) ? sentence.substring(0, m.end()) : null;
     }
 
     /**
@@ -457,10 +462,14 @@ public final class ExtractiveChatModel implements ChatModel {
      * heading, a table of contents entry) and not a fragment without a verb, unless it is a term with its definition.
      */
     static boolean answerable(String sentence) {
-        Matcher term = DEFINITION_HEAD.matcher(sentence);
-        if (term.find() && sentence.length() > term.end() && isTerm(sentence.substring(0, term.end()))) {
+        return answerable(sentence, term(sentence));
+    }
+
+    /** @param term the term the sentence opens by defining ({@link #term}), or null */
+    private static boolean answerable(String sentence, String term) {
+        if (term != null && sentence.length() > term.length()) {
             // a term with its definition: the definition says whether it is a statement (the term may be code)
-            String definition = sentence.substring(term.end());
+            String definition = sentence.substring(term.length());
             return definition.strip().split("\\s+").length >= 2 && !codeLike(definition);
         }
         List<String> tokens = new ArrayList<>();
@@ -615,7 +624,7 @@ public final class ExtractiveChatModel implements ChatModel {
         return out;
     }
 
-    /** The weighted share of the question's content words the sentence holds. */
+    /** The weighted share of the question's content words the sentence holds (a word matches its plural). */
     static double wordShare(java.util.Map<String, Double> weight, java.util.Set<String> held) {
         double all = 0;
         double found = 0;
@@ -626,13 +635,6 @@ public final class ExtractiveChatModel implements ChatModel {
             }
         }
         return all == 0 ? 0 : found / all;
-    }
-
-    /** The share of the question's content words the sentence holds (a word matches its plural and possessive). */
-    static double wordShare(java.util.Set<String> asked, String sentence) {
-        java.util.Map<String, Double> even = new java.util.HashMap<>();
-        asked.forEach(w -> even.put(w, 1.0));
-        return wordShare(even, words(sentence));
     }
 
     private static boolean holds(java.util.Set<String> held, String w) {

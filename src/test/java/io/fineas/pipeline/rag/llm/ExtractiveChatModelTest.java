@@ -99,8 +99,9 @@ class ExtractiveChatModelTest {
                 .containsExactlyInAnyOrder("nova", "7x", "ship", "buyer");
         assertThat(ExtractiveChatModel.words("creating creates created create"))
                 .as("a light stemmer: one word for its commonest endings").containsExactly("creat");
-        assertThat(ExtractiveChatModel.wordShare(ExtractiveChatModel.words("Nova ship buyer"),
-                "The Nova ships to buyers.")).isEqualTo(1.0);
+        java.util.Set<String> held = ExtractiveChatModel.words("The Nova ships to buyers.");
+        assertThat(ExtractiveChatModel.wordShare(ExtractiveChatModel.weights(ExtractiveChatModel.words(
+                "Nova ship buyer"), List.of(held)), held)).isEqualTo(1.0);
         assertThat(ExtractiveChatModel.joinWrappedLines("Heading\n\nFirst line\ngoes on. Second.\n\nTail."))
                 .containsExactly("First line goes on. Second.", "Tail.");
     }
