@@ -32,11 +32,26 @@ public final class LlmRetryPolicy {
      *                 dead-lettered for an outage.
      */
     public boolean shouldRetry(Throwable error, Integer redelivery, Object question) {
-        if (question == null && (circuit.isOpen() || StageFaults.isStoreUnavailable(error) || isBusy(error))) {
+        if (question == null && (circuit.isOpen() || isRefusedByCircuit(error) || StageFaults.isStoreUnavailable(error)
+                || isBusy(error))) {
             // the provider down for everyone, or the pipeline's own MongoDB: the record waits
             return true;
         }
         return isTransient(error) && (redelivery == null ? 1 : redelivery) <= retries;
+    }
+
+    /**
+     * The circuit turned the call away (open, or half-open with its probe taken by another record): the record was
+     * never tried. Asked by itself because the probe may close the circuit between the refusal and this question, and
+     * a record that was never tried must not be dead-lettered for it (seen in LlmOutageTest: one record in three).
+     */
+    static boolean isRefusedByCircuit(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof io.github.resilience4j.circuitbreaker.CallNotPermittedException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -47,6 +47,22 @@ class LlmRetryPolicyTest {
     }
 
     @Test
+    void aRecordTheCircuitTurnedAwayWaitsEvenIfTheProbeClosedTheCircuitMeanwhile() {
+        circuit.breaker().transitionToOpenState();
+        RuntimeException turnedAway;
+        try {
+            turnedAway = new RuntimeException(io.github.resilience4j.circuitbreaker.CallNotPermittedException
+                    .createCallNotPermittedException(circuit.breaker()));
+        } finally {
+            // another record's probe got through before this record's failure is judged
+            circuit.breaker().transitionToClosedState();
+        }
+        assertThat(circuit.isOpen()).isFalse();
+        assertThat(policy.shouldRetry(turnedAway, 30, null)).isTrue();
+        assertThat(policy.shouldRetry(turnedAway, 1, "a question")).isFalse();
+    }
+
+    @Test
     void aRecordWaitsWhileThePipelinesOwnMongoDbIsUnreachable() {
         MongoTimeoutException down = new MongoTimeoutException("no server selected");
         assertThat(policy.shouldRetry(new RuntimeException(down), 99, null)).isTrue();
