@@ -51,6 +51,50 @@ function options(select, values) {
   if (values.includes(keep)) select.value = keep;
 }
 
+// A trace as a waterfall: one line per span, indented under its parent, its bar placed on the trace's time line.
+// A direct: endpoint's send and its route's span (same name, same process, one inside the other) are shown once: the
+// route's, which carries the stage's attributes.
+function waterfall(trace) {
+  const spans = trace.spans;
+  const byId = new Map(spans.map(s => [s.span_id, s]));
+  const repeated = new Set(spans.filter(s => { const p = byId.get(s.parent_span_id);
+    return p && p.name === s.name && p.service === s.service; }).map(s => s.parent_span_id));
+  const shown = spans.filter(s => !repeated.has(s.span_id));
+  const parentOf = (s) => { let p = byId.get(s.parent_span_id); while (p && !shown.includes(p)) p = byId.get(p.parent_span_id); return p; };
+  const depth = new Map();
+  const depthOf = (s) => { if (!depth.has(s.span_id)) { const p = parentOf(s); depth.set(s.span_id, p ? depthOf(p) + 1 : 0); } return depth.get(s.span_id); };
+  const end = Math.max(...spans.map(s => s.start_ms + s.duration_ms), 1);
+  const box = document.createElement("div");
+  box.className = "waterfall";
+  box.append(div(spans.length + " spans over " + Math.round(end) + " ms, trace " + trace.trace_id
+    + (trace.spans_dropped ? " (" + trace.spans_dropped + " more not kept)" : ""), "meta"));
+  // depth first, siblings by start: each span under its parent
+  const children = new Map();
+  const roots = [];
+  for (const s of shown) { const p = parentOf(s); if (p) { if (!children.has(p.span_id)) children.set(p.span_id, []); children.get(p.span_id).push(s); } else roots.push(s); }
+  const ordered = [];
+  const visit = (s) => { ordered.push(s); for (const c of (children.get(s.span_id) || [])) visit(c); };
+  roots.forEach(visit);
+  for (const s of ordered) {
+    const a = s.attributes || {};
+    const line = div("", "span-line" + (s.error ? " error" : ""));
+    const what = [a["pipeline.stage"], a["pipeline.processor_id"], a["pipeline.source"]].filter(Boolean).join(" · ");
+    let name = s.name;
+    try { name = decodeURIComponent(name); } catch (e) { /* shown as it came */ }
+    const label = div(name + (what ? " — " + what : ""), "span-name");
+    label.style.paddingLeft = (depthOf(s) * 0.8) + "rem";
+    label.title = s.service + "\n" + Object.entries(a).map(([k, v]) => k + "=" + v).join("\n");
+    const lane = div("", "span-lane");
+    const bar = div(Math.round(s.duration_ms) + " ms", "span-bar");
+    bar.style.left = (100 * s.start_ms / end) + "%";
+    bar.style.width = Math.max(0.4, 100 * s.duration_ms / end) + "%";
+    lane.append(bar);
+    line.append(label, lane);
+    box.append(line);
+  }
+  return box;
+}
+
 const views = {
   async topics() {
     const data = await api("GET", "/topics");
@@ -133,6 +177,13 @@ const views = {
           } catch (e) { fail(e); }
         });
         cellP.append(show);
+      }
+      // the run's trace (admin keys): where its time went, stage by stage, and where it broke
+      if (r.trace_id) {
+        const open = button("trace", "quiet show-trace", async () => {
+          try { open.replaceWith(waterfall(await api("GET", "/traces/" + r.trace_id))); } catch (e) { fail(e); }
+        });
+        cellP.append(open);
       }
     });
   },
@@ -298,6 +349,16 @@ async function showLineage(chunkId, into, trigger) {
     line("collection run", (run.run_id || "?") + ", requested " + run.requested_at + " by key " + run.requested_by
          + (run.schedule_entry ? " (schedule " + run.schedule_entry + ")" : "")
          + (reported ? ", " + reported.status + ": " + reported.items_ok + " items ok, " + reported.items_failed + " failed" : ""));
+    // the record's trace: its run's, from the request to this record's ingestion and analysis (admin keys)
+    if (run.trace_id) {
+      const dd = document.createElement("dd");
+      const open = button("trace " + run.trace_id.slice(0, 12) + "…", "quiet show-trace", async () => {
+        try { open.replaceWith(waterfall(await api("GET", "/traces/" + run.trace_id))); } catch (e) { fail(e); }
+      });
+      dd.append(open);
+      const dt = document.createElement("dt"); dt.textContent = "trace";
+      trace.append(dt, dd);
+    }
   } catch (e) {
     line("lineage", String(e.message || e));
   }
@@ -331,8 +392,10 @@ function show() {
   const load = () => views[view]().then(() => { document.body.dataset.loaded = view; },
                                         e => { clear(view); fail(e); });
   load();
-  // refreshed while shown, unless a list of failed items is open
-  if (view === "runs") timer = setInterval(() => { if (!document.querySelector("#runs .failures")) load(); }, 2000);
+  // refreshed while shown, unless a list of failed items or a trace is open
+  if (view === "runs") timer = setInterval(() => {
+    if (!document.querySelector("#runs .failures, #runs .waterfall")) load();
+  }, 2000);
 }
 window.addEventListener("hashchange", show);
 show();

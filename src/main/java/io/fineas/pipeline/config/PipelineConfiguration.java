@@ -90,6 +90,31 @@ public class PipelineConfiguration implements CamelConfiguration {
     private long headerTimeoutMs;
     @PropertyInject(value = "camel.metrics.enabled", defaultValue = "false")
     private boolean metricsEnabled;
+    @PropertyInject("pipeline.tracing.enabled")
+    private boolean tracingEnabled;
+    @PropertyInject("pipeline.tracing.max-spans")
+    private int tracingMaxSpans;
+    @PropertyInject("pipeline.tracing.max-spans-per-trace")
+    private int tracingMaxSpansPerTrace;
+    @PropertyInject("pipeline.tracing.exclude")
+    private String tracingExclude;
+
+    /** Camel's tracer and the SDK before any route exists (each route gets its tracing policy as it is added). */
+    private void tracing(CamelContext context, PipelineRoles pipelineRoles) throws Exception {
+        if (!tracingEnabled) {
+            context.getRegistry().bind("recordTraces", io.fineas.pipeline.common.RecordTraces.off());
+            // GET /traces/{id} answers 404: nothing is recorded
+            context.getRegistry().bind("recentTraces", new io.fineas.pipeline.infra.RecentTraces(1, 1));
+            return;
+        }
+        io.fineas.pipeline.infra.RecentTraces recent = new io.fineas.pipeline.infra.RecentTraces(tracingMaxSpans,
+                tracingMaxSpansPerTrace);
+        io.fineas.pipeline.infra.PipelineTracing tracing = io.fineas.pipeline.infra.PipelineTracing.start(context,
+                "fineas-" + String.join("+", new java.util.TreeSet<>(pipelineRoles.roles())), tracingExclude, recent);
+        context.addService(SharedBeans.closing(tracing), true, false);
+        context.getRegistry().bind("recentTraces", recent);
+        context.getRegistry().bind("recordTraces", tracing.recordTraces());
+    }
 
     @Override
     public void configure(CamelContext context) throws Exception {
@@ -115,6 +140,7 @@ public class PipelineConfiguration implements CamelConfiguration {
             context.addService(SharedBeans.closing(mongo), true, false);
             LOG.info("Embedded MongoDB wire server listening on {}", mongo.connectionString());
         }
+        tracing(context, pipelineRoles);
         SharedBeans shared = shared(context);
 
         if (pipelineRoles.roles().contains("gateway") || pipelineRoles.roles().contains("rag")) {

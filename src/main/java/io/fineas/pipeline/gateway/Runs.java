@@ -38,10 +38,24 @@ public final class Runs {
      * there (an alert delivered again, or a processor's summary that came first) gets the alert's fields instead.
      */
     public void requested(List<String> alertJsons) {
+        requested(alertJsons, null);
+    }
+
+    /**
+     * As {@link #requested(List)}, with the trace each alert belongs to (the trace of its POST /collect, null when
+     * it came without one), kept as the run's {@code trace_id}.
+     */
+    public void requested(List<String> alertJsons, List<String> traceIds) {
         List<Alert> alerts = new java.util.ArrayList<>();
-        for (String json : alertJsons) {
+        Map<String, String> traceOf = new java.util.HashMap<>();
+        for (int i = 0; i < alertJsons.size(); i++) {
             try {
-                alerts.add(Alert.parse(json));
+                Alert a = Alert.parse(alertJsons.get(i));
+                alerts.add(a);
+                String trace = traceIds == null || i >= traceIds.size() ? null : traceIds.get(i);
+                if (trace != null) {
+                    traceOf.put(a.runId(), trace);
+                }
             } catch (IllegalArgumentException notAnAlert) {
                 // not a run
             }
@@ -53,6 +67,9 @@ public final class Runs {
         for (Alert a : alerts) {
             Document d = new Document("_id", a.runId());
             d.putAll(requestedFields(a));
+            if (traceOf.containsKey(a.runId())) {
+                d.append("trace_id", traceOf.get(a.runId()));
+            }
             docs.add(d);
         }
         try {
@@ -65,8 +82,12 @@ public final class Runs {
                     throw e;
                 }
                 Alert a = alerts.get(error.getIndex());
+                Document set = requestedFields(a);
+                if (traceOf.containsKey(a.runId())) {
+                    set.append("trace_id", traceOf.get(a.runId()));
+                }
                 updates.add(new com.mongodb.client.model.UpdateOneModel<>(Filters.eq("_id", a.runId()),
-                        new Document("$set", requestedFields(a)), new UpdateOptions().upsert(true)));
+                        new Document("$set", set), new UpdateOptions().upsert(true)));
             }
             if (updates.isEmpty() || e.getWriteConcernError() != null) {
                 throw e;

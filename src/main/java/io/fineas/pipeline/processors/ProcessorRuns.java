@@ -8,6 +8,7 @@ import java.util.Map;
 
 import io.fineas.pipeline.catalog.Segments;
 import io.fineas.pipeline.catalog.TopicRegistry;
+import io.fineas.pipeline.common.RecordTraces;
 import io.fineas.pipeline.messages.Alert;
 import io.fineas.pipeline.messages.RunSummary;
 import org.slf4j.Logger;
@@ -42,6 +43,24 @@ public final class ProcessorRuns {
      * The run an alert starts for this processor, or null when the alert is not for it (counted), too old, already
      * run to completion by this processor, or its topic or segment does not exist (reported). A record that is not an alert throws {@link MalformedAlertException}.
      */
+    /**
+     * As {@link #accept(String, String)}, and the processor's span of this alert (its route's, in the trace of the
+     * POST /collect that sent it) says which run, topic and segment it was, and whether it ran.
+     */
+    public ProcessorRun accept(String processorId, String alertJson, org.apache.camel.Exchange exchange) {
+        ProcessorRun run = accept(processorId, alertJson);
+        ProcessorConfig config = configs.get(processorId);
+        RecordTraces.tag(exchange, RecordTraces.STAGE, "processor");
+        RecordTraces.tag(exchange, RecordTraces.PROCESSOR_ID, processorId);
+        RecordTraces.tag(exchange, RecordTraces.TOPIC, config.topic());
+        RecordTraces.tag(exchange, RecordTraces.SEGMENT, config.segment());
+        RecordTraces.tag(exchange, "pipeline.run.started", run != null);
+        if (run != null) {
+            RecordTraces.tag(exchange, RecordTraces.RUN_ID, run.getRunId());
+        }
+        return run;
+    }
+
     public ProcessorRun accept(String processorId, String alertJson) {
         ProcessorConfig config = configs.get(processorId);
         Alert alert = parseAlert(alertJson);

@@ -85,6 +85,11 @@ class RagServiceBenchmark extends PipelineTestSupport {
         p.put("pipeline.processors.dir", folder().toString());
     }
 
+    /** The reports' suffix: "" as shipped (traced), "-untraced" for RagServiceUntracedBenchmark. */
+    protected String reportSuffix() {
+        return "";
+    }
+
     private String liveTopic() {
         return "live" + ids().suffix().toLowerCase().replaceAll("[^a-z0-9]", "");
     }
@@ -354,7 +359,7 @@ class RagServiceBenchmark extends PipelineTestSupport {
                     run.busySeconds(), aloneBusy));
         }
         System.out.println(report);
-        CollectBenchmark.write("rag-service", report.toString());
+        CollectBenchmark.write("rag-service" + reportSuffix(), report.toString());
     }
 
     @Test
@@ -409,7 +414,7 @@ class RagServiceBenchmark extends PipelineTestSupport {
                 toSearchable.get(toSearchable.size() - 1), pct(toAnalysed, 50), pct(toAnalysed, 95),
                 toAnalysed.get(toAnalysed.size() - 1));
         System.out.println(report);
-        CollectBenchmark.write("freshness", report);
+        CollectBenchmark.write("freshness" + reportSuffix(), report);
         assertThat(capturedAt).hasSize(expected);
     }
 

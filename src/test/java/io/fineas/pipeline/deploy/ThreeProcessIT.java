@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.UUID;
 
 import io.fineas.pipeline.support.KafkaRecords;
+import io.fineas.pipeline.support.OtlpReceiver;
 import io.fineas.pipeline.support.PipelineProcess;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
@@ -71,11 +72,14 @@ class ThreeProcessIT {
         Files.writeString(schedule, "[]");
         String run = UUID.randomUUID().toString().substring(0, 8);
 
-        try (PipelineProcess infra = new PipelineProcess(dir.resolve("infra"), LOGS.resolve("infra"), Map.of(
+        try (OtlpReceiver collector = new OtlpReceiver();
+                PipelineProcess infra = new PipelineProcess(dir.resolve("infra"), LOGS.resolve("infra"), Map.of(
                 "PIPELINE_ROLES", "infra", "PIPELINE_EMBEDDED_KAFKA", "true", "PIPELINE_EMBEDDED_MONGODB", "true"))
                 .start()) {
+            // every process exports its spans to one collector, as a deployment with OTEL_* set does
             Map<String, String> shared = Map.of("KAFKA_BOOTSTRAP_SERVERS", infra.kafka(), "MONGODB_URI",
-                    infra.mongoUri(), "KAFKA_SESSION_TIMEOUT_MS", "10000");
+                    infra.mongoUri(), "KAFKA_SESSION_TIMEOUT_MS", "10000",
+                    "OTEL_EXPORTER_OTLP_ENDPOINT", collector.endpoint(), "OTEL_BSP_SCHEDULE_DELAY", "200");
             PipelineProcess ragProcess = role(dir, "rag", shared, Map.of("PIPELINE_ROLES", "rag"));
             try (PipelineProcess gateway = role(dir, "gateway", shared, Map.of("PIPELINE_ROLES", "gateway,scheduler",
                     "SCHEDULE_FILE", schedule.toString(), "SCHEDULER_REDIS_PREFIX", "three:" + run,
@@ -98,6 +102,7 @@ class ThreeProcessIT {
                         .containsEntry("items_ok", 1).containsEntry("records", 20));
                 await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> assertThat(inferences(gateway))
                         .isEqualTo(20));
+                theRunIsOneTraceAcrossTheProcesses(collector, gateway, first);
                 Map<String, Object> found = rag.call("POST", "/search", Map.of("query", "harbour crane number 7",
                         "topic", TOPIC, "k", 3));
                 assertThat(found).containsEntry("status", 200);
@@ -159,6 +164,42 @@ class ThreeProcessIT {
                         .contains("doc-59.txt"));
             }
         }
+    }
+
+    /**
+     * The run's trace, as the collector received it from three processes: the gateway's POST /collect, the processor
+     * process's run and captures, and each record's ingestion, analysis and stored inference in the RAG process.
+     */
+    private static void theRunIsOneTraceAcrossTheProcesses(OtlpReceiver collector, PipelineProcess gateway,
+            String run) {
+        String traceId = (String) gateway.call("GET", "/runs/" + run, null).get("trace_id");
+        assertThat(traceId).as("the run's trace id").matches("[0-9a-f]{32}");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            List<OtlpReceiver.ReceivedSpan> trace = collector.trace(traceId);
+            for (String stage : List.of("rag-vector-ingest record", "rag-analysis record",
+                    "rag-store-inference record")) {
+                assertThat(trace.stream().filter(s -> s.name().equals(stage) && "fineas-rag".equals(s.service())))
+                        .as(stage).hasSize(20);
+            }
+        });
+        List<OtlpReceiver.ReceivedSpan> trace = collector.trace(traceId);
+        assertThat(trace).anySatisfy(s -> {
+            assertThat(s.service()).isEqualTo("fineas-gateway+scheduler");
+            assertThat(s.name()).isEqualTo("/collect");
+            assertThat(s.parentSpanId()).isNull();
+        });
+        assertThat(trace).anySatisfy(s -> {
+            assertThat(s.service()).isEqualTo("fineas-processors");
+            assertThat(s.attributes()).containsEntry("pipeline.stage", "processor")
+                    .containsEntry("pipeline.run_id", run).containsEntry("pipeline.processor_id", "notes");
+        });
+        // every span but the root has its parent in the trace, whichever process sent it
+        java.util.Set<String> ids = trace.stream().map(OtlpReceiver.ReceivedSpan::spanId)
+                .collect(java.util.stream.Collectors.toSet());
+        assertThat(trace.stream().filter(s -> s.parentSpanId() != null))
+                .allSatisfy(s -> assertThat(ids).contains(s.parentSpanId()));
+        // never captured content
+        assertThat(trace.toString()).doesNotContain("containers an hour");
     }
 
     private static PipelineProcess role(Path dir, String name, Map<String, String> shared, Map<String, String> own) {

@@ -164,6 +164,24 @@ class ConsoleBrowserTest extends PipelineTestSupport {
             assertThat(browser.findElement(By.cssSelector("#runs .failures")).getText()).contains("gone")
                     .contains("NoSuchFileException").doesNotContain("RuntimeBeanExpressionException");
             Browser.screenshot(browser, "console-runs");
+            // the run's trace as a waterfall: the request, the processor's run, each capture, each record's stages
+            waiting(browser, 20).until(d -> {
+                List<WebElement> lines = d.findElements(By.cssSelector("#runs .waterfall .span-line"));
+                if (lines.stream().anyMatch(l -> l.getText().contains("rag-analysis record"))) {
+                    return true;
+                }
+                // the trace grows while the records are analysed: open it again until their spans are in
+                d.findElements(By.cssSelector("#runs button.show-trace")).forEach(WebElement::click);
+                if (!lines.isEmpty()) {
+                    ((org.openqa.selenium.JavascriptExecutor) d).executeScript(
+                            "document.querySelectorAll('#runs .waterfall').forEach(w => w.remove())");
+                }
+                return false;
+            });
+            String waterfall = browser.findElement(By.cssSelector("#runs .waterfall")).getText();
+            assertThat(waterfall).contains("/collect").contains("processor · field-notes")
+                    .contains("rag-vector-ingest record").containsPattern("\\d+ ms");
+            Browser.screenshot(browser, "console-trace");
 
             // inferences: the segment's analyses, newest first
             open(browser, "inferences");
@@ -213,6 +231,10 @@ class ConsoleBrowserTest extends PipelineTestSupport {
             source.findElement(By.cssSelector("button.lineage")).click();
             waiting(browser, 20).until(d -> d.findElement(By.cssSelector("#sources .source .trace")).getText()
                     .contains("collection run"));
+            // the citation's record's trace, from its lineage
+            browser.findElement(By.cssSelector("#sources .source .trace button.show-trace")).click();
+            assertThat(waiting(browser, 10).until(d -> d.findElement(By.cssSelector("#sources .source .waterfall")))
+                    .getText()).contains("/collect").contains("rag-vector-ingest record");
             Browser.screenshot(browser, "console-chat");
 
             // dead letters: a record the analysis set aside, replayed from the page, analysed after all

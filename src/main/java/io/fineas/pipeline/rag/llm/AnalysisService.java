@@ -9,6 +9,8 @@ import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Projections;
 import dev.langchain4j.data.message.ChatMessage;
 import io.fineas.pipeline.common.Hashes;
+import io.fineas.pipeline.common.RecordTraces;
+import io.fineas.pipeline.messages.ModelUsage;
 import io.fineas.pipeline.messages.Inference;
 import io.fineas.pipeline.messages.CapturedRecord;
 import io.fineas.pipeline.rag.Fingerprint;
@@ -139,6 +141,28 @@ public final class AnalysisService {
         }
         return new Job(record, prompt, id, contentHash, unchanged, false,
                 !unchanged && overBudget.test(record.topic()));
+    }
+
+    /**
+     * As {@link #inference(Job, String)}; the record's span (the analysis route's, in the record's trace) gets what
+     * the trace should say of the model call: the record's run, topic, segment and source, the model and its tokens
+     * (OpenTelemetry's gen_ai attribute names).
+     */
+    public Inference inference(Job job, String answer, org.apache.camel.Exchange exchange) {
+        Inference inference = inference(job, answer);
+        RecordTraces.tag(exchange, RecordTraces.STAGE, "analysis");
+        RecordTraces.tag(exchange, RecordTraces.TOPIC, inference.topic());
+        RecordTraces.tag(exchange, RecordTraces.SEGMENT, inference.segment());
+        RecordTraces.tag(exchange, RecordTraces.RUN_ID, inference.runId());
+        RecordTraces.tag(exchange, RecordTraces.PROCESSOR_ID, inference.processorId());
+        RecordTraces.tag(exchange, RecordTraces.SOURCE, inference.source());
+        RecordTraces.tag(exchange, "gen_ai.request.model", modelName);
+        ModelUsage used = job.messages.usage();
+        if (used != null) {
+            RecordTraces.tag(exchange, "gen_ai.usage.input_tokens", used.inputTokens());
+            RecordTraces.tag(exchange, "gen_ai.usage.output_tokens", used.outputTokens());
+        }
+        return inference;
     }
 
     public Inference inference(Job job, String answer) {
