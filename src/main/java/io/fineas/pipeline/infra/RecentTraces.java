@@ -45,7 +45,9 @@ public final class RecentTraces implements SpanProcessor {
             if (t == null) {
                 return List.of();
             }
-            List<SpanData> spans = new ArrayList<>(t.spans);
+            // redacted as they leave, not as they end: off the path of the work
+            List<SpanData> spans = new ArrayList<>(t.spans.size());
+            t.spans.forEach(s -> spans.add(SpanRedaction.redact(s)));
             spans.sort(Comparator.comparingLong(SpanData::getStartEpochNanos));
             return spans;
         }
@@ -163,7 +165,7 @@ public final class RecentTraces implements SpanProcessor {
         if (!span.getSpanContext().isSampled()) {
             return;
         }
-        SpanData data = SpanRedaction.redact(span.toSpanData());
+        SpanData data = span.toSpanData();
         synchronized (traces) {
             Trace t = traces.remove(data.getTraceId());
             if (t == null) {
