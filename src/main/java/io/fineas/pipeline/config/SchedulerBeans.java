@@ -36,8 +36,16 @@ public class SchedulerBeans {
         // no reset here: the first tick joins the living instances, or resets when there are none (Redis may be down
         // at start-up: the gateway in the same process still starts, the tick reports it and tries again)
         SchedulerState state = state(shared);
-        shared.context().getRegistry().bind("scheduleBook",
-                new ScheduleBook(new ScheduleFile(Path.of(scheduleFile)), state, Clock.systemUTC()));
+        ScheduleBook book = new ScheduleBook(new ScheduleFile(Path.of(scheduleFile)), state, Clock.systemUTC());
+        shared.context().getRegistry().bind("scheduleBook", book);
+        shared.context().addStartupListener((context, alreadyStarted) -> {
+            io.micrometer.core.instrument.MeterRegistry meters = context.getRegistry()
+                    .findSingleByType(io.micrometer.core.instrument.MeterRegistry.class);
+            if (meters != null) {
+                io.fineas.pipeline.infra.OperationalMetrics.registerSchedulerSkipped(meters,
+                        () -> book.problems().size());
+            }
+        });
         LOG.info("Scheduler state: {}", state.describe());
     }
 

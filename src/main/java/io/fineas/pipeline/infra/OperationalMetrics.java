@@ -16,7 +16,8 @@ import org.apache.camel.health.HealthCheckHelper;
  * {@code pipeline_ready} (1 while every readiness check of the process is up), {@code pipeline_data_free_bytes} (the
  * free space of the data folder's disk), {@code pipeline_llm_circuit_open} (1 while the model's circuit is open; RAG
  * role) and {@code pipeline_consumer_lag{group,topic}} (records a consumer group has not committed yet; written by
- * the gateway's timer route from Kafka's offsets).
+ * the gateway's timer route from Kafka's offsets), {@code pipeline_token_budget_used_ratio{topic}} (RAG role) and
+ * {@code pipeline_scheduler_entries_skipped} (scheduler role).
  */
 public final class OperationalMetrics {
 
@@ -34,10 +35,46 @@ public final class OperationalMetrics {
 
     /** pipeline_llm_circuit_open: 1 while the model's circuit breaker refuses calls. */
     public static void registerCircuit(MeterRegistry registry, BooleanSupplier open) {
-        Gauge.builder("pipeline.llm.circuit.open", open, o -> o.getAsBoolean() ? 1 : 0)
+        Gauge.builder("pipeline.llm.circuit.open", open, o -> o.getAsBoolean() ? 1 : 0).strongReference(true)
                 .description("1 while the model's circuit is open (calls refused until it half-opens)")
                 .register(registry);
     }
+
+    /** pipeline_scheduler_entries_skipped: the schedule's entries skipped now (malformed, a file missing). */
+    public static void registerSchedulerSkipped(MeterRegistry registry, java.util.function.IntSupplier skipped) {
+        Gauge.builder("pipeline.scheduler.entries.skipped", skipped, s -> s.getAsInt()).strongReference(true)
+                .description("Entries of the schedule skipped now (malformed, their file missing): GET /schedule says why")
+                .register(registry);
+    }
+
+    /**
+     * Sets pipeline_token_budget_used_ratio{topic} to each budgeted topic's share of its daily budget spent today (1 or
+     * more: spent, its analyses wait and its questions are refused); a topic no longer budgeted is dropped.
+     */
+    public static synchronized void tokenBudgets(MeterRegistry registry, java.util.Map<String, Double> used) {
+        java.util.Map<String, Gauge> gauges = BUDGETS.computeIfAbsent(registry, r -> new java.util.HashMap<>());
+        java.util.Map<String, double[]> values = BUDGET_VALUES.computeIfAbsent(registry, r -> new java.util.HashMap<>());
+        for (var it = gauges.entrySet().iterator(); it.hasNext();) {
+            var e = it.next();
+            if (!used.containsKey(e.getKey())) {
+                registry.remove(e.getValue());
+                values.remove(e.getKey());
+                it.remove();
+            }
+        }
+        used.forEach((topic, share) -> {
+            double[] value = values.computeIfAbsent(topic, t -> new double[1]);
+            value[0] = share;
+            gauges.computeIfAbsent(topic, t -> Gauge.builder("pipeline.token.budget.used", value, v -> v[0])
+                    .tag("topic", t).baseUnit("ratio").strongReference(true)
+                    .description("Share of a topic's daily token budget spent today (UTC)").register(registry));
+        });
+    }
+
+    private static final java.util.Map<MeterRegistry, java.util.Map<String, Gauge>> BUDGETS =
+            new java.util.WeakHashMap<>();
+    private static final java.util.Map<MeterRegistry, java.util.Map<String, double[]>> BUDGET_VALUES =
+            new java.util.WeakHashMap<>();
 
     static double ready(CamelContext context) {
         for (HealthCheck.Result r : HealthCheckHelper.invokeReadiness(context)) {

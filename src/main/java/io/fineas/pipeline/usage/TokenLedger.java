@@ -135,6 +135,13 @@ public final class TokenLedger {
         Map<String, Long> perTopic = new HashMap<>();
         spentOn(usage, today).forEach((topic, tokens) -> perTopic.put(topic, tokens.total()));
         spent = new Spent(today, perTopic, Map.copyOf(budgets.get()));
+        MeterRegistry registry = meters.get();
+        if (registry != null) {
+            Map<String, Double> used = new HashMap<>();
+            spent.budgets().forEach((topic, budget) -> used.put(topic, budget <= 0 ? 1.0
+                    : perTopic.getOrDefault(topic, 0L) / (double) budget));
+            io.fineas.pipeline.infra.OperationalMetrics.tokenBudgets(registry, used);
+        }
     }
 
     /** What every replica wrote for the day (UTC), per topic: questions over every topic have none and are left out. */

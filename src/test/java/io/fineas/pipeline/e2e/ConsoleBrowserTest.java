@@ -165,19 +165,15 @@ class ConsoleBrowserTest extends PipelineTestSupport {
                     .contains("NoSuchFileException").doesNotContain("RuntimeBeanExpressionException");
             Browser.screenshot(browser, "console-runs");
             // the run's trace as a waterfall: the request, the processor's run, each capture, each record's stages
-            waiting(browser, 20).until(d -> {
-                List<WebElement> lines = d.findElements(By.cssSelector("#runs .waterfall .span-line"));
-                if (lines.stream().anyMatch(l -> l.getText().contains("rag-analysis record"))) {
-                    return true;
-                }
-                // the trace grows while the records are analysed: open it again until their spans are in
-                d.findElements(By.cssSelector("#runs button.show-trace")).forEach(WebElement::click);
-                if (!lines.isEmpty()) {
-                    ((org.openqa.selenium.JavascriptExecutor) d).executeScript(
-                            "document.querySelectorAll('#runs .waterfall').forEach(w => w.remove())");
-                }
-                return false;
+            // (opened once its records are analysed: the trace grows until then)
+            String runId = browser.findElement(By.cssSelector("#runs tbody tr")).getAttribute("data-run");
+            String traceId = (String) get("/runs/" + runId, "X-API-Key", ADMIN_KEY).json().get("trace_id");
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> {
+                String trace = get("/traces/" + traceId, "X-API-Key", ADMIN_KEY).body();
+                return trace.contains("rag-analysis record") && trace.contains("rag-vector-ingest record");
             });
+            browser.findElement(By.cssSelector("#runs button.show-trace")).click();
+            waiting(browser, 10).until(d -> !d.findElements(By.cssSelector("#runs .waterfall .span-line")).isEmpty());
             String waterfall = browser.findElement(By.cssSelector("#runs .waterfall")).getText();
             assertThat(waterfall).contains("/collect").contains("processor · field-notes")
                     .contains("rag-vector-ingest record").containsPattern("\\d+ ms");

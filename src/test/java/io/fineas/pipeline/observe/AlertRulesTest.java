@@ -27,12 +27,23 @@ class AlertRulesTest extends PipelineTestSupport {
 
     @Override
     protected String roles() {
-        return "gateway,processors,rag";
+        return "gateway,scheduler,processors,rag";
     }
 
     @Override
     protected void overrideProperties(Properties p) {
         p.put("pipeline.gateway.lag-metrics-ms", "500");
+        p.put("pipeline.scheduler.redis-prefix", "test-alerts:" + ids().suffix());
+        // one good entry, one that names no pattern (skipped)
+        try {
+            Path schedule = dataDir().resolve("alerts-schedule.json");
+            Files.createDirectories(schedule.getParent());
+            Files.writeString(schedule, "[{\"data_collection_file_path\": \"a.json\", \"schedule\": 1},"
+                    + " {\"data_collection_file_path\": \"b.json\"}]");
+            p.put("pipeline.scheduler.schedule-file", schedule.toString());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test
@@ -47,7 +58,14 @@ class AlertRulesTest extends PipelineTestSupport {
             }
         }
         assertThat(named).contains("pipeline_ready", "pipeline_consumer_lag", "pipeline_llm_circuit_open",
-                "pipeline_data_free_bytes", "camel_exchange_event_notifier_seconds_count");
+                "pipeline_data_free_bytes", "camel_exchange_event_notifier_seconds_count",
+                "pipeline_token_budget_used_ratio", "pipeline_scheduler_entries_skipped");
+        // a budgeted topic: its share spent is a series
+        String budgeted = uniqueName("budgeted");
+        createTopic(budgeted);
+        Response budget = put("/topics/" + budgeted + "/budget", java.util.Map.of("tokens_per_day", 1000),
+                "X-API-Key", ADMIN_KEY);
+        assertThat(budget.status()).as(budget.body()).isEqualTo(200);
         // a record the processors' consumer group reads (and sets aside): the group then has offsets, so a lag
         publish(alertTopic(), "x", "not an alert");
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
@@ -58,6 +76,13 @@ class AlertRulesTest extends PipelineTestSupport {
             assertThat(metrics).containsPattern("(?m)^pipeline_ready(\\{[^}]*})? 1\\.0$")
                     .containsPattern("(?m)^pipeline_llm_circuit_open(\\{[^}]*})? 0\\.0$")
                     .containsPattern("(?m)^pipeline_consumer_lag\\{[^}]*group=\"[^\"]+\"[^}]*topic=\"[^\"]+\"[^}]*} ");
+            assertThat(metrics).containsPattern("(?m)^pipeline_token_budget_used_ratio\\{[^}]*topic=\""
+                    + budgeted + "\"[^}]*} 0\\.0$")
+                    .containsPattern("(?m)^pipeline_scheduler_entries_skipped(\\{[^}]*})? [1-9][0-9]*\\.0$");
+            // as many as GET /schedule lists (the entry without a pattern; the other once due, its file missing)
+            int listed = ((java.util.List<?>) get("/schedule", "X-API-Key", ADMIN_KEY).json().get("skipped")).size();
+            assertThat(metrics).containsPattern("(?m)^pipeline_scheduler_entries_skipped(\\{[^}]*})? " + listed
+                    + "\\.0$");
             double free = Double.parseDouble(metrics.lines().filter(l -> l.startsWith("pipeline_data_free_bytes"))
                     .findFirst().orElseThrow().replaceAll(".* ", ""));
             assertThat(free).isCloseTo((double) Files.getFileStore(dataDir()).getUsableSpace(),
