@@ -47,7 +47,7 @@ public final class RecentTraces implements SpanProcessor {
             }
             // redacted as they leave, not as they end: off the path of the work
             List<SpanData> spans = new ArrayList<>(t.spans.size());
-            t.spans.forEach(s -> spans.add(SpanRedaction.redact(s)));
+            t.spans.forEach(s -> spans.add(SpanRedaction.redact(s.toSpanData())));
             spans.sort(Comparator.comparingLong(SpanData::getStartEpochNanos));
             return spans;
         }
@@ -66,7 +66,7 @@ public final class RecentTraces implements SpanProcessor {
             List<Map.Entry<String, Trace>> newestFirst = new ArrayList<>(traces.entrySet());
             java.util.Collections.reverse(newestFirst);
             for (Map.Entry<String, Trace> e : newestFirst.subList(0, Math.min(n, newestFirst.size()))) {
-                List<SpanData> spans = e.getValue().spans;
+                List<SpanData> spans = e.getValue().spans.stream().map(ReadableSpan::toSpanData).toList();
                 SpanData root = spans.stream().filter(s -> !s.getParentSpanContext().isValid()).findFirst()
                         .orElse(spans.stream().min(Comparator.comparingLong(SpanData::getStartEpochNanos)).orElseThrow());
                 long start = spans.stream().mapToLong(SpanData::getStartEpochNanos).min().orElse(0);
@@ -165,13 +165,15 @@ public final class RecentTraces implements SpanProcessor {
         if (!span.getSpanContext().isSampled()) {
             return;
         }
-        SpanData data = span.toSpanData();
+        // the ended span itself (it changes no more): its data is copied out only when it is read
+        ReadableSpan data = span;
         synchronized (traces) {
-            Trace t = traces.remove(data.getTraceId());
+            String traceId = data.getSpanContext().getTraceId();
+            Trace t = traces.remove(traceId);
             if (t == null) {
                 t = new Trace();
             }
-            traces.put(data.getTraceId(), t);
+            traces.put(traceId, t);
             if (t.spans.size() >= maxSpansPerTrace) {
                 t.dropped++;
                 return;
@@ -201,7 +203,7 @@ public final class RecentTraces implements SpanProcessor {
     }
 
     private static final class Trace {
-        private final List<SpanData> spans = new ArrayList<>();
+        private final List<ReadableSpan> spans = new ArrayList<>();
         private int dropped;
     }
 }
