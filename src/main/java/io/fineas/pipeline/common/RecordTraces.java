@@ -64,10 +64,6 @@ public final class RecordTraces {
         return new RecordTraces(null, null, null);
     }
 
-    public boolean on() {
-        return tracer != null;
-    }
-
     /**
      * A record split out of a batch ({@link KafkaBatch#unwrap}) starts its own span, named after the route, child of
      * its producer and linked to the batch: Camel's spans of its processing (the model call, the publish) are its
@@ -133,15 +129,6 @@ public final class RecordTraces {
         if (span != null && value != null) {
             span.setTag(key, value.toString());
         }
-    }
-
-    /** The trace id of the span the exchange is in, or null without tracing. */
-    public String traceId(Exchange exchange) {
-        if (tracer == null) {
-            return null;
-        }
-        SpanContext c = Span.fromContext(currentContext(exchange)).getSpanContext();
-        return c.isValid() ? c.getTraceId() : null;
     }
 
     /** @param startEpochNanos the span's start, or 0 for now */

@@ -52,28 +52,27 @@ public final class OperationalMetrics {
      * more: spent, its analyses wait and its questions are refused); a topic no longer budgeted is dropped.
      */
     public static synchronized void tokenBudgets(MeterRegistry registry, java.util.Map<String, Double> used) {
-        java.util.Map<String, Gauge> gauges = BUDGETS.computeIfAbsent(registry, r -> new java.util.HashMap<>());
-        java.util.Map<String, double[]> values = BUDGET_VALUES.computeIfAbsent(registry, r -> new java.util.HashMap<>());
-        for (var it = gauges.entrySet().iterator(); it.hasNext();) {
-            var e = it.next();
-            if (!used.containsKey(e.getKey())) {
-                registry.remove(e.getValue());
-                values.remove(e.getKey());
-                it.remove();
+        java.util.Map<String, Budget> budgets = BUDGETS.computeIfAbsent(registry, r -> new java.util.HashMap<>());
+        budgets.entrySet().removeIf(e -> {
+            boolean gone = !used.containsKey(e.getKey());
+            if (gone) {
+                registry.remove(e.getValue().gauge());
             }
-        }
-        used.forEach((topic, share) -> {
-            double[] value = values.computeIfAbsent(topic, t -> new double[1]);
-            value[0] = share;
-            gauges.computeIfAbsent(topic, t -> Gauge.builder("pipeline.token.budget.used", value, v -> v[0])
-                    .tag("topic", t).baseUnit("ratio").strongReference(true)
-                    .description("Share of a topic's daily token budget spent today (UTC)").register(registry));
+            return gone;
         });
+        used.forEach((topic, share) -> budgets.computeIfAbsent(topic, t -> {
+            double[] value = new double[1];
+            return new Budget(Gauge.builder("pipeline.token.budget.used", value, v -> v[0]).tag("topic", t)
+                    .baseUnit("ratio").strongReference(true)
+                    .description("Share of a topic's daily token budget spent today (UTC)").register(registry), value);
+        }).value()[0] = share);
     }
 
-    private static final java.util.Map<MeterRegistry, java.util.Map<String, Gauge>> BUDGETS =
-            new java.util.WeakHashMap<>();
-    private static final java.util.Map<MeterRegistry, java.util.Map<String, double[]>> BUDGET_VALUES =
+    /** A budgeted topic's gauge and the value it reads. */
+    private record Budget(Gauge gauge, double[] value) {
+    }
+
+    private static final java.util.Map<MeterRegistry, java.util.Map<String, Budget>> BUDGETS =
             new java.util.WeakHashMap<>();
 
     static double ready(CamelContext context) {

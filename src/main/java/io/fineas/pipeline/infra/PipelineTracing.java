@@ -27,15 +27,10 @@ public final class PipelineTracing implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PipelineTracing.class);
 
     private final OpenTelemetrySdk sdk;
-    private final RecentTraces recent;
-    private final boolean exporting;
     private final io.fineas.pipeline.common.RecordTraces recordTraces;
 
-    private PipelineTracing(OpenTelemetrySdk sdk, RecentTraces recent, boolean exporting,
-            io.fineas.pipeline.common.RecordTraces recordTraces) {
+    private PipelineTracing(OpenTelemetrySdk sdk, io.fineas.pipeline.common.RecordTraces recordTraces) {
         this.sdk = sdk;
-        this.recent = recent;
-        this.exporting = exporting;
         this.recordTraces = recordTraces;
     }
 
@@ -74,7 +69,7 @@ public final class PipelineTracing implements AutoCloseable {
         context.getRegistry().bind("camelTracer", OpenTelemetryTracer.class, camelTracer);
         LOG.info("Tracing on: the last traces in memory{}", exporting[0] ? ", spans exported by OTLP" : " (no OTLP "
                 + "endpoint set: nothing exported)");
-        return new PipelineTracing(sdk, recent, exporting[0], new io.fineas.pipeline.common.RecordTraces(tracer,
+        return new PipelineTracing(sdk, new io.fineas.pipeline.common.RecordTraces(tracer,
                 sdk.getPropagators().getTextMapPropagator(), camelTracer::getSpanLifecycleManager));
     }
 
@@ -110,17 +105,9 @@ public final class PipelineTracing implements AutoCloseable {
                 || config.getString("otel.exporter.otlp.traces.endpoint") != null;
     }
 
-    public RecentTraces recent() {
-        return recent;
-    }
-
     /** Per-record spans for the batch consumers, on this SDK. */
     public io.fineas.pipeline.common.RecordTraces recordTraces() {
         return recordTraces;
-    }
-
-    public boolean exporting() {
-        return exporting;
     }
 
     /** Sends what is still batched, then stops the SDK (a stop must not lose the last spans of a run). */

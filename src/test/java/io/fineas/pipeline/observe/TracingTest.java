@@ -76,10 +76,7 @@ class TracingTest extends PipelineTestSupport {
     void aRunIsOneTraceFromCollectToTheStoredInference() {
         createTopic(topic());
         createSegment(topic(), "harbour");
-        Response collected = post("/collect", List.of(Map.of("topic", topic(), "segment_targets", List.of("harbour"))),
-                "X-API-Key", ADMIN_KEY);
-        assertThat(collected.status()).as(collected.body()).isEqualTo(202);
-        String runId = (String) ((List<Map<String, Object>>) collected.json().get("runs")).get(0).get("run_id");
+        String runId = collectRun(topic(), "harbour");
         await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> assertThat(((Number) get("/topics/" + topic()
                 + "/segments/harbour/inferences", "X-API-Key", ADMIN_KEY).json().get("total")).intValue())
                 .isEqualTo(2));

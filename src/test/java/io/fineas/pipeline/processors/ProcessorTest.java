@@ -188,10 +188,7 @@ class ProcessorTest extends PipelineTestSupport {
     }
 
     private String collect(String... segments) {
-        Response r = post("/collect", List.of(Map.of("topic", topic(), "segment_targets", List.of(segments))),
-                "X-API-Key", ADMIN_KEY);
-        assertThat(r.status()).as(r.body()).isEqualTo(202);
-        return (String) ((List<Map<String, Object>>) r.json().get("runs")).get(0).get("run_id");
+        return collectRun(topic(), segments);
     }
 
     private List<Map<String, Object>> records(String runId) {

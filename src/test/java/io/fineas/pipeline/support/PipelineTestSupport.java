@@ -171,6 +171,15 @@ public abstract class PipelineTestSupport extends CamelMainTestSupport {
         }
     }
 
+    /** POST /collect of the topic's segments with the admin key: it must answer 202; the (first) run's id. */
+    @SuppressWarnings("unchecked")
+    protected String collectRun(String topic, String... segments) {
+        Response r = post("/collect", List.of(Map.of("topic", topic, "segment_targets", List.of(segments))),
+                "X-API-Key", ADMIN_KEY);
+        org.assertj.core.api.Assertions.assertThat(r.status()).as(r.body()).isEqualTo(202);
+        return (String) ((List<Map<String, Object>>) r.json().get("runs")).get(0).get("run_id");
+    }
+
     protected String uniqueName(String prefix) {
         return prefix + "-" + ids().suffix() + "-" + COUNTER.incrementAndGet();
     }

@@ -92,10 +92,7 @@ class EvaluationTest extends PipelineTestSupport {
     void aGoldenSetIsMeasuredInEveryRetrievalModeKeptAndExposedAsGauges() {
         createTopic(topic());
         createSegment(topic(), "news");
-        Response collected = post("/collect", List.of(Map.of("topic", topic(), "segment_targets", List.of("news"))),
-                "X-API-Key", ADMIN_KEY);
-        assertThat(collected.status()).isEqualTo(202);
-        String runId = (String) ((List<Map<String, Object>>) collected.json().get("runs")).get(0).get("run_id");
+        String runId = collectRun(topic(), "news");
         await().atMost(Duration.ofSeconds(90)).until(() -> ((List<?>) post("/search", Map.of("query", "anything",
                 "topic", topic(), "k", 10), "X-API-Key", ADMIN_KEY).json().get("results")).size() == 4);
 
