@@ -13,6 +13,8 @@ import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.mongodb.ErrorCategory;
+import com.mongodb.MongoWriteException;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.IndexOptions;
@@ -221,23 +223,30 @@ public final class ApiKeys {
             requireStrong(configuredKey);
             String hash = hash(configuredKey);
             Document existing = keys.find(Filters.eq("hash", hash)).first();
-            if (existing != null) {
-                if (existing.get("revoked_at") != null) {
-                    LOG.warn("PIPELINE_ADMIN_KEY was revoked and stays revoked: set another key to have an admin key");
+            if (existing == null) {
+                // replicas of one Deployment start together: the unique hash index lets one insert win, and the
+                // others read what it wrote (revoking first, as this once did, revoked the winner's key for good)
+                if (insertUnlessPresent(new Document("_id", randomId("admin-")).append("name", CONFIGURED)
+                        .append("hash", hash).append("scopes", List.of("admin"))
+                        .append("created_at", Instant.now().toString()))) {
+                    LOG.info("Admin API key taken from PIPELINE_ADMIN_KEY (a previously configured one is revoked)");
                 } else {
-                    LOG.info("Admin API key taken from PIPELINE_ADMIN_KEY");
+                    existing = keys.find(Filters.eq("hash", hash)).first();
                 }
+            }
+            if (existing != null && existing.get("revoked_at") != null) {
+                LOG.warn("PIPELINE_ADMIN_KEY was revoked and stays revoked: set another key to have an admin key");
                 return;
             }
-            keys.updateMany(Filters.and(Filters.eq("name", CONFIGURED), Filters.eq("revoked_at", null)),
-                    Updates.set("revoked_at", Instant.now().toString()));
-            keys.insertOne(new Document("_id", randomId("admin-")).append("name", CONFIGURED)
-                    .append("hash", hash).append("scopes", List.of("admin"))
-                    .append("created_at", Instant.now().toString()));
-            LOG.info("Admin API key taken from PIPELINE_ADMIN_KEY (the previously configured one is revoked)");
+            if (existing != null) {
+                LOG.info("Admin API key taken from PIPELINE_ADMIN_KEY");
+            }
+            // the key configured now replaces any other configured one (idempotent: every replica may do it)
+            keys.updateMany(Filters.and(Filters.eq("name", CONFIGURED), Filters.eq("revoked_at", null),
+                    Filters.ne("hash", hash)), Updates.set("revoked_at", Instant.now().toString()));
             return;
         }
-        if (keys.find(Filters.and(Filters.eq("scopes", "admin"), Filters.eq("revoked_at", null))).first() != null) {
+        if (activeAdminKeyExists()) {
             LOG.info("Admin API key already provisioned (set PIPELINE_ADMIN_KEY to replace it)");
             return;
         }
@@ -245,14 +254,35 @@ public final class ApiKeys {
         // "admin" is taken by an admin key revoked since (its record stays, revoked): the new one gets an id of its own
         String id = keys.find(Filters.eq("_id", "admin")).first() == null ? "admin"
                 : randomId("admin-");
-        keys.insertOne(new Document("_id", id).append("name", "admin (generated)").append("hash", hash(key))
-                .append("scopes", List.of("admin")).append("created_at", Instant.now().toString()));
+        if (!insertUnlessPresent(new Document("_id", id).append("name", "admin (generated)").append("hash", hash(key))
+                .append("scopes", List.of("admin")).append("created_at", Instant.now().toString()))) {
+            // another replica generated it first: that one printed its key
+            LOG.info("Admin API key provisioned by another instance starting at the same time");
+            return;
+        }
         String banner = "\n==========================================================================\n"
                 + " Generated admin API key (shown once, stored only as a hash):\n"
                 + "   PIPELINE_ADMIN_KEY=" + key + "\n"
                 + " Keep it; set PIPELINE_ADMIN_KEY yourself to choose the key instead.\n"
                 + "==========================================================================";
         System.out.println(banner);
+    }
+
+    private boolean activeAdminKeyExists() {
+        return keys.find(Filters.and(Filters.eq("scopes", "admin"), Filters.eq("revoked_at", null))).first() != null;
+    }
+
+    /** Inserts the document; false when a unique index (the id or the hash) already holds it. */
+    private boolean insertUnlessPresent(Document doc) {
+        try {
+            keys.insertOne(doc);
+            return true;
+        } catch (MongoWriteException e) {
+            if (e.getError().getCategory() != ErrorCategory.DUPLICATE_KEY) {
+                throw e;
+            }
+            return false;
+        }
     }
 
     /**

@@ -89,6 +89,44 @@ class ApiKeysTest extends PipelineTestSupport {
     }
 
     @Test
+    void gatewayReplicasStartingTogetherWithTheSameConfiguredKeyLeaveItValid() throws Exception {
+        // two replicas of a Deployment start at once: one used to revoke the key the other had just installed, then
+        // fail on the unique hash index, and every later start found the configured key revoked (401 for good)
+        String configured = "c7a4e1d8b5f2a9c6e3d0b7f4a1c8e5d2b9f6a3c0e7d4b1f8a5c2e9d6b3f0a7c4";
+        for (int round = 0; round < 25; round++) {
+            var collection = mongo().getDatabase(ids().systemDatabase())
+                    .getCollection("keys-replicas-" + round + "-" + ids().suffix());
+            collection.insertOne(new Document("_id", "admin-old").append("name", "admin (configured)")
+                    .append("hash", "previously-configured").append("scopes", List.of("admin")));
+            int replicas = 4;
+            var barrier = new java.util.concurrent.CyclicBarrier(replicas);
+            var pool = java.util.concurrent.Executors.newFixedThreadPool(replicas);
+            try {
+                List<java.util.concurrent.Future<?>> starts = new java.util.ArrayList<>();
+                for (int r = 0; r < replicas; r++) {
+                    ApiKeys replica = new ApiKeys(collection, topic -> true);
+                    starts.add(pool.submit(() -> {
+                        barrier.await();
+                        replica.ensureAdminKey(configured);
+                        return null;
+                    }));
+                }
+                for (var start : starts) {
+                    start.get(); // no replica fails to start
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            ApiKeys later = new ApiKeys(collection, topic -> true);
+            assertThat(later.authenticate(configured).isAdmin()).as("round " + round).isTrue();
+            later.ensureAdminKey(configured); // a restart keeps it
+            assertThat(new ApiKeys(collection, topic -> true).authenticate(configured).isAdmin()).isTrue();
+            assertThat(later.list().keys()).as("round " + round + ": the configured key alone is active")
+                    .singleElement().satisfies(k -> assertThat(k.id()).isNotEqualTo("admin-old"));
+        }
+    }
+
+    @Test
     void readScopedKeyMayListButNotWrite() {
         String topic = uniqueName("readable");
         createTopic(topic);
