@@ -31,7 +31,7 @@ class CollectBenchmark extends PipelineTestSupport {
     @Override
     protected void overrideProperties(java.util.Properties p) {
         // the baseline stays bare: no span for a platform-http route (the API's routes are rest: endpoints)
-        p.put("pipeline.tracing.exclude", "timer,quartz,micrometer,platform-http");
+        p.put("pipeline.tracing.exclude", "timer,quartz,micrometer,json-validator,platform-http");
         // how many spans stay in memory (-Dbench.tracing.max-spans; the shipped default otherwise)
         String kept = System.getProperty("bench.tracing.max-spans");
         if (kept != null) {

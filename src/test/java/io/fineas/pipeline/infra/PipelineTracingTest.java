@@ -24,6 +24,16 @@ class PipelineTracingTest {
     }
 
     @Test
+    void aDirectCallIsOneSpanThatOfTheRouteItEnters() {
+        assertThat(PipelineTracing.SchemeExcludingTracer.recorded("direct://json-response",
+                org.apache.camel.telemetry.Op.EVENT_SENT)).isFalse();
+        assertThat(PipelineTracing.SchemeExcludingTracer.recorded("direct://json-response",
+                org.apache.camel.telemetry.Op.EVENT_RECEIVED)).isTrue();
+        assertThat(PipelineTracing.SchemeExcludingTracer.recorded("kafka://alert",
+                org.apache.camel.telemetry.Op.EVENT_SENT)).isTrue();
+    }
+
+    @Test
     void spansLeaveOnlyWhenAnEndpointOrAnExporterIsSet() {
         assertThat(PipelineTracing.exportsTraces(DefaultConfigProperties.createFromMap(Map.of()))).isFalse();
         assertThat(PipelineTracing.exportsTraces(DefaultConfigProperties.createFromMap(Map.of(
