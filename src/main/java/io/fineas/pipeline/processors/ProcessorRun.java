@@ -1,8 +1,14 @@
 package io.fineas.pipeline.processors;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+
+import io.fineas.pipeline.messages.CapturedRecord;
 
 /** One run of one processor for one alert: what it captures and how far it got. Shared by the run's workers. */
 public final class ProcessorRun {
@@ -18,6 +24,14 @@ public final class ProcessorRun {
     private final AtomicInteger unchanged = new AtomicInteger();
 
     private final String generation;
+    /**
+     * The segment's capture ledger, read ahead once for a run of a data list (CaptureLedger#readAhead); empty when
+     * not read (a network task's run, a segment too large, a failed read): each source is looked up instead.
+     */
+    private volatile CompletableFuture<Optional<Map<String, CaptureLedger.Entry>>> ledger =
+            CompletableFuture.completedFuture(Optional.empty());
+    /** Records Kafka acknowledged whose ledger entries are not written yet, by source (CaptureLedger, in bulk). */
+    private final Map<String, CapturedRecord> unremembered = new ConcurrentHashMap<>();
 
     private final String requestedBy;
 
@@ -117,5 +131,36 @@ public final class ProcessorRun {
 
     public long elapsedMillis() {
         return (System.nanoTime() - startedNanos) / 1_000_000;
+    }
+
+    /** Adds acknowledged records to those whose ledger entries wait to be written; how many wait now. */
+    int rememberLater(List<CapturedRecord> acknowledged) {
+        acknowledged.forEach(r -> unremembered.put(r.sourceId(), r));
+        return unremembered.size();
+    }
+
+    /** The acknowledged record of this source whose ledger entry is not written yet, or null. */
+    CapturedRecord unremembered(String sourceId) {
+        return unremembered.get(sourceId);
+    }
+
+    /** The records whose ledger entries wait, taken out to be written (one writer gets each). */
+    List<CapturedRecord> takeUnremembered() {
+        List<CapturedRecord> out = new ArrayList<>();
+        for (Map.Entry<String, CapturedRecord> e : unremembered.entrySet()) {
+            if (unremembered.remove(e.getKey(), e.getValue())) {
+                out.add(e.getValue());
+            }
+        }
+        return out;
+    }
+
+    void readLedger(CompletableFuture<Optional<Map<String, CaptureLedger.Entry>>> reading) {
+        ledger = reading;
+    }
+
+    /** The segment's ledger entries as read ahead for this run (waits for the read), or empty. */
+    Optional<Map<String, CaptureLedger.Entry>> ledger() {
+        return ledger.join();
     }
 }

@@ -90,8 +90,12 @@ public final class ProcessorRuns {
         }
         status.running(processorId, runId);
         LOG.info("Processor {} starts run {} over {} items", processorId, runId, config.items().size());
-        return new ProcessorRun(config, runId, alert.requestedBy(), topics.dataTopic(config.topic()), Instant.now().toString(),
-                generation.isEmpty() ? null : generation);
+        ProcessorRun run = new ProcessorRun(config, runId, alert.requestedBy(), topics.dataTopic(config.topic()),
+                Instant.now().toString(), generation.isEmpty() ? null : generation);
+        if (!run.isNetwork()) {
+            ledger.readAhead(run);
+        }
+        return run;
     }
 
     private static Alert parseAlert(String json) {

@@ -139,6 +139,11 @@ public final class SourceServer implements AutoCloseable {
 
     private final java.util.Queue<Arrival> arrivals = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
+    /** When the requests under the path prefix arrived (System.nanoTime), in order. */
+    public long[] arrivals(String prefix) {
+        return arrivals.stream().filter(a -> a.path().startsWith(prefix)).mapToLong(Arrival::nanos).sorted().toArray();
+    }
+
     /** The most requests under the path prefix that arrived within any window of the given length. */
     public int maxArrivalsWithin(String prefix, java.time.Duration window) {
         long[] times = arrivals.stream().filter(a -> a.path().startsWith(prefix)).mapToLong(Arrival::nanos).sorted()
