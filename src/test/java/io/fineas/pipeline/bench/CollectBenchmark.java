@@ -23,10 +23,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 class CollectBenchmark extends PipelineTestSupport {
 
     private static final int CLIENTS = 32;
-    private static final int WARMUP = 5_000;
+    private static final int WARMUP = Integer.getInteger("bench.collect.warmup", 5_000);
     /** Measured in alternating rounds, so that drift (the JIT, the collector, the machine) falls on both alike. */
     private static final int ROUNDS = 4;
-    private static final int REQUESTS = 20_000;
+    private static final int REQUESTS = Integer.getInteger("bench.collect.requests", 20_000);
 
     @Override
     protected void overrideProperties(java.util.Properties p) {
@@ -84,6 +84,7 @@ class CollectBenchmark extends PipelineTestSupport {
         write(reportName(), report);
         assertThat(collect.errors()).isZero();
         assertThat(baseline.errors()).isZero();
+        BenchmarkGate.atLeast(reportName() + ".throughput_ratio", collect.perSecond() / baseline.perSecond());
     }
 
     static void write(String name, String report) throws IOException {

@@ -131,5 +131,6 @@ class ProcessorBenchmark extends PipelineTestSupport {
         System.out.println(report);
         CollectBenchmark.write("processor", report);
         assertThat(measured).containsEntry("items_ok", ITEMS);
+        BenchmarkGate.atMost("processor.pool_over_ideal", wall / ideal);
     }
 }

@@ -334,6 +334,7 @@ class RagServiceBenchmark extends PipelineTestSupport {
                 + "| model calls per record (service / alone) | model busy s (service / alone) |\n"
                 + "|---|---|---|---|---|---|---|---|\n");
         String[] modes = System.getProperty("bench.modes", "shipped,ingestion,analysis").split(",");
+        Map<String, Double> gate = new java.util.LinkedHashMap<>();
         long seed = 1;
         for (String mode : modes) {
             String topic = topicFor(mode);
@@ -357,9 +358,13 @@ class RagServiceBenchmark extends PipelineTestSupport {
                     ingest ? String.format("%.2f", run.allSearchableSeconds()) : "-",
                     (run.embedCalls() + run.analysisCalls()) / (double) RECORDS, aloneCalls / (double) RECORDS,
                     run.busySeconds(), aloneBusy));
+            if (mode.equals("shipped")) {
+                gate.put("rag-service" + reportSuffix() + ".shipped_ratio", perSecond / alonePerSecond);
+            }
         }
         System.out.println(report);
         CollectBenchmark.write("rag-service" + reportSuffix(), report.toString());
+        gate.forEach(BenchmarkGate::atLeast);
     }
 
     @Test
