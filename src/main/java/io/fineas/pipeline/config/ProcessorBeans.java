@@ -50,7 +50,8 @@ public class ProcessorBeans {
             status.misconfigured(p.file(), p.reason());
         }
         Registry registry = context.getRegistry();
-        CaptureLedger ledger = new CaptureLedger(shared.data(), shared.system().getCollection("processor_runs"));
+        CaptureLedger ledger = new CaptureLedger(shared.data(), shared.system().getCollection("processor_runs"),
+                context.getExecutorServiceManager().newCachedThreadPool(this, "capture-ledger-read"));
         registry.bind("captureLedger", ledger);
         registry.bind("processorRuns", new ProcessorRuns(catalog.configs(), shared.topics(), shared.segments(), status,
                 Duration.ofMinutes(maxAlertAgeMinutes), ledger));

@@ -67,7 +67,7 @@ public final class PipelineTracing implements AutoCloseable {
         Tracer tracer = sdk.getTracer("fineas-pipeline");
         context.getRegistry().bind("openTelemetryTracer", Tracer.class, tracer);
         context.getRegistry().bind("openTelemetryPropagators", ContextPropagators.class, sdk.getPropagators());
-        OpenTelemetryTracer camelTracer = new SchemeExcludingTracer(excluded);
+        OpenTelemetryTracer camelTracer = new LeanTracer(excluded);
         camelTracer.init(context);
         context.getRegistry().bind("camelTracer", OpenTelemetryTracer.class, camelTracer);
         LOG.info("Tracing on: the last traces in memory{}", exporting[0] ? ", spans exported by OTLP" : " (no OTLP "
@@ -89,7 +89,7 @@ public final class PipelineTracing implements AutoCloseable {
      * and builds the processor's name as a new string on each call).</li>
      * </ul>
      */
-    static final class SchemeExcludingTracer extends OpenTelemetryTracer {
+    static final class LeanTracer extends OpenTelemetryTracer {
 
         /** Per exchange, whether each event span begun is real (pairs the ends with their begins, innermost first). */
         private static final String BEGUN = "pipeline.tracing.begun";
@@ -99,7 +99,7 @@ public final class PipelineTracing implements AutoCloseable {
 
         private final java.util.Set<String> schemes;
 
-        SchemeExcludingTracer(String schemes) {
+        LeanTracer(String schemes) {
             this.schemes = java.util.Set.of(java.util.Arrays.stream(schemes.split(",")).map(String::trim)
                     .filter(x -> !x.isEmpty()).distinct().toArray(String[]::new));
         }

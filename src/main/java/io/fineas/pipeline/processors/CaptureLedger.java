@@ -5,10 +5,14 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.BulkWriteOptions;
 import com.mongodb.client.model.CountOptions;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Projections;
@@ -46,17 +50,14 @@ public final class CaptureLedger {
     }
 
     private final MongoDatabase data;
-    /** Reads ahead each run's ledger entries (a daemon thread, made when a read starts, gone a minute after). */
-    private final java.util.concurrent.Executor reader = new java.util.concurrent.ThreadPoolExecutor(0, 4, 60,
-            java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(), r -> {
-                Thread t = new Thread(r, "capture-ledger-read");
-                t.setDaemon(true);
-                return t;
-            }, new java.util.concurrent.ThreadPoolExecutor.CallerRunsPolicy());
+    /** Reads ahead each run's ledger entries. */
+    private final Executor reader;
     private final MongoCollection<Document> finishedRuns;
 
-    public CaptureLedger(MongoDatabase data, MongoCollection<Document> finishedRuns) {
+    /** @param reader where each run's entries are read ahead ({@link #readAhead}) */
+    public CaptureLedger(MongoDatabase data, MongoCollection<Document> finishedRuns, Executor reader) {
         this.data = data;
+        this.reader = reader;
         this.finishedRuns = finishedRuns;
     }
 
@@ -112,20 +113,20 @@ public final class CaptureLedger {
      */
     public void readAhead(ProcessorRun run) {
         run.readLedger(CompletableFuture.supplyAsync(() -> snapshot(run), reader)
-                .exceptionally(e -> java.util.Optional.empty()));
+                .exceptionally(e -> Optional.empty()));
     }
 
-    private java.util.Optional<Map<String, Entry>> snapshot(ProcessorRun run) {
+    private Optional<Map<String, Entry>> snapshot(ProcessorRun run) {
         Bson segment = Filters.and(Filters.eq("segment", run.getConfig().segment()), Filters.eq("kind", "capture"));
         MongoCollection<Document> entries = collection(run);
         if (entries.countDocuments(segment, new CountOptions().limit(SNAPSHOT_LIMIT + 1)) > SNAPSHOT_LIMIT) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
-        Map<String, Entry> known = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<String, Entry> known = new ConcurrentHashMap<>();
         for (Document d : entries.find(segment).projection(Projections.include("content_hash", "generation"))) {
             known.put(d.getString("_id"), Entry.of(d));
         }
-        return java.util.Optional.of(known);
+        return Optional.of(known);
     }
 
     /**
@@ -166,7 +167,7 @@ public final class CaptureLedger {
                     .append("run_id", run.getRunId())
                     .append("captured_at", r.capturedAt()), new ReplaceOptions().upsert(true)));
         }
-        collection(run).bulkWrite(writes, new com.mongodb.client.model.BulkWriteOptions().ordered(false));
+        collection(run).bulkWrite(writes, new BulkWriteOptions().ordered(false));
         run.ledger().ifPresent(known -> records.forEach(r -> known.put(captureId(segment, r.sourceId()),
                 Entry.of(r))));
     }

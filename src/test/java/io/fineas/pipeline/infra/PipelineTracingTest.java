@@ -12,7 +12,7 @@ class PipelineTracingTest {
 
     @Test
     void theExcludedComponentsEndpointsMakeNoSpanWhateverTheirOptions() {
-        PipelineTracing.SchemeExcludingTracer tracer = new PipelineTracing.SchemeExcludingTracer(
+        PipelineTracing.LeanTracer tracer = new PipelineTracing.LeanTracer(
                 "timer, quartz,micrometer,");
         assertThat(tracer.exclude("timer://gateway-lag?period=30000", null)).isTrue();
         assertThat(tracer.exclude("quartz:pipeline/scheduler-tick", null)).isTrue();
@@ -25,11 +25,11 @@ class PipelineTracingTest {
 
     @Test
     void aDirectCallIsOneSpanThatOfTheRouteItEnters() {
-        assertThat(PipelineTracing.SchemeExcludingTracer.recorded("direct://json-response",
+        assertThat(PipelineTracing.LeanTracer.recorded("direct://json-response",
                 org.apache.camel.telemetry.Op.EVENT_SENT)).isFalse();
-        assertThat(PipelineTracing.SchemeExcludingTracer.recorded("direct://json-response",
+        assertThat(PipelineTracing.LeanTracer.recorded("direct://json-response",
                 org.apache.camel.telemetry.Op.EVENT_RECEIVED)).isTrue();
-        assertThat(PipelineTracing.SchemeExcludingTracer.recorded("kafka://alert",
+        assertThat(PipelineTracing.LeanTracer.recorded("kafka://alert",
                 org.apache.camel.telemetry.Op.EVENT_SENT)).isTrue();
     }
 

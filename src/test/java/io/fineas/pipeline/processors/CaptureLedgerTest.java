@@ -32,7 +32,8 @@ class CaptureLedgerTest {
     @Test
     void aLedgerEntryOfAnEarlierGenerationDoesNotMakeTheNewSegmentsRecordUnchanged() {
         SharedStores.Catalog catalog = SharedStores.freshCatalog("ledger");
-        CaptureLedger ledger = new CaptureLedger(catalog.data(), catalog.system().getCollection("processor_runs"));
+        CaptureLedger ledger = new CaptureLedger(catalog.data(), catalog.system().getCollection("processor_runs"),
+                Runnable::run);
         ProcessorRun old = new ProcessorRun(CONFIG, "run-old", null, "data-t", "now", "g1");
         // the run of the deleted generation writes its ledger back after the delete
         ledger.published(old, List.of(record("g1", "copper rose")));
@@ -57,7 +58,8 @@ class CaptureLedgerTest {
     @Test
     void entriesAreWrittenInBulkEverySixtyFourRecordsAndAtTheEndOfABatchAndCountMeanwhile() {
         SharedStores.Catalog catalog = SharedStores.freshCatalog("ledger-bulk");
-        CaptureLedger ledger = new CaptureLedger(catalog.data(), catalog.system().getCollection("processor_runs"));
+        CaptureLedger ledger = new CaptureLedger(catalog.data(), catalog.system().getCollection("processor_runs"),
+                Runnable::run);
         var entries = catalog.data().getCollection("t");
         ProcessorRun run = new ProcessorRun(CONFIG, "run-1", null, "data-t", "now", "g1");
         for (int i = 0; i < CaptureLedger.WRITE_EVERY - 1; i++) {

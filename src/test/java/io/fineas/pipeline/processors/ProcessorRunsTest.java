@@ -54,7 +54,7 @@ class ProcessorRunsTest {
         topics.createTopic("finance");
         segments.createSegment("finance", "quotes");
         status = new ProcessorStatus(system.getCollection("processors"), segments);
-        ledger = new CaptureLedger(data, system.getCollection("processor_runs"));
+        ledger = new CaptureLedger(data, system.getCollection("processor_runs"), Runnable::run);
         http = config("quotes", "http", "quotes", "https://example.org/q/{ticker}?x={n}", null);
         files = config("notes", "file", "notes", null, root);
         runs = new ProcessorRuns(List.of(http, files), topics, segments, status, Duration.ofHours(1), ledger);
