@@ -146,8 +146,7 @@ public final class SourceServer implements AutoCloseable {
 
     /** The most requests under the path prefix that arrived within any window of the given length. */
     public int maxArrivalsWithin(String prefix, java.time.Duration window) {
-        long[] times = arrivals.stream().filter(a -> a.path().startsWith(prefix)).mapToLong(Arrival::nanos).sorted()
-                .toArray();
+        long[] times = arrivals(prefix);
         int max = 0;
         for (int i = 0, j = 0; i < times.length; i++) {
             while (times[i] - times[j] >= window.toNanos()) {
