@@ -15,7 +15,7 @@ COPY processors-yaml processors-yaml
 RUN --mount=type=cache,target=/root/.m2 mvn -B -q -DskipTests package
 # Only what this platform and the configured embedding model need: the jars of ONNX Runtime and the tokenizers carry
 # native libraries for six platforms (89 and 18 MB; 6 and 5 MB for one), the other MiniLM variant is a jar of its own
-# (16 or 81 MB)
+# (16 or 81 MB); the extractive model's reader of questions, e5-small-v2-q (35 MB), is kept
 ARG TARGETARCH
 ARG EMBEDDING_MODEL=all-minilm-l6-v2
 RUN apt-get update && apt-get install -y --no-install-recommends zip && rm -rf /var/lib/apt/lists/* \

@@ -104,6 +104,8 @@ public class RagBeans {
     private int llmParallel;
     @PropertyInject("pipeline.llm.extractive-sentences")
     private int extractiveSentences;
+    @PropertyInject("pipeline.llm.extractive-reader")
+    private String extractiveReader;
     @PropertyInject("pipeline.prompts.dir")
     private String promptsDir;
     @PropertyInject("pipeline.chat.top-k")
@@ -169,11 +171,12 @@ public class RagBeans {
         registry.bind("tokenLedger", ledger);
         registry.bind("pausedAnalyses", new PausedAnalyses(shared.system().getCollection(PausedAnalyses.COLLECTION),
                 ledger::overBudget));
-        // the extractive model embeds sentences: a question's at the interactive priority, an analysis's at the lowest
-        ChatModel chat = chatModel(interactive);
+        // the extractive model embeds sentences: a question's at the interactive priority, an analysis's at the lowest;
+        // it reads a question with its own model (e5-small-v2, trained on questions and the passages that answer them)
+        ChatModel chat = chatModel(interactive, "extractive".equals(llmProvider) ? reader(shared, embeddings) : null);
         registry.bind("chatModel", new MeteredChatModel(chat, modelName, ledger));
         registry.bind("analysisModel", new MeteredChatModel("extractive".equals(llmProvider)
-                ? chatModel(embeddings.model(LocalEmbeddings.Use.ANALYSIS)) : chat, modelName, ledger));
+                ? chatModel(embeddings.model(LocalEmbeddings.Use.ANALYSIS), null) : chat, modelName, ledger));
         // the threads the model calls run on under their time limit (routes/rag/llm-chat: call-llm), shut down by Camel
         registry.bind("llmCallThreads", shared.context().getExecutorServiceManager()
                 .newCachedThreadPool(this, "llm-call"));
@@ -218,9 +221,29 @@ public class RagBeans {
                         LuceneVectorStore.VectorFormat.parse(vectorFormat));
     }
 
-    private ChatModel chatModel(EmbeddingModel model) {
+    /**
+     * The extractive model's reader of questions: the embedding model itself ({@code LLM_EXTRACTIVE_READER} set to
+     * it), or e5-small-v2 loaded beside it (its own workers and cache: the context's sentences recur across questions).
+     */
+    private ExtractiveChatModel.Reader reader(SharedBeans shared, LocalEmbeddings embeddings) throws Exception {
+        if (extractiveReader.equals(embeddingModel)) {
+            return ExtractiveChatModel.Reader.symmetric(embeddings.model(LocalEmbeddings.Use.INTERACTIVE));
+        }
+        if (!"e5-small-v2-q".equals(extractiveReader)) {
+            throw new IllegalArgumentException("Unknown LLM_EXTRACTIVE_READER '" + extractiveReader
+                    + "': use e5-small-v2-q or the embedding model (" + embeddingModel + ")");
+        }
+        LocalEmbeddings e5 = new LocalEmbeddings(extractiveReader, modelWorkers, modelIntraOpThreads,
+                embeddingCacheEntries);
+        shared.closeOnStop(e5);
+        return ExtractiveChatModel.Reader.e5(e5.model(LocalEmbeddings.Use.INTERACTIVE));
+    }
+
+    /** The configured model; {@code reader} (extractive only) reads questions, null for the embedding model. */
+    private ChatModel chatModel(EmbeddingModel model, ExtractiveChatModel.Reader reader) {
         return switch (llmProvider) {
-            case "extractive" -> new ExtractiveChatModel(model, extractiveSentences);
+            case "extractive" -> new ExtractiveChatModel(model,
+                    reader != null ? reader : ExtractiveChatModel.Reader.symmetric(model), extractiveSentences);
             case "openai" -> OpenAiChatModel.builder().baseUrl(openAiBaseUrl).apiKey(openAiKey).modelName(openAiModel)
                     .httpClientBuilder(new RetryAfterHttpClientBuilder(RETRY_AFTER_MAX))
                     .timeout(Duration.ofMillis(llmTimeoutMs)).maxRetries(0).build();

@@ -26,8 +26,9 @@ import dev.langchain4j.model.output.Response;
 import io.fineas.pipeline.common.Hashes;
 
 /**
- * The in-process embedding model (all-MiniLM-L6-v2, full or quantized, from langchain4j's jars), shared by everything
- * in the RAG service that embeds text, with three things langchain4j's own model class does not give:
+ * An in-process embedding model (all-MiniLM-L6-v2, full or quantized, from langchain4j's jars; or e5-small-v2,
+ * quantized, the extractive model's reader of questions), shared by everything in the RAG service that embeds text with
+ * it, with three things langchain4j's own model class does not give:
  * <ul>
  * <li><b>Sized for the cores</b>: one ONNX Runtime session with {@code intraOpThreads} threads per inference (1 by
  * default: a sentence is too small to split) and {@code workers} inferences at once (the cores), instead of a pool of
@@ -61,7 +62,7 @@ public final class LocalEmbeddings implements AutoCloseable {
     private final EmbeddingModel[] views = new EmbeddingModel[Use.values().length];
 
     /**
-     * @param name all-minilm-l6-v2 or all-minilm-l6-v2-q
+     * @param name all-minilm-l6-v2, all-minilm-l6-v2-q or e5-small-v2-q (all three mean-pooled 384-dimension vectors)
      * @param workers inferences at once (0: the number of cores)
      * @param intraOpThreads threads of one inference
      * @param cacheEntries vectors kept (0: no cache)
@@ -70,8 +71,9 @@ public final class LocalEmbeddings implements AutoCloseable {
         String model = switch (name) {
             case "all-minilm-l6-v2" -> "/all-minilm-l6-v2.onnx";
             case "all-minilm-l6-v2-q" -> "/all-minilm-l6-v2-q.onnx";
-            default -> throw new IllegalArgumentException("Unknown EMBEDDING_MODEL '" + name
-                    + "': use all-minilm-l6-v2 or all-minilm-l6-v2-q");
+            case "e5-small-v2-q" -> "/e5-small-v2-q.onnx";
+            default -> throw new IllegalArgumentException("Unknown embedding model '" + name
+                    + "': use all-minilm-l6-v2, all-minilm-l6-v2-q or e5-small-v2-q");
         };
         this.name = name;
         String tokenizer = model.replace(".onnx", "-tokenizer.json");

@@ -21,9 +21,10 @@ import dev.langchain4j.model.embedding.EmbeddingModel;
  * The offline default "LLM": an extractive model. It writes nothing of its own: from the numbered context passages
  * of the system message (the server's; never from the user's message, see {@link Prompts}) it selects the sentences
  * that best answer the question and answers with one or two of them, in document order, each followed by the citation
- * [n] of its passage (an analysis task gets the sentences most central to the passages). A sentence is scored by
- * meaning (embedding similarity with the in-process MiniLM model), by the question's words it holds (each weighed by
- * how few of the context's sentences hold it, words reduced to their stems), by whether it holds the kind of answer
+ * [n] of its passage (an analysis task gets the sentences most central to the passages, by the in-process MiniLM
+ * model). A sentence is scored by meaning (its similarity to the question by the {@link Reader}: e5-small-v2 as
+ * shipped), by the question's words it holds (each weighed by how few of the context's sentences hold it, words
+ * reduced to their stems), by the figures of the question it writes whole, by whether it holds the kind of answer
  * asked for (a time for "when", a number for "how much", a place for "where", a name of the documentation's own for
  * "which function" or "how do I") and by whether it defines the very term the question names; the second sentence is
  * the best that says something the first does not (maximal marginal relevance).
@@ -50,6 +51,13 @@ public final class ExtractiveChatModel implements ChatModel {
      * "subprocess.run(args, ...): ...") holding the question's names, weighed by the share of them it holds.
      */
     static final double TERM_WEIGHT = 0.2;
+    /**
+     * How much a sentence adds that writes the figures the question writes ("Whose recall covers 52,000 units?"),
+     * weighed by the share of them it writes.
+     */
+    static final double FIGURE_WEIGHT = 0.2;
+    /** A figure: digits, with the separators inside it ("52,000", "3.11", "10:30"), not at its ends. */
+    private static final Pattern FIGURE = Pattern.compile("(?<![\\p{L}\\p{N}])\\p{N}+(?:[.,:]\\p{N}+)*(?![\\p{L}\\p{N}])");
     /** How much a next sentence's closeness to a chosen one takes off its score (maximal marginal relevance). */
     static final double NOVELTY_WEIGHT = 0.5;
     /** An answer is at most this many sentences (an analysis's key points as many as configured). */
@@ -117,11 +125,54 @@ public final class ExtractiveChatModel implements ChatModel {
             "can", "could", "would", "should", "now", "new", "our", "your", "any", "all", "out", "off", "over", "get");
 
     private final EmbeddingModel embeddings;
+    private final Reader reader;
     private final int maxSentences;
 
+    /** A model that reads questions with the same embedding model as it finds an analysis's key points. */
     public ExtractiveChatModel(EmbeddingModel embeddings, int maxSentences) {
+        this(embeddings, Reader.symmetric(embeddings), maxSentences);
+    }
+
+    /**
+     * @param embeddings the model an analysis's key points are found with (the sentences most central to the passages)
+     * @param reader the model a question is compared with each sentence by
+     */
+    public ExtractiveChatModel(EmbeddingModel embeddings, Reader reader, int maxSentences) {
         this.embeddings = embeddings;
+        this.reader = reader;
         this.maxSentences = maxSentences;
+    }
+
+    /**
+     * How a question is compared with the context's sentences: an embedding model, the prefixes it was trained with
+     * for a query and for a passage (e5's "query: " and "passage: "), and the similarity it gives unrelated texts, so
+     * that its similarities are read on one scale whatever the model: 0 for unrelated, 1 for the same text.
+     * all-MiniLM-L6-v2 (symmetric, unrelated texts near 0) scores the sentence that restates the question above the
+     * one that answers it more often than e5-small-v2, which was trained on questions and the passages that answer them
+     * (docs/BENCHMARKS.md, issue 27).
+     */
+    public record Reader(EmbeddingModel model, String queryPrefix, String passagePrefix, double unrelated) {
+
+        public Reader {
+            if (unrelated < 0 || unrelated >= 1) {
+                throw new IllegalArgumentException("the similarity of unrelated texts must be in [0, 1)");
+            }
+        }
+
+        /** A symmetric model (all-MiniLM-L6-v2): no prefixes, unrelated texts near 0. */
+        public static Reader symmetric(EmbeddingModel model) {
+            return new Reader(model, "", "", 0);
+        }
+
+        /** e5-small-v2: "query: " and "passage: ", unrelated texts near 0.7 (its similarities lie in 0.7 to 1). */
+        public static Reader e5(EmbeddingModel model) {
+            return new Reader(model, "query: ", "passage: ", 0.7);
+        }
+
+        /** A similarity on the common scale: 0 for unrelated texts, 1 for the same. */
+        double scaled(double similarity) {
+            return (similarity - unrelated) / (1 - unrelated);
+        }
     }
 
     /**
@@ -152,10 +203,12 @@ public final class ExtractiveChatModel implements ChatModel {
             answer = "The stored data has nothing on this yet.";
         } else {
             // a sentence opening with a pronoun is read, and weighed, with the one before it that says who or what
-            List<Embedding> vectors = embeddings.embedAll(sentences.stream()
-                    .map(s -> TextSegment.from(withReferent(s))).toList()).content();
-            float[] query = question != null && !question.isBlank()
-                    ? embeddings.embed(question).content().vector() : centroid(vectors);
+            boolean isQuestion = question != null && !question.isBlank();
+            Reader by = isQuestion ? reader : Reader.symmetric(embeddings);
+            List<Embedding> vectors = by.model().embedAll(sentences.stream()
+                    .map(s -> TextSegment.from(by.passagePrefix() + withReferent(s))).toList()).content();
+            float[] query = isQuestion ? by.model().embed(by.queryPrefix() + question).content().vector()
+                    : centroid(vectors);
             List<Integer> ranked = new ArrayList<>();
             for (int i = 0; i < sentences.size(); i++) {
                 if (sentences.get(i).answerable()) {
@@ -163,15 +216,17 @@ public final class ExtractiveChatModel implements ChatModel {
                 }
             }
             java.util.Set<String> asked = question == null ? java.util.Set.of() : words(question);
+            java.util.Set<String> figures = question == null ? java.util.Set.of() : figures(question);
             List<Pattern> answerKinds = question == null ? List.of() : answerKinds(question);
             // a question word the context's sentences seldom hold says more than one they all hold
             List<java.util.Set<String>> held = sentences.stream().map(x -> words(withReferent(x))).toList();
             java.util.Map<String, Double> weight = weights(asked, held);
             double[] score = new double[sentences.size()];
             for (int i = 0; i < score.length; i++) {
-                score[i] = cosine(query, vectors.get(i).vector())
+                score[i] = by.scaled(cosine(query, vectors.get(i).vector()))
                         + WORD_WEIGHT * wordShare(weight, held.get(i))
                         + TERM_WEIGHT * termShare(question, sentences.get(i))
+                        + FIGURE_WEIGHT * figureShare(figures, sentences.get(i).text())
                         + (holdsOne(answerKinds, sentences.get(i).text()) ? ANSWER_KIND_WEIGHT : 0);
             }
             ranked.sort(Comparator.comparingDouble(i -> -score[i]));
@@ -192,7 +247,7 @@ public final class ExtractiveChatModel implements ChatModel {
                     }
                     double overlap = 0;
                     for (int c : chosen) {
-                        overlap = Math.max(overlap, cosine(vectors.get(i).vector(), vectors.get(c).vector()));
+                        overlap = Math.max(overlap, by.scaled(cosine(vectors.get(i).vector(), vectors.get(c).vector())));
                     }
                     double value = score[i] - NOVELTY_WEIGHT * overlap;
                     if (value > nextValue) {
@@ -387,6 +442,28 @@ public final class ExtractiveChatModel implements ChatModel {
     /**
      * The share of the names the question holds (its words of two letters or more that are no common English
      * word: "gc", "subprocess", "bisect_left") that the term a sentence defines holds; 0 when it defines none.
+     */
+    static double figureShare(java.util.Set<String> figures, String sentence) {
+        if (figures.isEmpty()) {
+            return 0;
+        }
+        java.util.Set<String> held = figures(sentence);
+        return (double) figures.stream().filter(held::contains).count() / figures.size();
+    }
+
+    /** The figures a text writes ("52,000", "3.11", "2019", "8192"), each whole, as written. */
+    static java.util.Set<String> figures(String text) {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        Matcher m = FIGURE.matcher(text);
+        while (m.find()) {
+            out.add(m.group());
+        }
+        return out;
+    }
+
+    /**
+     * The share of the figures the question writes that a sentence writes too, each whole: "52,000 units" is not
+     * "53,000 units", which a word-by-word or embedding comparison hardly tells apart.
      */
     static double termShare(String question, Sentence s) {
         if (question == null) {

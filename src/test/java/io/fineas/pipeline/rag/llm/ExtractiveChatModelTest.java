@@ -5,6 +5,7 @@ import java.util.Map;
 
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
+import dev.langchain4j.model.embedding.onnx.e5smallv2q.E5SmallV2QuantizedEmbeddingModel;
 import io.fineas.pipeline.rag.SearchHit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -181,5 +182,73 @@ class ExtractiveChatModelTest {
                         + "ships in January to ten countries.");
         assertThat(answer).contains("626 euros").contains("January");
         assertThat(answer.indexOf("626 euros")).isLessThan(answer.indexOf("January"));
+    }
+
+    @Test
+    void aFigureTheQuestionWritesPicksTheSentenceThatWritesItWhole() {
+        assertThat(ExtractiveChatModel.figures("Recalls of 52,000 units in 2019 (version 3.11), at 10:30."))
+                .containsExactlyInAnyOrder("52,000", "2019", "3.11", "10:30");
+        String[] passages = {"Morvane Audio is recalling 53,000 units of its headphones after reports of overheating "
+                + "batteries. The recall is expected to cost about 12 million euros.", "Tessaline Foods is recalling "
+                + "52,000 units of its granola after reports of undeclared nuts. The recall is expected to cost about 4 "
+                + "million euros."};
+        ExtractiveChatModel e5 = new ExtractiveChatModel(new AllMiniLmL6V2EmbeddingModel(),
+                ExtractiveChatModel.Reader.e5(new E5SmallV2QuantizedEmbeddingModel()), 1);
+        for (ExtractiveChatModel reader : List.of(model, e5)) {
+            List<SearchHit> hits = List.of(new SearchHit("c0", 0.5, passages[0], Map.of("source", "a")),
+                    new SearchHit("c1", 0.5, passages[1], Map.of("source", "b")));
+            String answer = reader.chat(ChatRequest.builder().messages(prompts.chat("Whose recall covers 52,000 units?",
+                    hits, List.of()).messages()).build()).aiMessage().text();
+            // without the figure's weight e5 answered with the 53,000 units
+            assertThat(answer).startsWith("Tessaline Foods is recalling 52,000 units");
+        }
+    }
+
+    @Test
+    void aQuestionIsReadByTheReaderWithItsPrefixesAndAnAnalysisByTheEmbeddingModel() {
+        AllMiniLmL6V2EmbeddingModel minilm = new AllMiniLmL6V2EmbeddingModel();
+        Recording embeddings = new Recording(minilm);
+        Recording reader = new Recording(minilm);
+        ExtractiveChatModel withReader = new ExtractiveChatModel(embeddings,
+                new ExtractiveChatModel.Reader(reader, "query: ", "passage: ", 0.5), 2);
+        List<SearchHit> hits = List.of(new SearchHit("c0", 0.5, "Korvath Robotics unveiled the Nova 7X. It will ship "
+                + "in October at a price of 900 euros.", Map.of("source", "a")));
+        String answer = withReader.chat(ChatRequest.builder().messages(prompts.chat("When will the Nova 7X ship?", hits,
+                List.of()).messages()).build()).aiMessage().text();
+        assertThat(answer).contains("October");
+        assertThat(reader.texts).contains("query: When will the Nova 7X ship?")
+                .contains("passage: Korvath Robotics unveiled the Nova 7X. It will ship in October at a price of 900 "
+                        + "euros.");
+        assertThat(embeddings.texts).as("the question is not read by the embedding model").isEmpty();
+        reader.texts.clear();
+        withReader.chat(ChatRequest.builder().messages(prompts.analysis("t", "s", "a", "Nova 7X", "Korvath Robotics "
+                + "unveiled the Nova 7X. It will ship in October at a price of 900 euros.").messages()).build());
+        assertThat(reader.texts).as("an analysis has no question to read").isEmpty();
+        assertThat(embeddings.texts).isNotEmpty().noneMatch(t -> t.startsWith("passage: "));
+        // similarities on one scale: the model's unrelated texts at 0, the same text at 1
+        assertThat(ExtractiveChatModel.Reader.e5(minilm).scaled(0.7)).isCloseTo(0, org.assertj.core.data.Offset
+                .offset(1e-9));
+        assertThat(ExtractiveChatModel.Reader.e5(minilm).scaled(1.0)).isCloseTo(1, org.assertj.core.data.Offset
+                .offset(1e-9));
+        assertThat(ExtractiveChatModel.Reader.symmetric(minilm).scaled(0.42)).isEqualTo(0.42);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new ExtractiveChatModel.Reader(minilm, "", "", 1))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /** An embedding model that records the texts it is given. */
+    private static final class Recording implements dev.langchain4j.model.embedding.EmbeddingModel {
+        private final dev.langchain4j.model.embedding.EmbeddingModel model;
+        private final List<String> texts = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        Recording(dev.langchain4j.model.embedding.EmbeddingModel model) {
+            this.model = model;
+        }
+
+        @Override
+        public dev.langchain4j.model.output.Response<List<dev.langchain4j.data.embedding.Embedding>> embedAll(
+                List<dev.langchain4j.data.segment.TextSegment> segments) {
+            segments.forEach(t -> texts.add(t.text()));
+            return model.embedAll(segments);
+        }
     }
 }
