@@ -3,11 +3,12 @@ package io.fineas.pipeline.catalog;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
-import java.util.Properties;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
+import io.fineas.pipeline.common.KafkaClientSettings;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -23,12 +24,11 @@ public final class KafkaTopicAdmin implements AutoCloseable {
     private final int partitions;
     private final short replicationFactor;
 
-    public KafkaTopicAdmin(String bootstrapServers, int partitions, short replicationFactor) {
-        Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(AdminClientConfig.CLIENT_ID_CONFIG, "pipeline-topic-admin");
-        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS));
-        this.admin = Admin.create(p);
+    public KafkaTopicAdmin(KafkaClientSettings kafka, int partitions,
+            short replicationFactor) {
+        this.admin = Admin.create(kafka.client(Map.of(AdminClientConfig.CLIENT_ID_CONFIG,
+                "pipeline-topic-admin", AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                (int) TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS))));
         this.partitions = partitions;
         this.replicationFactor = replicationFactor;
     }

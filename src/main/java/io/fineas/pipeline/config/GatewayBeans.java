@@ -28,8 +28,6 @@ public class GatewayBeans {
 
     @PropertyInject("pipeline.gateway.admin-key")
     private String adminKey;
-    @PropertyInject("kafka.brokers")
-    private String kafkaBrokers;
     @PropertyInject("pipeline.kafka.alert-topic")
     private String alertTopic;
     @PropertyInject("pipeline.rag.data-topic-pattern")
@@ -67,14 +65,14 @@ public class GatewayBeans {
         registry.bind("runs", new Runs(shared.system().getCollection("runs"),
                 shared.system().getCollection("run_failures")));
         // the console's dead letters and health (admin)
-        io.fineas.pipeline.gateway.DeadLetters deadLetters = new io.fineas.pipeline.gateway.DeadLetters(kafkaBrokers,
+        io.fineas.pipeline.gateway.DeadLetters deadLetters = new io.fineas.pipeline.gateway.DeadLetters(shared.kafka(),
                 java.util.List.of(alertDlq, captureDlq, runStatusTopic + ".dlq", ingestDlq, llmDlq, chatReplyDlq),
                 shared.system().getCollection("dead_letter_replays"),
                 topic -> topic.equals(alertTopic) || java.util.regex.Pattern.matches(dataTopicPattern, topic));
         shared.closeOnStop(deadLetters);
         registry.bind("deadLetters", deadLetters);
         io.fineas.pipeline.gateway.PipelineHealth health = new io.fineas.pipeline.gateway.PipelineHealth(
-                shared.context(), kafkaBrokers);
+                shared.context(), shared.kafka());
         shared.closeOnStop(health);
         registry.bind("pipelineHealth", health);
         registry.bind("openApiDocument", new io.fineas.pipeline.gateway.OpenApiDocument());

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import com.mongodb.client.MongoClient;
@@ -16,7 +17,10 @@ import io.fineas.pipeline.catalog.TopicRegistry;
 import io.fineas.pipeline.gateway.ApiErrors;
 import io.fineas.pipeline.gateway.ApiKeys;
 import io.fineas.pipeline.gateway.ScopePolicy;
+import io.fineas.pipeline.common.KafkaClientSettings;
 import io.fineas.pipeline.infra.EmbeddedKafkaBroker;
+import org.apache.camel.component.kafka.KafkaComponent;
+import org.apache.camel.component.kafka.KafkaConfiguration;
 import io.fineas.pipeline.infra.EmbeddedMongoServer;
 import io.fineas.pipeline.infra.ExchangeEventMetrics;
 import io.fineas.pipeline.infra.PingHealthCheck;
@@ -56,6 +60,28 @@ public class PipelineConfiguration implements CamelConfiguration {
     private String embeddedHost;
     @PropertyInject("kafka.brokers")
     private String kafkaBrokers;
+    @PropertyInject("kafka.security-protocol")
+    private String kafkaSecurityProtocol;
+    @PropertyInject("kafka.sasl-mechanism")
+    private String kafkaSaslMechanism;
+    @PropertyInject("kafka.sasl-jaas-config")
+    private String kafkaSaslJaasConfig;
+    @PropertyInject("kafka.ssl-truststore-location")
+    private String kafkaTruststoreLocation;
+    @PropertyInject("kafka.ssl-truststore-password")
+    private String kafkaTruststorePassword;
+    @PropertyInject("kafka.ssl-truststore-type")
+    private String kafkaTruststoreType;
+    @PropertyInject("kafka.ssl-keystore-location")
+    private String kafkaKeystoreLocation;
+    @PropertyInject("kafka.ssl-keystore-password")
+    private String kafkaKeystorePassword;
+    @PropertyInject("kafka.ssl-key-password")
+    private String kafkaKeyPassword;
+    @PropertyInject("kafka.ssl-keystore-type")
+    private String kafkaKeystoreType;
+    @PropertyInject("kafka.ssl-endpoint-identification")
+    private String kafkaEndpointIdentification;
     @PropertyInject(value = "pipeline.scheduler.token", defaultValue = "")
     private String schedulerToken;
     @PropertyInject(value = "pipeline.gateway.admin-key", defaultValue = "")
@@ -186,9 +212,19 @@ public class PipelineConfiguration implements CamelConfiguration {
         registry.bind("mongodbHealth", PingHealthCheck.mongodb(mongoClient));
         MongoDatabase system = mongoClient.getDatabase(systemDatabase);
 
-        KafkaTopicAdmin topicAdmin = new KafkaTopicAdmin(kafkaBrokers, partitions, replicationFactor);
+        // one set of client settings for every Kafka client: Camel's (its additional properties, applied last) and ours
+        KafkaClientSettings kafka = new KafkaClientSettings(kafkaBrokers, kafkaSecurityProtocol, kafkaSaslMechanism,
+                kafkaSaslJaasConfig, kafkaTruststoreLocation, kafkaTruststorePassword, kafkaTruststoreType,
+                kafkaKeystoreLocation, kafkaKeystorePassword, kafkaKeyPassword, kafkaKeystoreType,
+                kafkaEndpointIdentification);
+        KafkaConfiguration camelKafka = context.getComponent("kafka", KafkaComponent.class).getConfiguration();
+        Map<String, Object> additional = new java.util.HashMap<>(camelKafka.getAdditionalProperties() == null
+                ? Map.of() : camelKafka.getAdditionalProperties());
+        additional.putAll(kafka.security());
+        camelKafka.setAdditionalProperties(additional);
+        KafkaTopicAdmin topicAdmin = new KafkaTopicAdmin(kafka, partitions, replicationFactor);
         context.addService(SharedBeans.closing(topicAdmin), true, false);
-        io.fineas.pipeline.infra.StartupWait.until("Kafka at " + kafkaBrokers,
+        io.fineas.pipeline.infra.StartupWait.until("Kafka at " + kafka,
                 () -> topicAdmin.reachable(Duration.ofSeconds(5)), Duration.ofMillis(startupMaxWaitMs));
         topicAdmin.ensure(csv(internalTopics));
 
@@ -260,7 +296,8 @@ public class PipelineConfiguration implements CamelConfiguration {
                 }
             });
         }
-        return new SharedBeans(context, system, data, topicRegistry, segments, processorStatus, Path.of(dataDir));
+        return new SharedBeans(context, system, data, topicRegistry, segments, processorStatus, Path.of(dataDir),
+                kafka);
     }
 
     private static boolean pings(MongoClient client) {

@@ -15,7 +15,8 @@ import org.apache.camel.support.service.ServiceSupport;
  * registry and the segments, the processors' status collection and the data folder of the embedded default.
  */
 public record SharedBeans(CamelContext context, MongoDatabase system, MongoDatabase data, TopicRegistry topics,
-        Segments segments, ProcessorStatus processorStatus, Path dataDir) {
+        Segments segments, ProcessorStatus processorStatus, Path dataDir,
+        io.fineas.pipeline.common.KafkaClientSettings kafka) {
 
     /** Closes the resource when Camel stops; Camel stops services in the reverse order they were added. */
     public void closeOnStop(AutoCloseable resource) throws Exception {

@@ -8,7 +8,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
@@ -19,6 +18,7 @@ import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Updates;
 import io.fineas.pipeline.common.ApiException;
 import io.fineas.pipeline.common.QueryParameters;
+import io.fineas.pipeline.common.KafkaClientSettings;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -70,7 +70,7 @@ public final class DeadLetters implements AutoCloseable {
             @JsonProperty("replayed_at") String replayedAt) {
     }
 
-    private final String bootstrap;
+    private final KafkaClientSettings kafka;
     private final List<String> dlqs;
     private final MongoCollection<Document> replays;
     private final java.util.function.Predicate<String> replayable;
@@ -81,10 +81,10 @@ public final class DeadLetters implements AutoCloseable {
      *                   dead letter names is a header, and a replay to any other topic (the deletion events, chat
      *                   replies) would publish whatever the record holds where no stage expects it
      */
-    public DeadLetters(String bootstrap, List<String> dlqs, MongoCollection<Document> replays,
+    public DeadLetters(KafkaClientSettings kafka, List<String> dlqs, MongoCollection<Document> replays,
             java.util.function.Predicate<String> replayable) {
         this.replayable = replayable;
-        this.bootstrap = bootstrap;
+        this.kafka = kafka;
         this.dlqs = List.copyOf(dlqs);
         this.replays = replays;
     }
@@ -231,20 +231,14 @@ public final class DeadLetters implements AutoCloseable {
     }
 
     private KafkaConsumer<String, String> consumer() {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500");
-        return new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer());
+        return new KafkaConsumer<>(kafka.client(Map.of(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "500")), new StringDeserializer(), new StringDeserializer());
     }
 
     private synchronized KafkaProducer<String, String> producer() {
         if (producer == null) {
-            Properties p = new Properties();
-            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-            p.put(ProducerConfig.ACKS_CONFIG, "all");
-            p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-            producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
+            producer = new KafkaProducer<>(kafka.client(Map.of(ProducerConfig.ACKS_CONFIG, "all",
+                    ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true")), new StringSerializer(), new StringSerializer());
         }
         return producer;
     }

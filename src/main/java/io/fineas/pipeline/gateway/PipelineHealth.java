@@ -4,13 +4,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.fineas.pipeline.common.ApiException;
+import io.fineas.pipeline.common.KafkaClientSettings;
 import org.apache.camel.CamelContext;
 import org.apache.camel.health.HealthCheck;
 import org.apache.camel.health.HealthCheckHelper;
@@ -46,13 +46,10 @@ public final class PipelineHealth implements AutoCloseable {
     private final Admin admin;
     private final io.fineas.pipeline.infra.OperationalMetrics metrics = new io.fineas.pipeline.infra.OperationalMetrics();
 
-    public PipelineHealth(CamelContext context, String bootstrap) {
+    public PipelineHealth(CamelContext context, KafkaClientSettings kafka) {
         this.context = context;
-        Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
-        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "5000");
-        this.admin = Admin.create(p);
+        this.admin = Admin.create(kafka.client(Map.of(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000",
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "5000")));
     }
 
     public Status status() {

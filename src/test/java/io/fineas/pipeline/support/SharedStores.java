@@ -43,7 +43,7 @@ public final class SharedStores implements BeforeAllCallback {
 
     public static synchronized KafkaTopicAdmin topicAdmin() {
         if (topicAdmin == null) {
-            topicAdmin = new KafkaTopicAdmin(PipelineInfrastructure.bootstrapServers(), 1, (short) 1);
+            topicAdmin = new KafkaTopicAdmin(io.fineas.pipeline.common.KafkaClientSettings.plaintext(PipelineInfrastructure.bootstrapServers()), 1, (short) 1);
         }
         return topicAdmin;
     }
