@@ -97,6 +97,7 @@ public class GatewayBeans {
         String rateLimitStore = properties.resolveProperty("pipeline.gateway.rate-limit.store").orElseThrow();
         String rateLimitPrefix = properties.resolveProperty("pipeline.gateway.rate-limit.prefix").orElseThrow();
         String redisUrl = properties.resolveProperty("redis.url").orElseThrow();
+        String configuredRedis = properties.resolveProperty("pipeline.configured.redis").orElse("");
         Map<String, RateLimits.Limit> limits = new LinkedHashMap<>();
         for (String endpoint : List.of("collect", "chat", "search", "keys", "reports", "nodes", "join")) {
             limits.put(endpoint, RateLimits.Limit.parse(
@@ -109,7 +110,7 @@ public class GatewayBeans {
             poolConfig.setMaxTotal(64);
             poolConfig.setMaxIdle(64);
             JedisPool pool = new JedisPool(poolConfig, URI.create(redisUrl), 2000, 2000);
-            boolean configured = System.getenv("REDIS_URL") != null && !System.getenv("REDIS_URL").isBlank();
+            boolean configured = !configuredRedis.isBlank();
             if ("redis".equalsIgnoreCase(rateLimitStore) || configured || answers(pool)) {
                 shared.closeOnStop(pool);
                 LOG.info("Rate limits in Redis ({}), shared by every gateway replica", rateLimitPrefix);

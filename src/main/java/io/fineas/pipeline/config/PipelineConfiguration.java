@@ -60,6 +60,10 @@ public class PipelineConfiguration implements CamelConfiguration {
     private String embeddedHost;
     @PropertyInject("kafka.brokers")
     private String kafkaBrokers;
+    @PropertyInject("pipeline.configured.kafka")
+    private String configuredKafka;
+    @PropertyInject("pipeline.configured.mongodb")
+    private String configuredMongo;
     @PropertyInject("kafka.security-protocol")
     private String kafkaSecurityProtocol;
     @PropertyInject("kafka.sasl-mechanism")
@@ -154,13 +158,13 @@ public class PipelineConfiguration implements CamelConfiguration {
             return;
         }
 
-        if (enabled(embeddedKafka, "KAFKA_BOOTSTRAP_SERVERS")) {
+        if (embedded(embeddedKafka, configuredKafka, kafkaBrokers, "127.0.0.1:" + embeddedKafkaPort)) {
             EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(embeddedHost, embeddedKafkaPort,
                     Path.of(dataDir, "kafka")).start();
             context.addService(SharedBeans.closing(broker), true, false);
             LOG.info("Embedded Kafka broker (KRaft) listening on {}", broker.bootstrapServers());
         }
-        if (enabled(embeddedMongo, "MONGODB_URI")) {
+        if (embedded(embeddedMongo, configuredMongo, mongoUri, "mongodb://127.0.0.1:" + embeddedMongoPort)) {
             EmbeddedMongoServer mongo = new EmbeddedMongoServer(embeddedHost, embeddedMongoPort,
                     Path.of(dataDir, "mongo", "pipeline.mv")).start();
             context.addService(SharedBeans.closing(mongo), true, false);
@@ -309,11 +313,14 @@ public class PipelineConfiguration implements CamelConfiguration {
         }
     }
 
-    /** "true"/"false", or "auto": embedded unless the named environment variable points at a real server. */
-    private static boolean enabled(String setting, String envVariable) {
+    /**
+     * "true"/"false", or "auto": embedded unless a server was configured, by its environment variable
+     * ({@code configured}: KAFKA_BOOTSTRAP_SERVERS, MONGODB_URI) or by a property that points elsewhere than the
+     * embedded server's own address ({@code resolved}: kafka.brokers, mongodb.uri).
+     */
+    static boolean embedded(String setting, String configured, String resolved, String embeddedAddress) {
         if ("auto".equalsIgnoreCase(setting)) {
-            String external = System.getenv(envVariable);
-            return external == null || external.isBlank();
+            return (configured == null || configured.isBlank()) && embeddedAddress.equals(resolved);
         }
         return Boolean.parseBoolean(setting);
     }

@@ -21,6 +21,8 @@ public class SchedulerBeans {
 
     @PropertyInject("pipeline.scheduler.schedule-file")
     private String scheduleFile;
+    @PropertyInject("pipeline.configured.redis")
+    private String configuredRedis;
     @PropertyInject("pipeline.scheduler.redis-url")
     private String redisUrl;
     @PropertyInject("pipeline.scheduler.redis-prefix")
@@ -53,7 +55,7 @@ public class SchedulerBeans {
         // an instance counts as alive for three ticks (at least a minute) after its last one
         RedisSchedulerState redis = new RedisSchedulerState(redisUrl, redisPrefix, Duration.ofMillis(claimTtlMs),
                 Duration.ofMillis(Math.max(3 * tickMs, 60_000)));
-        boolean redisConfigured = System.getenv("REDIS_URL") != null && !System.getenv("REDIS_URL").isBlank();
+        boolean redisConfigured = !configuredRedis.isBlank();
         if ("auto".equalsIgnoreCase(schedulerState) && !redisConfigured && !redis.ping()) {
             redis.close();
             LOG.warn("No Redis answers at {} and REDIS_URL is not set: the scheduler keeps its last calls in memory. "
