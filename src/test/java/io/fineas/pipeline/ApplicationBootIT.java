@@ -89,6 +89,34 @@ class ApplicationBootIT {
         }
     }
 
+    /**
+     * What a first start may warn about: what the user can act on (a shipped processor's or schedule entry's topic
+     * that does not exist yet: create it). Anything else a first start warns about reads as a fault and is not one.
+     */
+    private static final java.util.regex.Pattern ACTIONABLE = java.util.regex.Pattern.compile(
+            " WARN  \\[[^]]+] (?:ProcessorBeans - Processor \\S+ waits: topic|ScheduleBook - Scheduled collection "
+                    + "\\S+ refused by the gateway \\(HTTP 404\\))");
+
+    @Test
+    void aFirstStartOfEveryRoleLogsNoWarningAUserCannotActOn(@TempDir Path dataDir) throws Exception {
+        Map<String, String> env = new java.util.HashMap<>(gatewayEnv(dataDir, ADMIN_KEY));
+        env.put("PIPELINE_ROLES", "all");
+        Path log = LOGS.resolve("first-start.log");
+        Process p = start(env, log);
+        try {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).alias("ready; log: " + log)
+                    .until(() -> status("http://127.0.0.1:" + env.get("MANAGEMENT_PORT") + "/observe/health/ready")
+                            == 200);
+            // the scheduler's first tick and the consumers' first polls come just after ready
+            Thread.sleep(3000);
+            List<String> warnings = java.nio.file.Files.readAllLines(log).stream()
+                    .filter(l -> l.contains(" WARN ") || l.contains(" ERROR ")).toList();
+            assertThat(warnings).as("log: " + log).allMatch(l -> ACTIONABLE.matcher(l).find());
+        } finally {
+            stop(p);
+        }
+    }
+
     private static final String ADMIN_KEY = "b00715e5f1a2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c";
 
     /** The gateway role on the embedded default, on free ports and its own data directory. */

@@ -168,7 +168,9 @@ public class PipelineConfiguration implements CamelConfiguration {
             EmbeddedMongoServer mongo = new EmbeddedMongoServer(embeddedHost, embeddedMongoPort,
                     Path.of(dataDir, "mongo", "pipeline.mv")).start();
             context.addService(SharedBeans.closing(mongo), true, false);
-            LOG.info("Embedded MongoDB wire server listening on {}", mongo.connectionString());
+            LOG.info("Embedded MongoDB wire server listening on {} (it builds unique indexes only and expires nothing "
+                    + "by TTL: queries read their collection through, and the pipeline prunes by time itself; "
+                    + "MONGODB_URI for a real MongoDB)", mongo.connectionString());
         }
         tracing(context, pipelineRoles);
         SharedBeans shared = shared(context);

@@ -131,11 +131,7 @@ public class RagBeans {
                 Retrieval.parse(retrieval, Retrieval.HYBRID), hybridAlpha);
         registry.bind("localEmbeddings", embeddings);
         // texts embedded by the model and answered from the cache, per use (the registry exists once Camel started)
-        shared.context().addStartupListener((context, alreadyStarted) -> {
-            MeterRegistry meters = context.getRegistry().findSingleByType(MeterRegistry.class);
-            if (meters == null) {
-                return;
-            }
+        shared.whenMetersExist(meters -> {
             for (LocalEmbeddings.Use use : LocalEmbeddings.Use.values()) {
                 String name = use.name().toLowerCase(java.util.Locale.ROOT);
                 FunctionCounter.builder("pipeline.embeddings", embeddings, e -> e.computed(use)).tag("use", name)
@@ -186,13 +182,8 @@ public class RagBeans {
         registry.bind("llmRetryPolicy", new LlmRetryPolicy(llmRetries, circuit));
         registry.bind("llmCircuit", circuit);
         registry.bind("llmCircuitBreaker", circuit.breaker());
-        shared.context().addStartupListener((context, alreadyStarted) -> {
-            MeterRegistry circuitMeters = context.getRegistry().findSingleByType(MeterRegistry.class);
-            if (circuitMeters != null) {
-                io.fineas.pipeline.infra.OperationalMetrics.registerCircuit(circuitMeters, () -> circuit.breaker().getState()
-                        == io.github.resilience4j.circuitbreaker.CircuitBreaker.State.OPEN);
-            }
-        });
+        shared.whenMetersExist(m -> io.fineas.pipeline.infra.OperationalMetrics.registerCircuit(m,
+                () -> circuit.breaker().getState() == io.github.resilience4j.circuitbreaker.CircuitBreaker.State.OPEN));
         registry.bind("inferenceStore", new InferenceStore(shared.data(), live));
         // a record whose segment was deleted in the last second may still be analysed; its inference is not stored
         // (InferenceStore asks again, per batch)

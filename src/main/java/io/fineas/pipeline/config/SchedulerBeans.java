@@ -40,14 +40,8 @@ public class SchedulerBeans {
         SchedulerState state = state(shared);
         ScheduleBook book = new ScheduleBook(new ScheduleFile(Path.of(scheduleFile)), state, Clock.systemUTC());
         shared.context().getRegistry().bind("scheduleBook", book);
-        shared.context().addStartupListener((context, alreadyStarted) -> {
-            io.micrometer.core.instrument.MeterRegistry meters = context.getRegistry()
-                    .findSingleByType(io.micrometer.core.instrument.MeterRegistry.class);
-            if (meters != null) {
-                io.fineas.pipeline.infra.OperationalMetrics.registerSchedulerSkipped(meters,
-                        () -> book.problems().size());
-            }
-        });
+        shared.whenMetersExist(meters -> io.fineas.pipeline.infra.OperationalMetrics.registerSchedulerSkipped(meters,
+                () -> book.problems().size()));
         LOG.info("Scheduler state: {}", state.describe());
     }
 

@@ -23,6 +23,22 @@ public record SharedBeans(CamelContext context, MongoDatabase system, MongoDatab
         context.addService(closing(resource), true, false);
     }
 
+    /**
+     * Registers meters once the meter registry exists (it is bound as Camel starts): once, although Camel calls a
+     * startup listener more than once (Micrometer warns of each meter registered twice).
+     */
+    public void whenMetersExist(java.util.function.Consumer<io.micrometer.core.instrument.MeterRegistry> register)
+            throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        context.addStartupListener((ctx, alreadyStarted) -> {
+            io.micrometer.core.instrument.MeterRegistry meters = ctx.getRegistry()
+                    .findSingleByType(io.micrometer.core.instrument.MeterRegistry.class);
+            if (meters != null && done.compareAndSet(false, true)) {
+                register.accept(meters);
+            }
+        });
+    }
+
     static Service closing(AutoCloseable resource) {
         return new ServiceSupport() {
             @Override
