@@ -1,0 +1,59 @@
+package io.fineas.pipeline.config;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The README's configuration table and application.properties name the same environment variables: a variable
+ * added to the properties without a row (or a wildcard row: {@code GATEWAY_RATE_*}) fails, and so does a row that
+ * names a variable nothing reads.
+ */
+class ConfigurationTableTest {
+
+    private static final Pattern ENV = Pattern.compile("\\{\\{env:([A-Z][A-Z0-9_]*)");
+    private static final Pattern NAME = Pattern.compile("`([A-Z][A-Z0-9_]*)(\\*?)`");
+    /** Read by the OpenTelemetry SDK itself, not through the properties. */
+    private static final Set<String> READ_ELSEWHERE = Set.of("OTEL_EXPORTER_OTLP_ENDPOINT",
+            "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_", "OPENAI_", "OLLAMA_", "GATEWAY_RATE_");
+
+    @Test
+    void everyVariableHasARowAndEveryRowAVariable() throws IOException {
+        Set<String> variables = new TreeSet<>();
+        Matcher m = ENV.matcher(Files.readString(Path.of("src/main/resources/application.properties")));
+        while (m.find()) {
+            variables.add(m.group(1));
+        }
+        String readme = Files.readString(Path.of("README.md"));
+        int start = readme.indexOf("\n## Configuration");
+        String section = readme.substring(start, readme.indexOf("\n## ", start + 1));
+        Set<String> named = new TreeSet<>();
+        List<String> wildcards = new ArrayList<>();
+        for (String row : section.lines().filter(l -> l.startsWith("| `")).toList()) {
+            // the row's first cell names the variables; the others may mention some in passing
+            Matcher n = NAME.matcher(row.substring(0, row.indexOf(" | ")));
+            while (n.find()) {
+                if (n.group(2).isEmpty()) {
+                    named.add(n.group(1));
+                } else {
+                    wildcards.add(n.group(1));
+                }
+            }
+        }
+        assertThat(variables).as("variables of application.properties without a row in the README's table")
+                .allMatch(v -> named.contains(v) || wildcards.stream().anyMatch(v::startsWith));
+        assertThat(named).as("rows of the README's table that no property reads")
+                .allMatch(v -> variables.contains(v) || READ_ELSEWHERE.contains(v));
+        assertThat(variables).as("the properties were read").hasSizeGreaterThan(100);
+    }
+}
