@@ -12,7 +12,7 @@ import org.apache.camel.impl.health.AbstractHealthCheck;
 /**
  * Readiness of the RAG service's stores as its consumers meet them: a route whose last try failed on the vector store
  * or MongoDB (and is being retried, its consumer waiting) is DOWN with the reason until its next success. Called
- * before each redelivery (routes/errors/ingest-errors) and at the end of each route that writes to a store.
+ * before each redelivery (routes/errors/store-errors) and at the end of each route that writes to a store.
  */
 public final class StoreHealth extends AbstractHealthCheck implements Processor {
 

@@ -81,7 +81,7 @@ class ErrorConfigurationsTest {
                 "m", 4, 0, Duration.ofHours(1)));
         registry.bind("apiErrors", new ApiErrors());
         var loader = PluginHelper.getRoutesLoader(context);
-        for (String file : List.of("routes/errors/capture-errors.camel.yaml", "routes/errors/ingest-errors.camel.yaml",
+        for (String file : List.of("routes/errors/capture-errors.camel.yaml", "routes/errors/store-errors.camel.yaml",
                 "routes/errors/llm-errors.camel.yaml", "routes/errors/processor-errors.camel.yaml",
                 "routes/errors/propagate-errors.camel.yaml", "routes/errors/rest-errors.camel.yaml",
                 "routes/errors/run-status-errors.camel.yaml", "routes/errors/scheduler-errors.camel.yaml",
@@ -92,7 +92,7 @@ class ErrorConfigurationsTest {
         // a lambda route builder: Camel Main's route discovery in the other tests' applications does not find it
         RouteBuilder.addRoutes(context, routes -> {
             // a stage's route: each fails as the test says, through the configuration under test
-            for (String config : List.of("capture-errors", "ingest-errors", "llm-errors", "processor-errors",
+            for (String config : List.of("capture-errors", "store-errors", "llm-errors", "processor-errors",
                     "rest-errors", "run-status-errors", "scheduler-errors")) {
                 routes.from("direct:" + config).routeId("test-" + config).routeConfigurationId(config)
                         .setVariable("original", routes.body())
@@ -207,7 +207,7 @@ class ErrorConfigurationsTest {
     @Test
     void ingestErrorsDeadLetterAMalformedRecordAsItCameAndWaitOutAStoreThatIsDown() throws Exception {
         failTimes(1, wrap(new JsonParseException(null, "Unexpected character")));
-        Exchange malformed = send("direct:ingest-errors", "{not json", Map.of());
+        Exchange malformed = send("direct:store-errors", "{not json", Map.of());
         assertThat(malformed.getException()).isNull();
         assertThat(onlyDeadLetter().getMessage().getBody(String.class)).isEqualTo("{not json");
         assertThat(onlyDeadLetter().getMessage().getHeader("dlqTopic")).isEqualTo("ingest.dlq");
@@ -215,7 +215,7 @@ class ErrorConfigurationsTest {
         reset();
         // the store down for three tries: retried (no end, with backoff), then it gets through; nothing dead-lettered
         failTimes(3, new IllegalStateException("vector store unreachable"));
-        Exchange waited = send("direct:ingest-errors", "{\"ok\":true}", Map.of());
+        Exchange waited = send("direct:store-errors", "{\"ok\":true}", Map.of());
         assertThat(waited.getException()).isNull();
         assertThat(ATTEMPTS.get()).isEqualTo(4);
         assertThat(mock("dlq").getReceivedCounter()).isZero();
