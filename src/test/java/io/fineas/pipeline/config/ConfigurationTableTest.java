@@ -15,9 +15,9 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The README's configuration table and application.properties name the same environment variables: a variable
- * added to the properties without a row (or a wildcard row: {@code GATEWAY_RATE_*}) fails, and so does a row that
- * names a variable nothing reads.
+ * The configuration table (docs/CONFIGURATION.md) and application.properties name the same environment variables:
+ * a variable added to the properties without a row (or a wildcard row: {@code GATEWAY_RATE_*}) fails, and so does a
+ * row that names a variable nothing reads.
  */
 class ConfigurationTableTest {
 
@@ -34,9 +34,7 @@ class ConfigurationTableTest {
         while (m.find()) {
             variables.add(m.group(1));
         }
-        String readme = Files.readString(Path.of("README.md"));
-        int start = readme.indexOf("\n## Configuration");
-        String section = readme.substring(start, readme.indexOf("\n## ", start + 1));
+        String section = Files.readString(Path.of("docs", "CONFIGURATION.md"));
         Set<String> named = new TreeSet<>();
         List<String> wildcards = new ArrayList<>();
         for (String row : section.lines().filter(l -> l.startsWith("| `")).toList()) {
@@ -50,9 +48,9 @@ class ConfigurationTableTest {
                 }
             }
         }
-        assertThat(variables).as("variables of application.properties without a row in the README's table")
+        assertThat(variables).as("variables of application.properties without a row in docs/CONFIGURATION.md")
                 .allMatch(v -> named.contains(v) || wildcards.stream().anyMatch(v::startsWith));
-        assertThat(named).as("rows of the README's table that no property reads")
+        assertThat(named).as("rows of docs/CONFIGURATION.md that no property reads")
                 .allMatch(v -> variables.contains(v) || READ_ELSEWHERE.contains(v));
         assertThat(variables).as("the properties were read").hasSizeGreaterThan(100);
     }
