@@ -227,6 +227,13 @@ public class RagBeans {
         LocalEmbeddings e5 = new LocalEmbeddings(extractiveReader, modelWorkers, modelIntraOpThreads,
                 embeddingCacheEntries);
         shared.closeOnStop(e5);
+        // what it embedded and what came from its cache (a context's sentences recur across questions)
+        shared.whenMetersExist(meters -> {
+            FunctionCounter.builder("pipeline.embeddings", e5, e -> e.computed(LocalEmbeddings.Use.INTERACTIVE))
+                    .tag("use", "reader").tag("from", "model").register(meters);
+            FunctionCounter.builder("pipeline.embeddings", e5, e -> e.cached(LocalEmbeddings.Use.INTERACTIVE))
+                    .tag("use", "reader").tag("from", "cache").register(meters);
+        });
         return ExtractiveChatModel.Reader.e5(e5.model(LocalEmbeddings.Use.INTERACTIVE));
     }
 

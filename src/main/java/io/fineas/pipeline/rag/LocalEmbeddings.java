@@ -37,7 +37,7 @@ import io.fineas.pipeline.common.Hashes;
  * priority, so a question's embedding goes first, a record's chunks (searchable sooner) next, and the analysis of
  * records last: analysis yields while ingestion has work, without waiting for it otherwise.</li>
  * <li><b>No text embedded twice</b>: a bounded cache of vectors keyed by the SHA-256 of the text, shared by all uses
- * (the analysis's sentences are the sentences chat selects from later).</li>
+ * (an analysis's sentences recur in later analyses; a reader's, in later questions over the same passages).</li>
  * </ul>
  */
 public final class LocalEmbeddings implements AutoCloseable {
