@@ -57,7 +57,8 @@ public final class ExtractiveChatModel implements ChatModel {
      */
     static final double FIGURE_WEIGHT = 0.2;
     /** A figure: digits, with the separators inside it ("52,000", "3.11", "10:30"), not at its ends. */
-    private static final Pattern FIGURE = Pattern.compile("(?<![\\p{L}\\p{N}])\\p{N}+(?:[.,:]\\p{N}+)*(?![\\p{L}\\p{N}])");
+    private static final Pattern FIGURE = Pattern.compile(
+            "(?<![\\p{L}\\p{N}])\\p{N}+(?:[.,:]\\p{N}+)*(?![\\p{L}\\p{N}])");
     /** How much a next sentence's closeness to a chosen one takes off its score (maximal marginal relevance). */
     static final double NOVELTY_WEIGHT = 0.5;
     /** An answer is at most this many sentences (an analysis's key points as many as configured). */
