@@ -248,7 +248,8 @@ public final class ExtractiveChatModel implements ChatModel {
                     }
                     double overlap = 0;
                     for (int c : chosen) {
-                        overlap = Math.max(overlap, by.scaled(cosine(vectors.get(i).vector(), vectors.get(c).vector())));
+                        overlap = Math.max(overlap,
+                                by.scaled(cosine(vectors.get(i).vector(), vectors.get(c).vector())));
                     }
                     double value = score[i] - NOVELTY_WEIGHT * overlap;
                     if (value > nextValue) {
@@ -441,8 +442,8 @@ public final class ExtractiveChatModel implements ChatModel {
     }
 
     /**
-     * The share of the names the question holds (its words of two letters or more that are no common English
-     * word: "gc", "subprocess", "bisect_left") that the term a sentence defines holds; 0 when it defines none.
+     * The share of the figures the question writes that a sentence writes too, each whole: "52,000 units" is not
+     * "53,000 units", which a word-by-word or embedding comparison hardly tells apart.
      */
     static double figureShare(java.util.Set<String> figures, String sentence) {
         if (figures.isEmpty()) {
@@ -463,8 +464,8 @@ public final class ExtractiveChatModel implements ChatModel {
     }
 
     /**
-     * The share of the figures the question writes that a sentence writes too, each whole: "52,000 units" is not
-     * "53,000 units", which a word-by-word or embedding comparison hardly tells apart.
+     * The share of the names the question holds (its words of two letters or more that are no common English
+     * word: "gc", "subprocess", "bisect_left") that the term a sentence defines holds; 0 when it defines none.
      */
     static double termShare(String question, Sentence s) {
         if (question == null) {
