@@ -133,11 +133,7 @@ public class RagBeans {
         // texts embedded by the model and answered from the cache, per use (the registry exists once Camel started)
         shared.whenMetersExist(meters -> {
             for (LocalEmbeddings.Use use : LocalEmbeddings.Use.values()) {
-                String name = use.name().toLowerCase(java.util.Locale.ROOT);
-                FunctionCounter.builder("pipeline.embeddings", embeddings, e -> e.computed(use)).tag("use", name)
-                        .tag("from", "model").register(meters);
-                FunctionCounter.builder("pipeline.embeddings", embeddings, e -> e.cached(use)).tag("use", name)
-                        .tag("from", "cache").register(meters);
+                countEmbeddings(meters, embeddings, use, use.name().toLowerCase(java.util.Locale.ROOT));
             }
         });
         registry.bind("embeddingModel", interactive);
@@ -228,13 +224,17 @@ public class RagBeans {
                 embeddingCacheEntries);
         shared.closeOnStop(e5);
         // what it embedded and what came from its cache (a context's sentences recur across questions)
-        shared.whenMetersExist(meters -> {
-            FunctionCounter.builder("pipeline.embeddings", e5, e -> e.computed(LocalEmbeddings.Use.INTERACTIVE))
-                    .tag("use", "reader").tag("from", "model").register(meters);
-            FunctionCounter.builder("pipeline.embeddings", e5, e -> e.cached(LocalEmbeddings.Use.INTERACTIVE))
-                    .tag("use", "reader").tag("from", "cache").register(meters);
-        });
+        shared.whenMetersExist(meters -> countEmbeddings(meters, e5, LocalEmbeddings.Use.INTERACTIVE, "reader"));
         return ExtractiveChatModel.Reader.e5(e5.model(LocalEmbeddings.Use.INTERACTIVE));
+    }
+
+    /** pipeline_embeddings_total{use, from="model"|"cache"}: what one use of a model embedded, and took from cache. */
+    private static void countEmbeddings(MeterRegistry meters, LocalEmbeddings model, LocalEmbeddings.Use use,
+            String label) {
+        FunctionCounter.builder("pipeline.embeddings", model, e -> e.computed(use)).tag("use", label)
+                .tag("from", "model").register(meters);
+        FunctionCounter.builder("pipeline.embeddings", model, e -> e.cached(use)).tag("use", label)
+                .tag("from", "cache").register(meters);
     }
 
     /** The configured model; {@code reader} (extractive only) reads questions, null for the embedding model. */
