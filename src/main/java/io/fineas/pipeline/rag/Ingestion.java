@@ -177,7 +177,9 @@ public final class Ingestion {
 
     /**
      * One embedAll over the whole batch; if it fails, record by record, so that one record the model cannot take is
-     * refused alone. If every record fails the model itself is down, which is thrown to be retried.
+     * refused alone. If every record fails the model itself is down, which is thrown to be retried. A record that
+     * failed while a later one succeeded may have met the end of an outage, not a fault of its own: it is tried once
+     * more before it is refused.
      */
     private Map<Prepared, List<float[]>> embed(Map<String, Prepared> bySource, List<Refusal> failures) {
         Map<Prepared, List<float[]>> out = new LinkedHashMap<>();
@@ -195,15 +197,23 @@ public final class Ingestion {
             }
             return out;
         } catch (RuntimeException batchFailure) {
+            List<Prepared> failed = new ArrayList<>();
             for (Prepared p : bySource.values()) {
+                try {
+                    out.put(p, embed(p.chunks()));
+                } catch (RuntimeException e) {
+                    failed.add(p);
+                }
+            }
+            if (out.isEmpty()) {
+                throw batchFailure;
+            }
+            for (Prepared p : failed) {
                 try {
                     out.put(p, embed(p.chunks()));
                 } catch (RuntimeException e) {
                     failures.add(new Refusal(p.raw(), "embedding failed: " + e.getMessage()));
                 }
-            }
-            if (out.isEmpty()) {
-                throw batchFailure;
             }
             return out;
         }
