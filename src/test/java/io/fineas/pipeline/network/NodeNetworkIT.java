@@ -208,8 +208,12 @@ class NodeNetworkIT {
                                 waitedForLapse++;
                             }
                         }
-                        assertThat(((Number) gateway.call("GET", "/nodes/" + killed, null).get("silences")).intValue())
-                                .isGreaterThanOrEqualTo(waitedForLapse);
+                        // counted just after the task is marked settled (NetworkSettlement.agreed): read it once
+                        // the count has caught up
+                        int lapsed = waitedForLapse;
+                        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(((Number) gateway.call(
+                                "GET", "/nodes/" + killed, null).get("silences")).intValue())
+                                .isGreaterThanOrEqualTo(lapsed));
                         System.out.printf("killed node: %d leases held at the kill, %d tasks waited for them to lapse%n",
                                 heldAtKill.size(), waitedForLapse);
                         for (String id : ids.subList(1, ids.size())) {
