@@ -276,6 +276,30 @@ public abstract class PipelineTestSupport extends CamelMainTestSupport {
     }
 
     /** Publishes a record as a processor would. */
+    /**
+     * Publishes the values under one key in one produce request (one partition, in this order, appended at once), so a
+     * consumer polls them together: one batch of a batching consumer.
+     */
+    protected void publishTogether(String topic, String key, List<String> values) {
+        Properties p = new Properties();
+        p.put(org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                PipelineInfrastructure.bootstrapServers());
+        p.put(org.apache.kafka.clients.producer.ProducerConfig.LINGER_MS_CONFIG, "5000");
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, String>(p,
+                new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.StringSerializer())) {
+            List<java.util.concurrent.Future<?>> sent = new java.util.ArrayList<>();
+            values.forEach(v -> sent.add(producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic,
+                    key, v))));
+            producer.flush();
+            for (var f : sent) {
+                f.get();
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     protected void publish(String topic, String key, String value) {
         Properties p = new Properties();
         p.put(org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
