@@ -100,6 +100,12 @@ public class PipelineConfiguration implements CamelConfiguration {
     private String internalTopics;
     @PropertyInject("mongodb.uri")
     private String mongoUri;
+    @PropertyInject("mongodb.tls-truststore-location")
+    private String mongoTruststoreLocation;
+    @PropertyInject("mongodb.tls-truststore-password")
+    private String mongoTruststorePassword;
+    @PropertyInject("mongodb.tls-truststore-type")
+    private String mongoTruststoreType;
     @PropertyInject("mongodb.database")
     private String mongoDatabase;
     @PropertyInject("mongodb.system-database")
@@ -205,14 +211,15 @@ public class PipelineConfiguration implements CamelConfiguration {
         Registry registry = context.getRegistry();
         // containers start in any order: wait for MongoDB and Kafka rather than fail on the first refusal (the probe
         // asks with a short server selection, the pipeline's client keeps the URI's own)
-        try (MongoClient probe = MongoClients.create(com.mongodb.MongoClientSettings.builder()
-                .applyConnectionString(new com.mongodb.ConnectionString(mongoUri))
-                .applyToClusterSettings(c -> c.serverSelectionTimeout(3, java.util.concurrent.TimeUnit.SECONDS))
-                .build())) {
+        // the URI's own settings (credentials, tls=true ...), and the trust store of a private CA when one is set
+        io.fineas.pipeline.common.MongoClientConfig mongo = new io.fineas.pipeline.common.MongoClientConfig(mongoUri,
+                mongoTruststoreLocation, mongoTruststorePassword, mongoTruststoreType);
+        try (MongoClient probe = MongoClients.create(mongo.settings(b -> b.applyToClusterSettings(
+                c -> c.serverSelectionTimeout(3, java.util.concurrent.TimeUnit.SECONDS))))) {
             io.fineas.pipeline.infra.StartupWait.until("MongoDB (MONGODB_URI)", () -> pings(probe),
                     Duration.ofMillis(startupMaxWaitMs));
         }
-        MongoClient mongoClient = MongoClients.create(mongoUri);
+        MongoClient mongoClient = MongoClients.create(mongo.settings());
         context.addService(SharedBeans.closing(mongoClient), true, false);
         registry.bind("mongo", mongoClient);
         registry.bind("mongodbHealth", PingHealthCheck.mongodb(mongoClient));

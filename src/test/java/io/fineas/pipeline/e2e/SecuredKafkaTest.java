@@ -12,6 +12,7 @@ import io.fineas.pipeline.infra.EmbeddedKafkaBroker;
 import io.fineas.pipeline.support.KafkaRecords;
 import io.fineas.pipeline.support.PipelineTestSupport;
 import io.fineas.pipeline.support.SourceServer;
+import io.fineas.pipeline.support.TestCertificates;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
@@ -56,7 +57,7 @@ class SecuredKafkaTest extends PipelineTestSupport {
         p.put("kafka.security-protocol", "SASL_SSL");
         p.put("kafka.sasl-mechanism", "SCRAM-SHA-256");
         p.put("kafka.sasl-jaas-config", jaas(USER, PASSWORD));
-        p.put("kafka.ssl-truststore-location", dir.resolve("trust.p12").toString());
+        p.put("kafka.ssl-truststore-location", dir.resolve("broker-trust.p12").toString());
         p.put("kafka.ssl-truststore-password", STORE_PASSWORD);
         p.put("kafka.ssl-truststore-type", "PKCS12");
         p.put("pipeline.processors.dir", processors.toString());
@@ -78,17 +79,9 @@ class SecuredKafkaTest extends PipelineTestSupport {
         }
         try {
             dir = Files.createTempDirectory("secured-kafka");
-            keytool("-genkeypair", "-alias", "broker", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
-                    "-dname", "CN=localhost", "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-storetype", "PKCS12",
-                    "-keystore", dir.resolve("broker.p12").toString(), "-storepass", STORE_PASSWORD, "-keypass",
-                    STORE_PASSWORD);
-            keytool("-exportcert", "-alias", "broker", "-keystore", dir.resolve("broker.p12").toString(),
-                    "-storepass", STORE_PASSWORD, "-file", dir.resolve("broker.crt").toString());
-            keytool("-importcert", "-noprompt", "-alias", "broker", "-file", dir.resolve("broker.crt").toString(),
-                    "-storetype", "PKCS12", "-keystore", dir.resolve("trust.p12").toString(), "-storepass",
-                    STORE_PASSWORD);
+            TestCertificates certificates = TestCertificates.issue(dir, "broker", STORE_PASSWORD);
             broker = new EmbeddedKafkaBroker("127.0.0.1", 0, dir.resolve("kafka"), new EmbeddedKafkaBroker
-                    .SecuredListener(dir.resolve("broker.p12"), STORE_PASSWORD, USER, PASSWORD)).start();
+                    .SecuredListener(certificates.keystore(), STORE_PASSWORD, USER, PASSWORD)).start();
             source = new SourceServer();
             source.document("alpha", "Helium prices rose after two plants in Qatar stopped for maintenance.");
             source.document("beta", "Copper stocks in Shanghai warehouses fell to a ten-year low in November.");
@@ -97,18 +90,9 @@ class SecuredKafkaTest extends PipelineTestSupport {
                     + "data_list: metals.data.json\nsource:\n  kind: http\n  url: \"" + source.baseUrl()
                     + "/doc/{name}\"\n  allow_private_network: true\n");
             Files.writeString(processors.resolve("metals.data.json"), "[{\"name\": \"alpha\"}, {\"name\": \"beta\"}]");
-        } catch (IOException | InterruptedException e) {
+        } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static void keytool(String... args) throws IOException, InterruptedException {
-        List<String> command = new java.util.ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
-        command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes());
-        assertThat(process.waitFor()).as(output).isZero();
     }
 
     @AfterAll
@@ -132,7 +116,7 @@ class SecuredKafkaTest extends PipelineTestSupport {
         wrong.put("security.protocol", "SASL_SSL");
         wrong.put("sasl.mechanism", "SCRAM-SHA-256");
         wrong.put("sasl.jaas.config", jaas(USER, "not-the-password"));
-        wrong.put("ssl.truststore.location", dir.resolve("trust.p12").toString());
+        wrong.put("ssl.truststore.location", dir.resolve("broker-trust.p12").toString());
         wrong.put("ssl.truststore.password", STORE_PASSWORD);
         wrong.put("ssl.truststore.type", "PKCS12");
         try (Admin admin = Admin.create(wrong)) {
