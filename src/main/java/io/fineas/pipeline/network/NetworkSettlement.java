@@ -99,17 +99,30 @@ public final class NetworkSettlement {
                 first.contentType(), CapturedRecord.Extra.NONE).withCapturedBy(verdict.agreeingNodes()));
     }
 
-    /** After the agreed record was published: the task settled and every node's outcome counted, once. */
+    /**
+     * After the agreed record was published: the task settled and every node's outcome counted, once each (also when
+     * the processors were killed between the two and the aggregator's recovery sends the settlement again).
+     */
     public void agreed(Verdict verdict) {
-        if (board.settle(verdict.getTaskId(), verdict.owner(), "agreed", verdict.agreeingNodes())) {
-            verdict.agreeing().forEach(s -> registry.record(s.nodeId(), NodeRegistry.Outcome.AGREED, bytes(s)));
-            verdict.dissenting().forEach(s -> registry.record(s.nodeId(), NodeRegistry.Outcome.DISPUTED, bytes(s)));
-            verdict.silent().forEach(n -> registry.record(n, NodeRegistry.Outcome.SILENT, 0));
-            if (!verdict.dissenting().isEmpty()) {
-                LOG.warn("Task {}: {} agreed, {} disagreed", verdict.getTaskId(), verdict.agreeingNodes(),
-                        verdict.dissenting().stream().map(NodeSubmission::nodeId).toList());
-            }
+        if (board.settle(verdict.getTaskId(), verdict.owner(), "agreed", verdict.agreeingNodes())
+                && !verdict.dissenting().isEmpty()) {
+            LOG.warn("Task {}: {} agreed, {} disagreed", verdict.getTaskId(), verdict.agreeingNodes(),
+                    verdict.dissenting().stream().map(NodeSubmission::nodeId).toList());
         }
+        verdict.agreeing().forEach(s -> count(verdict, s.nodeId(), NodeRegistry.Outcome.AGREED, bytes(s)));
+        verdict.dissenting().forEach(s -> count(verdict, s.nodeId(), NodeRegistry.Outcome.DISPUTED, bytes(s)));
+        countSilent(verdict);
+    }
+
+    /** A node's outcome of the verdict's task, counted once whatever is sent again. */
+    private void count(Verdict verdict, String nodeId, NodeRegistry.Outcome outcome, long bytes) {
+        if (board.countOnce(verdict.getTaskId(), nodeId)) {
+            registry.record(nodeId, outcome, bytes);
+        }
+    }
+
+    private void countSilent(Verdict verdict) {
+        verdict.silent().forEach(n -> count(verdict, n, NodeRegistry.Outcome.SILENT, 0));
     }
 
     /**
@@ -121,10 +134,11 @@ public final class NetworkSettlement {
         List<NodeSubmission> all = new ArrayList<>(verdict.agreeing());
         all.addAll(verdict.dissenting());
         List<NodeSubmission> caught = all.stream().filter(s -> !s.contentHash().equals(expected)).toList();
-        if (board.settle(verdict.getTaskId(), verdict.owner(), "canary", all.stream().filter(s -> s.contentHash().equals(expected))
-                .map(NodeSubmission::nodeId).toList())) {
-            for (NodeSubmission s : all) {
-                boolean passed = s.contentHash().equals(expected);
+        board.settle(verdict.getTaskId(), verdict.owner(), "canary", all.stream()
+                .filter(s -> s.contentHash().equals(expected)).map(NodeSubmission::nodeId).toList());
+        for (NodeSubmission s : all) {
+            boolean passed = s.contentHash().equals(expected);
+            if (board.countOnce(verdict.getTaskId(), s.nodeId())) {
                 registry.record(s.nodeId(), passed ? NodeRegistry.Outcome.CANARY_PASSED
                         : NodeRegistry.Outcome.CANARY_FAILED, bytes(s));
                 if (!passed) {
@@ -132,8 +146,8 @@ public final class NetworkSettlement {
                             s.nodeId(), verdict.getTaskId());
                 }
             }
-            verdict.silent().forEach(n -> registry.record(n, NodeRegistry.Outcome.SILENT, 0));
         }
+        countSilent(verdict);
         return caught.isEmpty() ? null : dispute(verdict, "canary content not matched by "
                 + caught.stream().map(NodeSubmission::nodeId).toList());
     }
@@ -162,14 +176,12 @@ public final class NetworkSettlement {
         List<NodeSubmission> all = new ArrayList<>(verdict.dissenting());
         List<String> matching = all.stream().filter(s -> s.contentHash().equals(trusted)).map(NodeSubmission::nodeId)
                 .toList();
-        if (board.settle(verdict.getTaskId(), verdict.owner(), trusted == null ? "unsettled" : "trusted",
-                matching)) {
-            if (trusted != null) {
-                all.forEach(s -> registry.record(s.nodeId(), s.contentHash().equals(trusted)
-                        ? NodeRegistry.Outcome.AGREED : NodeRegistry.Outcome.DISPUTED, bytes(s)));
-            }
-            verdict.silent().forEach(n -> registry.record(n, NodeRegistry.Outcome.SILENT, 0));
+        board.settle(verdict.getTaskId(), verdict.owner(), trusted == null ? "unsettled" : "trusted", matching);
+        if (trusted != null) {
+            all.forEach(s -> count(verdict, s.nodeId(), s.contentHash().equals(trusted)
+                    ? NodeRegistry.Outcome.AGREED : NodeRegistry.Outcome.DISPUTED, bytes(s)));
         }
+        countSilent(verdict);
     }
 
     /** A tally whose settlement failed every recovery attempt: its dispute. */

@@ -348,8 +348,9 @@ public final class TaskBoard {
     }
 
     /**
-     * The task settled by the owner of its claim: only the first call for a task returns true (the outcome is counted
-     * once, whatever the aggregator's recovery sends again).
+     * The task settled by the owner of its claim: only the first call for a task returns true. Each node's outcome is
+     * counted through {@link #countOnce}, not by this answer: a crash after the task was marked settled and before the
+     * outcomes were counted would otherwise lose them.
      */
     public boolean settle(String taskId, String owner, String outcome, List<String> agreedBy) {
         return tasks.updateOne(Filters.and(Filters.eq("_id", taskId), Filters.eq("state", "settling"),
@@ -357,6 +358,17 @@ public final class TaskBoard {
                 Updates.combine(Updates.set("state", "settled"), Updates.set("outcome", outcome),
                         Updates.set("agreed_by", agreedBy), Updates.set("settled_at", Instant.now().toString())))
                 .getModifiedCount() > 0;
+    }
+
+    /**
+     * Marks one node's outcome of a task counted, once: true the first time for this task and node, false after (the
+     * aggregator's recovery sending the settlement again after a crash, whether the crash came before or after the task
+     * was marked settled). Marked before the node's ledger is written, so a crash between the two loses that one
+     * count at most and never counts it twice.
+     */
+    public boolean countOnce(String taskId, String nodeId) {
+        return tasks.updateOne(Filters.and(Filters.eq("_id", taskId), Filters.ne("counted", nodeId)),
+                Updates.addToSet("counted", nodeId)).getModifiedCount() > 0;
     }
 
     /** How many tasks are open and settled (GET /nodes/tasks for admins, the tests). */

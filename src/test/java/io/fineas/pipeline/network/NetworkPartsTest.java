@@ -165,6 +165,48 @@ class NetworkPartsTest {
         }
     }
 
+    /**
+     * The processors killed after a task was marked settled and before its nodes' outcomes were counted: the
+     * aggregator's recovery sends the settlement again, and each node's outcome is counted then, once (before, the
+     * settled task made the recovery count nothing: a lapse was never counted silent, seen in NodeNetworkIT).
+     */
+    @Test
+    void aSettlementSentAgainAfterACrashCountsEachNodesOutcomeOnce() {
+        try (MongoClient client = MongoClients.create(PipelineInfrastructure.mongoUri())) {
+            MongoDatabase db = client.getDatabase("settlement-" + System.nanoTime());
+            NodeRegistry registry = new NodeRegistry(db.getCollection("nodes"), db.getCollection("node_challenges"),
+                    db.getCollection("node_nonces"), db.getCollection("node_tasks"), NodeRegistry.Enrollment.OPEN,
+                    0.5, 0.3, 0.2);
+            TaskBoard board = new TaskBoard(db.getCollection("node_tasks"), db.getCollection("node_leases"),
+                    registry);
+            NetworkSettlement settlement = new NetworkSettlement(null, board, registry, null);
+            for (String node : List.of("a", "b", "k")) {
+                db.getCollection("nodes").insertOne(new org.bson.Document("_id", node).append("status", "approved")
+                        .append("credibility", 0.5));
+            }
+            NodeTask task = task(3, 2, false);
+            db.getCollection("node_tasks").insertOne(new org.bson.Document("_id", task.taskId())
+                    .append("state", "open"));
+            NetworkSettlement.Verdict verdict = new NetworkSettlement.Verdict(task, "h",
+                    List.of(vote(task, "a", "h"), vote(task, "b", "h")), List.of(), List.of("k"), "tally-1");
+
+            assertThat(settlement.claim(verdict)).isTrue();
+            // the first attempt got as far as marking the task settled
+            assertThat(board.settle(task.taskId(), "tally-1", "agreed", List.of("a", "b"))).isTrue();
+            settlement.agreed(verdict);
+            settlement.agreed(verdict);
+
+            Map<String, org.bson.Document> nodes = new java.util.HashMap<>();
+            db.getCollection("nodes").find().forEach(d -> nodes.put(d.getString("_id"), d));
+            assertThat(nodes.get("a").get("agreements", Number.class).longValue()).isEqualTo(1);
+            assertThat(nodes.get("b").get("agreements", Number.class).longValue()).isEqualTo(1);
+            assertThat(nodes.get("k").get("silences", Number.class).longValue()).isEqualTo(1);
+            assertThat(nodes.values()).allSatisfy(d -> assertThat(d.get("tasks", Number.class).longValue())
+                    .isEqualTo(1));
+            assertThat(db.getCollection("node_tasks").find().first().getString("state")).isEqualTo("settled");
+        }
+    }
+
     @Test
     void aRunsCanariesAreItsShareOfItemsAtLeastOneAndTheirIdsNeedTheSecret() {
         assertThat(NetworkTasks.canaryCount(20, 0.05)).isEqualTo(1);
