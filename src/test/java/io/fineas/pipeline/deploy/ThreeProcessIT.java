@@ -174,12 +174,15 @@ class ThreeProcessIT {
             String run) {
         String traceId = (String) gateway.call("GET", "/runs/" + run, null).get("trace_id");
         assertThat(traceId).as("the run's trace id").matches("[0-9a-f]{32}");
+        // each of the 20 records in each stage; a record polled again after a rebalance of the two ingestion
+        // consumers (at-least-once: its effect is idempotent, the stores hold it once) has a second span under the
+        // same producer, which the trace shows as it happened (seen once in CI: 23 ingestion spans for 20 records)
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             List<OtlpReceiver.ReceivedSpan> trace = collector.trace(traceId);
             for (String stage : List.of("rag-vector-ingest record", "rag-analysis record",
                     "rag-store-inference record")) {
-                assertThat(trace.stream().filter(s -> s.name().equals(stage) && "fineas-rag".equals(s.service())))
-                        .as(stage).hasSize(20);
+                assertThat(trace.stream().filter(s -> s.name().equals(stage) && "fineas-rag".equals(s.service()))
+                        .map(OtlpReceiver.ReceivedSpan::parentSpanId).distinct()).as(stage).hasSize(20);
             }
         });
         List<OtlpReceiver.ReceivedSpan> trace = collector.trace(traceId);
