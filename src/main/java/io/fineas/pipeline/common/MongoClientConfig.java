@@ -23,21 +23,15 @@ import com.mongodb.MongoClientSettings;
 public record MongoClientConfig(String uri, String truststoreLocation, String truststorePassword,
         String truststoreType) {
 
-    /** The client's settings; {@code adjust} may change them further (a probe's short server selection). */
-    public MongoClientSettings settings(java.util.function.Consumer<MongoClientSettings.Builder> adjust) {
-        ConnectionString connection = new ConnectionString(uri);
-        MongoClientSettings.Builder builder = MongoClientSettings.builder().applyConnectionString(connection);
+    /** The client's settings (the trust store read once, here). */
+    public MongoClientSettings settings() {
+        MongoClientSettings.Builder builder = MongoClientSettings.builder()
+                .applyConnectionString(new ConnectionString(uri));
         if (truststoreLocation != null && !truststoreLocation.isBlank()) {
             SSLContext context = sslContext();
             builder.applyToSslSettings(ssl -> ssl.context(context));
         }
-        adjust.accept(builder);
         return builder.build();
-    }
-
-    public MongoClientSettings settings() {
-        return settings(b -> {
-        });
     }
 
     private SSLContext sslContext() {
@@ -57,12 +51,5 @@ public record MongoClientConfig(String uri, String truststoreLocation, String tr
             throw new IllegalArgumentException("MONGODB_TLS_TRUSTSTORE_LOCATION " + truststoreLocation
                     + " is not a usable trust store: " + e.getMessage(), e);
         }
-    }
-
-    /** The URI without its password, for logs and errors. */
-    @Override
-    public String toString() {
-        ConnectionString c = new ConnectionString(uri);
-        return c.getPassword() == null ? uri : uri.replace(":" + new String(c.getPassword()) + "@", ":****@");
     }
 }

@@ -212,14 +212,15 @@ public class PipelineConfiguration implements CamelConfiguration {
         // containers start in any order: wait for MongoDB and Kafka rather than fail on the first refusal (the probe
         // asks with a short server selection, the pipeline's client keeps the URI's own)
         // the URI's own settings (credentials, tls=true ...), and the trust store of a private CA when one is set
-        io.fineas.pipeline.common.MongoClientConfig mongo = new io.fineas.pipeline.common.MongoClientConfig(mongoUri,
-                mongoTruststoreLocation, mongoTruststorePassword, mongoTruststoreType);
-        try (MongoClient probe = MongoClients.create(mongo.settings(b -> b.applyToClusterSettings(
-                c -> c.serverSelectionTimeout(3, java.util.concurrent.TimeUnit.SECONDS))))) {
+        com.mongodb.MongoClientSettings mongo = new io.fineas.pipeline.common.MongoClientConfig(mongoUri,
+                mongoTruststoreLocation, mongoTruststorePassword, mongoTruststoreType).settings();
+        try (MongoClient probe = MongoClients.create(com.mongodb.MongoClientSettings.builder(mongo)
+                .applyToClusterSettings(c -> c.serverSelectionTimeout(3, java.util.concurrent.TimeUnit.SECONDS))
+                .build())) {
             io.fineas.pipeline.infra.StartupWait.until("MongoDB (MONGODB_URI)", () -> pings(probe),
                     Duration.ofMillis(startupMaxWaitMs));
         }
-        MongoClient mongoClient = MongoClients.create(mongo.settings());
+        MongoClient mongoClient = MongoClients.create(mongo);
         context.addService(SharedBeans.closing(mongoClient), true, false);
         registry.bind("mongo", mongoClient);
         registry.bind("mongodbHealth", PingHealthCheck.mongodb(mongoClient));

@@ -114,11 +114,13 @@ public final class NetworkSettlement {
         countSilent(verdict);
     }
 
-    /** A node's outcome of the verdict's task, counted once whatever is sent again. */
-    private void count(Verdict verdict, String nodeId, NodeRegistry.Outcome outcome, long bytes) {
-        if (board.countOnce(verdict.getTaskId(), nodeId)) {
-            registry.record(nodeId, outcome, bytes);
+    /** A node's outcome of the verdict's task, counted once whatever is sent again; whether this call counted it. */
+    private boolean count(Verdict verdict, String nodeId, NodeRegistry.Outcome outcome, long bytes) {
+        if (!board.countOnce(verdict.getTaskId(), nodeId)) {
+            return false;
         }
+        registry.record(nodeId, outcome, bytes);
+        return true;
     }
 
     private void countSilent(Verdict verdict) {
@@ -138,13 +140,10 @@ public final class NetworkSettlement {
                 .filter(s -> s.contentHash().equals(expected)).map(NodeSubmission::nodeId).toList());
         for (NodeSubmission s : all) {
             boolean passed = s.contentHash().equals(expected);
-            if (board.countOnce(verdict.getTaskId(), s.nodeId())) {
-                registry.record(s.nodeId(), passed ? NodeRegistry.Outcome.CANARY_PASSED
-                        : NodeRegistry.Outcome.CANARY_FAILED, bytes(s));
-                if (!passed) {
-                    LOG.warn("Node {} submitted content for canary {} that is not the canary's: flagged",
-                            s.nodeId(), verdict.getTaskId());
-                }
+            if (count(verdict, s.nodeId(), passed ? NodeRegistry.Outcome.CANARY_PASSED
+                    : NodeRegistry.Outcome.CANARY_FAILED, bytes(s)) && !passed) {
+                LOG.warn("Node {} submitted content for canary {} that is not the canary's: flagged", s.nodeId(),
+                        verdict.getTaskId());
             }
         }
         countSilent(verdict);

@@ -100,8 +100,9 @@ class SecuredMongoTest extends PipelineTestSupport {
     @Test
     void withoutTheTrustStoreTheCertificateIsRefused() {
         // the JVM's authorities do not know this certificate: no connection, however long it tries
-        try (MongoClient untrusting = MongoClients.create(new MongoClientConfig(tlsUri(), null, null, null)
-                .settings(b -> b.applyToClusterSettings(c -> c.serverSelectionTimeout(1, TimeUnit.SECONDS))))) {
+        try (MongoClient untrusting = MongoClients.create(com.mongodb.MongoClientSettings.builder(
+                new MongoClientConfig(tlsUri(), null, null, null).settings())
+                .applyToClusterSettings(c -> c.serverSelectionTimeout(1, TimeUnit.SECONDS)).build())) {
             assertThatThrownBy(() -> untrusting.getDatabase("admin").runCommand(new Document("ping", 1)))
                     .hasMessageContaining("SSL");
         }
