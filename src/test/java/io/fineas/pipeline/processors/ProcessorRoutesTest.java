@@ -20,6 +20,7 @@ import io.fineas.pipeline.catalog.Segments;
 import io.fineas.pipeline.catalog.TopicRegistry;
 import io.fineas.pipeline.infra.DiskSpace;
 import io.fineas.pipeline.infra.EmbeddedMongoServer;
+import io.fineas.pipeline.support.RouteTestContext;
 import io.fineas.pipeline.support.SourceServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.camel.Exchange;
@@ -28,8 +29,6 @@ import org.apache.camel.builder.AdviceWith;
 import org.apache.camel.builder.TemplatedRouteBuilder;
 import org.apache.camel.component.mock.MockEndpoint;
 import org.apache.camel.impl.DefaultCamelContext;
-import org.apache.camel.support.PluginHelper;
-import org.apache.camel.support.ResourceHelper;
 import org.bson.Document;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -74,7 +73,8 @@ class ProcessorRoutesTest {
         write("flaky.yaml", "topic: " + TOPIC + "\nsegment: flaky\ndata_list: flaky.data.json\nretries: 1\n"
                 + "batch_size: 4\nworkers: 3\n"
                 + "source:\n  kind: http\n  url: \"" + base + "/flaky/{n}\"\n  allow_private_network: true\n");
-        write("flaky.data.json", JSON.writeValueAsString(IntStream.range(0, 10).mapToObj(i -> Map.of("n", i)).toList()));
+        write("flaky.data.json", JSON.writeValueAsString(IntStream.range(0, 10).mapToObj(i -> Map.of("n", i))
+                .toList()));
         write("quotes.yaml", "topic: " + TOPIC + "\nsegment: quotes\ndata_list: quotes.data.json\n"
                 + "source:\n  kind: http\n  url: \"" + base + "/json/{id}\"\n  allow_private_network: true\n");
         write("quotes.data.json", "[{\"id\": \"q1\"}, {\"id\": \"q2\"}, {\"id\": \"q3\"}]");
@@ -129,13 +129,11 @@ class ProcessorRoutesTest {
         }
         status = new ProcessorStatus(system.getCollection("processors"), segments);
 
-        context = new DefaultCamelContext();
         Properties overrides = new Properties();
         overrides.put("pipeline.processors.retry-delay-ms", "1");
         overrides.put("pipeline.processors.item-timeout-ms", "3000");
         overrides.put("test.private-source-key", SourceServer.PRIVATE_KEY);
-        context.getPropertiesComponent().setLocation("file:src/main/resources/application.properties");
-        context.getPropertiesComponent().setOverrideProperties(overrides);
+        context = RouteTestContext.create(overrides);
         meters = new SimpleMeterRegistry();
         context.getRegistry().bind("metricsRegistry", meters);
 
@@ -154,19 +152,16 @@ class ProcessorRoutesTest {
         registry.bind("sourceHeaders", new SourceHeaders());
         registry.bind("diskSpace", new DiskSpace(folder, 0));
         for (ProcessorConfig c : catalog.configs()) {
-            registry.bind("processor-" + c.id() + "-workers",
-                    context.getExecutorServiceManager().newFixedThreadPool(context, "processor-" + c.id(), c.workers()));
+            registry.bind("processor-" + c.id() + "-workers", context.getExecutorServiceManager()
+                    .newFixedThreadPool(context, "processor-" + c.id(), c.workers()));
             registry.bind("processor-" + c.id() + "-http", CaptureGuard.configurer(c, c.workers()));
             status.ready(c);
         }
 
-        var loader = PluginHelper.getRoutesLoader(context);
-        // the error configurations first: a route takes its configuration when it is loaded
-        for (String file : List.of("routes/errors/processor-errors.camel.yaml", "routes/errors/capture-errors.camel.yaml",
-                "routes/errors/propagate-errors.camel.yaml", "routes/shared/dead-letter.camel.yaml",
-                "routes/processors/processor.camel.yaml", "routes/processors/capture.camel.yaml")) {
-            loader.loadRoutes(ResourceHelper.resolveResource(context, "file:" + file));
-        }
+        RouteTestContext.load(context, "routes/errors/processor-errors.camel.yaml",
+                "routes/errors/capture-errors.camel.yaml", "routes/errors/propagate-errors.camel.yaml",
+                "routes/shared/dead-letter.camel.yaml", "routes/processors/processor.camel.yaml",
+                "routes/processors/capture.camel.yaml");
         for (ProcessorConfig c : catalog.configs()) {
             TemplatedRouteBuilder.builder(context, "processor").routeId("processors-" + c.id())
                     .parameter("processorId", c.id()).parameter("batchSize", c.batchSize())

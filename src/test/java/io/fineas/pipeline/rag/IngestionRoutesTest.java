@@ -20,16 +20,13 @@ import dev.langchain4j.model.output.Response;
 import io.fineas.pipeline.common.KafkaBatch;
 import io.fineas.pipeline.common.RecordTraces;
 import io.fineas.pipeline.infra.DiskSpace;
+import io.fineas.pipeline.support.RouteTestContext;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.builder.AdviceWith;
-import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.component.mock.MockEndpoint;
 import org.apache.camel.impl.DefaultCamelContext;
-import org.apache.camel.support.DefaultExchange;
-import org.apache.camel.support.PluginHelper;
-import org.apache.camel.support.ResourceHelper;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,9 +37,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The ingestion route as shipped (routes/rag/vector-ingest, store-errors, the shared dead-letter route) in a Camel
  * context of its own: no broker, no application boot. A batch is what camel-kafka's batching consumer hands the route
  * (a list of record exchanges with their Kafka headers and a manual commit each), sent to a {@code direct:} endpoint
- * that replaces the consumer; the dead-letter publish is a mock. The vector store is the real embedded Lucene index; the
- * embedding model is a small deterministic one that can be made to fail (an outage of the model), so the test counts
- * what the store holds, what is committed and when.
+ * that replaces the consumer; the dead-letter publish is a mock. The vector store is the real embedded Lucene index;
+ * the embedding model is a small deterministic one that can be made to fail (an outage of the model), so the test
+ * counts what the store holds, what is committed and when.
  */
 class IngestionRoutesTest {
 
@@ -82,31 +79,13 @@ class IngestionRoutesTest {
         }
     }
 
-    /** One record's manual commit, as camel-kafka puts it in the record's headers. */
-    private static final class Commit implements org.apache.camel.component.kafka.consumer.KafkaManualCommit {
-        private final List<String> log;
-        private final String what;
-
-        Commit(List<String> log, String what) {
-            this.log = log;
-            this.what = what;
-        }
-
-        @Override
-        public void commit() {
-            log.add(what);
-        }
-    }
-
     @BeforeAll
     static void startRoutes() throws Exception {
         dir = Files.createTempDirectory("ingestion-routes");
         store = new LuceneVectorStore(dir.resolve("vectors"));
-        context = new DefaultCamelContext();
         Properties overrides = new Properties();
         overrides.put("pipeline.stores.retry-delay-ms", "1");
-        context.getPropertiesComponent().setLocation("file:src/main/resources/application.properties");
-        context.getPropertiesComponent().setOverrideProperties(overrides);
+        context = RouteTestContext.create(overrides);
         var registry = context.getRegistry();
         registry.bind("metricsRegistry", new SimpleMeterRegistry());
         registry.bind("kafkaBatch", new KafkaBatch());
@@ -116,11 +95,9 @@ class IngestionRoutesTest {
                 "outage/recursive(300,30)", LiveSegments.ALL));
         registry.bind("recordTraces", RecordTraces.off());
         registry.bind("storeHealth", new StoreHealth());
-        var loader = PluginHelper.getRoutesLoader(context);
-        for (String file : List.of("routes/rag/vector-ingest.camel.yaml", "routes/errors/store-errors.camel.yaml",
-                "routes/errors/propagate-errors.camel.yaml", "routes/shared/dead-letter.camel.yaml")) {
-            loader.loadRoutes(ResourceHelper.resolveResource(context, "file:" + file));
-        }
+        RouteTestContext.load(context, "routes/errors/store-errors.camel.yaml",
+                "routes/errors/propagate-errors.camel.yaml", "routes/shared/dead-letter.camel.yaml",
+                "routes/rag/vector-ingest.camel.yaml");
         AdviceWith.adviceWith(context, "rag-vector-ingest", a -> a.replaceFromWith("direct:data-batch"));
         AdviceWith.adviceWith(context, "rag-delete-vectors", a -> a.replaceFromWith("direct:pipeline-events"));
         AdviceWith.adviceWith(context, "shared-publish-dead-letter", a -> a.weaveById("publish-dlq").replace()
@@ -148,22 +125,8 @@ class IngestionRoutesTest {
         return JSON.writeValueAsString(r);
     }
 
-    /** A batch as the batching consumer hands it over: records of one data topic, partitions 0 and 1 in turn. */
     private static List<Exchange> batch(String kafkaTopic, List<String> values, List<String> commits) {
-        List<Exchange> batch = new ArrayList<>();
-        for (int i = 0; i < values.size(); i++) {
-            Exchange e = new DefaultExchange(context);
-            int partition = i % 2;
-            e.getMessage().setBody(values.get(i));
-            e.getMessage().setHeader(KafkaConstants.TOPIC, kafkaTopic);
-            e.getMessage().setHeader(KafkaConstants.PARTITION, partition);
-            e.getMessage().setHeader(KafkaConstants.OFFSET, (long) i);
-            e.getMessage().setHeader(KafkaConstants.TIMESTAMP, System.currentTimeMillis());
-            e.getMessage().setHeader(KafkaConstants.MANUAL_COMMIT,
-                    new Commit(commits, kafkaTopic + "/" + partition + "@" + i));
-            batch.add(e);
-        }
-        return batch;
+        return RouteTestContext.batch(context, kafkaTopic, values, commits);
     }
 
     private static List<SearchHit> stored(String topic) {

@@ -3,7 +3,6 @@ package io.fineas.pipeline.rag.llm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,17 +32,14 @@ import io.fineas.pipeline.infra.DiskSpace;
 import io.fineas.pipeline.infra.EmbeddedMongoServer;
 import io.fineas.pipeline.rag.LiveSegments;
 import io.fineas.pipeline.rag.StoreHealth;
+import io.fineas.pipeline.support.RouteTestContext;
 import io.fineas.pipeline.usage.PausedAnalyses;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.builder.AdviceWith;
-import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.component.mock.MockEndpoint;
 import org.apache.camel.impl.DefaultCamelContext;
-import org.apache.camel.support.DefaultExchange;
-import org.apache.camel.support.PluginHelper;
-import org.apache.camel.support.ResourceHelper;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -90,15 +86,6 @@ class AnalysisRoutesTest {
         }
     }
 
-    /** One record's manual commit, as camel-kafka puts it in the record's headers. */
-    private record Commit(List<String> log, String what)
-            implements org.apache.camel.component.kafka.consumer.KafkaManualCommit {
-        @Override
-        public void commit() {
-            log.add(what);
-        }
-    }
-
     @BeforeAll
     static void startRoutes() throws Exception {
         mongoServer = new EmbeddedMongoServer("127.0.0.1", 0, null).start();
@@ -106,13 +93,11 @@ class AnalysisRoutesTest {
         data = mongo.getDatabase("data");
         system = mongo.getDatabase("system");
         Path dir = Files.createTempDirectory("analysis-routes");
-        context = new DefaultCamelContext();
         Properties overrides = new Properties();
         overrides.put("pipeline.llm.retry-delay-ms", "1");
         overrides.put("pipeline.llm.max-retry-delay-ms", "20");
         overrides.put("pipeline.stores.retry-delay-ms", "1");
-        context.getPropertiesComponent().setLocation("file:src/main/resources/application.properties");
-        context.getPropertiesComponent().setOverrideProperties(overrides);
+        context = RouteTestContext.create(overrides);
         var registry = context.getRegistry();
         registry.bind("metricsRegistry", new SimpleMeterRegistry());
         registry.bind("kafkaBatch", new KafkaBatch());
@@ -135,15 +120,12 @@ class AnalysisRoutesTest {
                 LiveSegments.ALL, OVER_BUDGET::contains, 20_000, "data-"));
         registry.bind("chatService", new ChatService(null, null, system.getCollection("chat_sessions"), "stand-in", 4,
                 0, Duration.ofHours(1)));
-        var loader = PluginHelper.getRoutesLoader(context);
-        // the error configurations first: a route takes its configuration when it is loaded
-        for (String file : List.of("routes/errors/llm-errors.camel.yaml", "routes/errors/store-errors.camel.yaml",
+        // vector-ingest for its refusals route (the inference store's route uses it)
+        RouteTestContext.load(context, "routes/errors/llm-errors.camel.yaml", "routes/errors/store-errors.camel.yaml",
                 "routes/errors/propagate-errors.camel.yaml", "routes/errors/chat-reply-errors.camel.yaml",
                 "routes/shared/dead-letter.camel.yaml", "routes/rag/llm-dead-letter.camel.yaml",
                 "routes/rag/vector-ingest.camel.yaml", "routes/rag/llm-chat.camel.yaml",
-                "routes/rag/llm-analysis.camel.yaml")) {
-            loader.loadRoutes(ResourceHelper.resolveResource(context, "file:" + file));
-        }
+                "routes/rag/llm-analysis.camel.yaml");
         AdviceWith.adviceWith(context, "rag-analysis", a -> a.replaceFromWith("direct:data-batch"));
         AdviceWith.adviceWith(context, "rag-analysis-record", a -> a.weaveById("publish-inference").replace()
                 .convertBodyTo(String.class).to("mock:inferences"));
@@ -181,21 +163,8 @@ class AnalysisRoutesTest {
         return JSON.writeValueAsString(r);
     }
 
-    /** A batch as the batching consumer hands it over: records of one data topic, partitions 0 and 1 in turn. */
     private static List<Exchange> batch(String kafkaTopic, List<String> values, List<String> commits) {
-        List<Exchange> batch = new ArrayList<>();
-        for (int i = 0; i < values.size(); i++) {
-            Exchange record = new DefaultExchange(context);
-            record.getMessage().setBody(values.get(i));
-            record.getMessage().setHeader(KafkaConstants.TOPIC, kafkaTopic);
-            record.getMessage().setHeader(KafkaConstants.PARTITION, i % 2);
-            record.getMessage().setHeader(KafkaConstants.OFFSET, (long) i);
-            record.getMessage().setHeader(KafkaConstants.TIMESTAMP, System.currentTimeMillis());
-            record.getMessage().setHeader(KafkaConstants.MANUAL_COMMIT,
-                    new Commit(commits, kafkaTopic + "/" + (i % 2) + "@" + i));
-            batch.add(record);
-        }
-        return batch;
+        return RouteTestContext.batch(context, kafkaTopic, values, commits);
     }
 
     private static List<Exchange> published(String mock, String topic) {
