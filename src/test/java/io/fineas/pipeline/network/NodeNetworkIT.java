@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -23,6 +24,8 @@ import io.fineas.pipeline.support.PipelineProcess;
 import io.fineas.pipeline.support.SourceServer;
 import io.fineas.pipeline.support.TestNode;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.store.FSDirectory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,7 +38,8 @@ import static org.awaitility.Awaitility.await;
  * key of its own, plus two stand-ins that speak the protocol: one signs altered content, one submits without
  * fetching. A network processor with replicas 3 and quorum 2 captures 30 items of a local source. One node is
  * SIGKILLed holding leases, and the processors process is SIGKILLed mid-agreement and started again. Every item is
- * published exactly once with the honest content, the agreeing nodes in its lineage; the liar ends below the
+ * published with the honest content and stored exactly once (one chunk, one inference), the agreeing nodes in its
+ * lineage; the liar ends below the
  * credibility threshold and gets no tasks; the fabricator is caught by a canary; the killed node's leases lapse and its
  * tasks complete without it.
  */
@@ -49,7 +53,7 @@ class NodeNetworkIT {
     private static final Pattern NODE_ID = Pattern.compile("capture node (node-[0-9a-f]{16})");
 
     @Test
-    void nodesCaptureAgreeAndSurviveKillsWithEveryItemPublishedOnce(@TempDir Path dir) throws Exception {
+    void nodesCaptureAgreeAndSurviveKillsWithEveryItemStoredOnce(@TempDir Path dir) throws Exception {
         Path processors = dir.resolve("processors-yaml");
         Files.createDirectories(processors);
         try (SourceServer source = new SourceServer()) {
@@ -158,18 +162,30 @@ class NodeNetworkIT {
                         workers.start();
 
                         await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofSeconds(1)).untilAsserted(
-                                () -> assertThat(records(infra)).hasSize(ITEMS));
+                                () -> assertThat(pages(records(infra))).hasSize(ITEMS));
                         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(system
                                 .getCollection("node_tasks").countDocuments(Filters.eq("state", "open"))).isZero());
                         assertThat(settledBefore).isLessThan(ITEMS);
 
-                        // every item exactly once, with the honest content, captured by nodes that told the truth
+                        // every item stored exactly once, with the honest content, captured by nodes that told the
+                        // truth. The data topic may repeat a record whose settlement the kill interrupted between
+                        // Kafka's acknowledgement and the capture ledger's write (the recovery sends the same
+                        // settlement again: the same content and agreeing nodes, never a second agreement); the
+                        // stores hold it once (docs/GUARANTEES.md). CI of 9dfe3fc saw one such repeat in 31 records.
+                        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).untilAsserted(
+                                () -> assertThat(inferences(gateway)).isEqualTo(ITEMS));
+                        assertThat(chunks(dir.resolve("gateway"))).isEqualTo(ITEMS);
                         List<Map<String, Object>> records = records(infra);
-                        Set<Object> pages = new HashSet<>();
+                        Map<String, Map<String, Object>> pages = pages(records);
+                        for (Map<String, Object> r : records) {
+                            Map<String, Object> first = pages.get(page(r));
+                            assertThat(r.get("content_hash")).isEqualTo(first.get("content_hash"));
+                            assertThat(r.get("captured_by")).isEqualTo(first.get("captured_by"));
+                        }
+                        System.out.printf("data topic: %d records for %d items%n", records.size(), pages.size());
                         Set<String> honest = new HashSet<>(ids);
                         for (Map<String, Object> r : records) {
-                            String page = (String) ((Map<?, ?>) r.get("parameters")).get("page");
-                            pages.add(page);
+                            String page = page(r);
                             int i = Integer.parseInt(page.substring(1));
                             assertThat((String) r.get("content")).contains("pier " + i + " rose by " + (i * 3 + 2));
                             Object by = r.get("captured_by");
@@ -178,7 +194,6 @@ class NodeNetworkIT {
                                 assertThat((List<?>) by).hasSizeGreaterThanOrEqualTo(2);
                             }
                         }
-                        assertThat(pages).hasSize(ITEMS);
 
                         // the liar is below the threshold (or caught by a canary) and is given nothing more
                         Map<String, Object> lying = gateway.call("GET", "/nodes/" + liar.id(), null);
@@ -286,6 +301,35 @@ class NodeNetworkIT {
             out.add(JSON.readValue(r.value(), Map.class));
         }
         return out;
+    }
+
+    private static String page(Map<String, Object> record) {
+        return (String) ((Map<?, ?>) record.get("parameters")).get("page");
+    }
+
+    /** The first record of each item (page) on the data topic. */
+    private static Map<String, Map<String, Object>> pages(List<Map<String, Object>> records) {
+        Map<String, Map<String, Object>> first = new LinkedHashMap<>();
+        records.forEach(r -> first.putIfAbsent(page(r), r));
+        return first;
+    }
+
+    private static long inferences(PipelineProcess gateway) {
+        Object total = gateway.call("GET", "/topics/" + TOPIC + "/segments/" + SEGMENT + "/inferences?size=1", null)
+                .get("total");
+        return total == null ? -1 : ((Number) total).longValue();
+    }
+
+    /** The live chunks in the RAG service's vector index, read from its folder by another reader (Lucene allows it). */
+    private static int chunks(Path dataDir) throws Exception {
+        try (FSDirectory index = FSDirectory.open(dataDir.resolve("vectors"))) {
+            if (!DirectoryReader.indexExists(index)) {
+                return 0;
+            }
+            try (DirectoryReader reader = DirectoryReader.open(index)) {
+                return reader.numDocs();
+            }
+        }
     }
 
     private static PipelineProcess role(Path dir, String name, Map<String, String> shared, Map<String, String> own) {
