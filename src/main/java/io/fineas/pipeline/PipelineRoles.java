@@ -20,12 +20,11 @@ public record PipelineRoles(Set<String> roles) {
     /** A capture node of an open capture network: it speaks to a gateway only, and runs alone. */
     public static final String NODE = "node";
 
-    public static PipelineRoles fromEnvironment() {
-        String value = System.getProperty("pipeline.roles", System.getenv("PIPELINE_ROLES"));
-        return parse(value == null || value.isBlank() ? "all" : value);
-    }
-
+    /** @param value {@code pipeline.roles} (PIPELINE_ROLES): a comma-separated list; blank means all */
     public static PipelineRoles parse(String value) {
+        if (value == null || value.isBlank()) {
+            value = "all";
+        }
         Set<String> roles = new LinkedHashSet<>();
         for (String r : value.split(",")) {
             String role = r.trim().toLowerCase();

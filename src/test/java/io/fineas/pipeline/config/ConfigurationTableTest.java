@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
@@ -53,5 +54,27 @@ class ConfigurationTableTest {
         assertThat(named).as("rows of docs/CONFIGURATION.md that no property reads")
                 .allMatch(v -> variables.contains(v) || READ_ELSEWHERE.contains(v));
         assertThat(variables).as("the properties were read").hasSizeGreaterThan(100);
+    }
+
+    /**
+     * The code reads no environment variable of its own: each setting is a property, resolved from the environment
+     * by Camel ({@code {{env:NAME:default}}}) and so in the table above. The one exception is the evaluate command,
+     * a client run without a Camel context, whose defaults Application hands it from the caller's environment.
+     */
+    @Test
+    void theCodeReadsTheEnvironmentOnlyThroughTheProperties() throws IOException {
+        List<String> reading = new ArrayList<>();
+        try (Stream<Path> java = Files.walk(Path.of("src/main/java"))) {
+            for (Path p : java.filter(f -> f.toString().endsWith(".java")).toList()) {
+                String code = Files.readString(p);
+                if (code.contains("System.getenv") && !p.endsWith(Path.of("io/fineas/pipeline/Application.java"))) {
+                    reading.add(p.toString());
+                }
+            }
+        }
+        assertThat(reading).as("classes that read System.getenv").isEmpty();
+        assertThat(Files.readString(Path.of("src/main/java/io/fineas/pipeline/Application.java"))
+                .split("System\\.getenv", -1)).as("System.getenv in Application: the evaluate command's defaults only")
+                .hasSize(2);
     }
 }

@@ -12,7 +12,6 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -352,21 +351,16 @@ class DeploymentAgreementTest {
         return (Map<String, Object>) DeploymentFiles.service(compose, service).get("environment");
     }
 
-    /** Every variable the application reads: {{env:NAME}} in its properties, System.getenv("NAME") in its code. */
+    /**
+     * Every variable the application reads: {{env:NAME}} in its properties, the only way its code reads one
+     * (ConfigurationTableTest#theCodeReadsTheEnvironmentOnlyThroughTheProperties).
+     */
     static Set<String> applicationVariables() throws IOException {
         Set<String> names = new TreeSet<>();
         Matcher m = Pattern.compile("\\{\\{env:([A-Z0-9_]+)").matcher(
                 Files.readString(Path.of("src/main/resources/application.properties")));
         while (m.find()) {
             names.add(m.group(1));
-        }
-        try (Stream<Path> java = Files.walk(Path.of("src/main/java"))) {
-            for (Path p : java.filter(f -> f.toString().endsWith(".java")).toList()) {
-                Matcher g = Pattern.compile("getenv\\(\"([A-Z0-9_]+)\"").matcher(Files.readString(p));
-                while (g.find()) {
-                    names.add(g.group(1));
-                }
-            }
         }
         return names;
     }

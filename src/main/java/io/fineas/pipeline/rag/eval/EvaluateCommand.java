@@ -40,10 +40,13 @@ public final class EvaluateCommand {
     private EvaluateCommand() {
     }
 
-    /** The exit code: 0 passed, 1 below a minimum, 2 not run. {@code args[0]} is "evaluate". */
-    public static int run(String[] args, PrintStream out) {
-        String url = System.getenv().getOrDefault("EVAL_URL", "http://localhost:8080");
-        String key = System.getenv("PIPELINE_ADMIN_KEY");
+    /**
+     * The exit code: 0 passed, 1 below a minimum, 2 not run. {@code args[0]} is "evaluate"; {@code environment} gives
+     * the defaults of --url (EVAL_URL) and --key (PIPELINE_ADMIN_KEY), the caller's environment.
+     */
+    public static int run(String[] args, Map<String, String> environment, PrintStream out) {
+        String url = environment.getOrDefault("EVAL_URL", "http://localhost:8080");
+        String key = environment.get("PIPELINE_ADMIN_KEY");
         String set = null;
         int k = 5;
         String gated = "hybrid";

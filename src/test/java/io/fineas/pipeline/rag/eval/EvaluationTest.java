@@ -132,21 +132,22 @@ class EvaluationTest extends PipelineTestSupport {
         String url = "http://127.0.0.1:" + ids().port();
         java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
         java.io.PrintStream out = new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8);
-        assertThat(EvaluateCommand.run(new String[] {"evaluate", "small", "--url", url, "--key", ADMIN_KEY, "--k", "3",
-            "--no-answers", "--min-recall", "0.75", "--min-mrr", "0.7"}, out)).isZero();
+        // the service and the key from the caller's environment (EVAL_URL, PIPELINE_ADMIN_KEY)
+        assertThat(EvaluateCommand.run(new String[] {"evaluate", "small", "--k", "3", "--no-answers", "--min-recall",
+            "0.75", "--min-mrr", "0.7"}, Map.of("EVAL_URL", url, "PIPELINE_ADMIN_KEY", ADMIN_KEY), out)).isZero();
         assertThat(printed.toString()).contains("| hybrid | 4 | 0.750 | 0.750 | - | - |")
                 .contains("quality gate passed (hybrid)");
         printed.reset();
         assertThat(EvaluateCommand.run(new String[] {"evaluate", "small", "--url", url, "--key", ADMIN_KEY, "--k", "3",
-            "--retrieval", "keyword", "--min-recall", "0.8", "--min-answers-holding-fact", "0.7"}, out)).isEqualTo(1);
+            "--retrieval", "keyword", "--min-recall", "0.8", "--min-answers-holding-fact", "0.7"}, Map.of(), out)).isEqualTo(1);
         assertThat(printed.toString()).contains("quality gate failed (keyword): recall_at_k 0.750 < 0.8")
                 .doesNotContain("answers_holding_the_fact");
         printed.reset();
-        assertThat(EvaluateCommand.run(new String[] {"evaluate", "absent", "--url", url, "--key", ADMIN_KEY}, out))
-                .isEqualTo(2);
+        assertThat(EvaluateCommand.run(new String[] {"evaluate", "absent", "--url", url, "--key", ADMIN_KEY}, Map.of(),
+                out)).isEqualTo(2);
         assertThat(printed.toString()).contains("answered 404");
         assertThat(EvaluateCommand.run(new String[] {"evaluate", "small", "--url", url, "--key", ADMIN_KEY, "--k"},
-                out)).isEqualTo(2);
+                Map.of(), out)).isEqualTo(2);
 
         assertThat(post("/evaluations", Map.of("golden_set", "absent"), "X-API-Key", ADMIN_KEY).status())
                 .isEqualTo(404);
