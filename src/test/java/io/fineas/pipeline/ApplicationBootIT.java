@@ -90,7 +90,7 @@ class ApplicationBootIT {
     }
 
     /**
-     * What a first start may warn about: what the user can act on (a shipped processor's or schedule entry's topic
+     * What a first start (and its stop) may warn about: what the user can act on (a shipped processor's or schedule entry's topic
      * that does not exist yet: create it). Anything else a first start warns about reads as a fault and is not one.
      */
     private static final java.util.regex.Pattern ACTIONABLE = java.util.regex.Pattern.compile(
@@ -98,7 +98,7 @@ class ApplicationBootIT {
                     + "\\S+ refused by the gateway \\(HTTP 404\\))");
 
     @Test
-    void aFirstStartOfEveryRoleLogsNoWarningAUserCannotActOn(@TempDir Path dataDir) throws Exception {
+    void aFirstStartAndStopOfEveryRoleLogNoWarningAUserCannotActOn(@TempDir Path dataDir) throws Exception {
         Map<String, String> env = new java.util.HashMap<>(gatewayEnv(dataDir, ADMIN_KEY));
         env.put("PIPELINE_ROLES", "all");
         Path log = LOGS.resolve("first-start.log");
@@ -109,6 +109,11 @@ class ApplicationBootIT {
                             == 200);
             // the scheduler's first tick and the consumers' first polls come just after ready
             Thread.sleep(3000);
+            // and a clean stop (SIGTERM), as an orchestrator's: the HTTP servers closed before their Vert.x (a WARN
+            // with a stack trace per server at every stop, before)
+            stop(p);
+            assertThat(java.nio.file.Files.readString(log)).as("log: " + log)
+                    .containsPattern("Apache Camel \\(Main\\) \\S+ is shutdown");
             List<String> warnings = java.nio.file.Files.readAllLines(log).stream()
                     .filter(l -> l.contains(" WARN ") || l.contains(" ERROR ")).toList();
             assertThat(warnings).as("log: " + log).allMatch(l -> ACTIONABLE.matcher(l).find());

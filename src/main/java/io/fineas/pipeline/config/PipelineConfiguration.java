@@ -282,8 +282,21 @@ public class PipelineConfiguration implements CamelConfiguration {
         // (camel.beans.vertx: bound before Camel Main creates the servers); closed after them
         PipelineVertx vertx = registry.lookupByNameAndType("vertx", PipelineVertx.class);
         vertx.limits(headerTimeoutMs, idleTimeoutMs);
-        context.addService(SharedBeans.closing(() -> vertx.close().toCompletionStage().toCompletableFuture()
-                .get(10, java.util.concurrent.TimeUnit.SECONDS)), true, false);
+        // (once the context's services, the servers among them, are shut down: closed before them, it refused their
+        // close, a WARN with a stack trace at every stop)
+        context.addLifecycleStrategy(new org.apache.camel.support.LifecycleStrategySupport() {
+            @Override
+            public void onContextStopped(CamelContext ctx) {
+                try {
+                    vertx.close().toCompletionStage().toCompletableFuture().get(10,
+                            java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    LOG.warn("The HTTP servers' Vert.x did not close: {}", e.toString());
+                }
+            }
+        });
         // the HTTP server's router exists once the server has started
         context.addStartupListener((ctx, alreadyStarted) -> GatewayHttpServer.customize(ctx, csv(corsOrigins),
                 maxBodyBytes, requestTimeoutMs, vertx.connections()));
