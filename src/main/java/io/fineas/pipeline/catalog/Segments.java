@@ -16,6 +16,7 @@ import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Sorts;
 import io.fineas.pipeline.common.ApiException;
+import org.apache.camel.Header;
 import org.bson.Document;
 
 /**
@@ -146,7 +147,7 @@ public final class Segments {
         return new TopicRegistry.Deleted(topic, segment, true, null, null, records, deleted);
     }
 
-    public SegmentList listSegments(String topicName) {
+    public SegmentList listSegments(@Header("topic") String topicName) {
         String topic = topics.requireTopic(topicName);
         List<Segment> out = new ArrayList<>();
         for (Document d : topics.collection(topic).find(Filters.eq("kind", "segment")).sort(Sorts.ascending("segment"))) {

@@ -18,6 +18,7 @@ import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.Updates;
 import io.fineas.pipeline.common.ApiException;
 import io.fineas.pipeline.messages.DeletionEvent;
+import org.apache.camel.Variable;
 import org.bson.Document;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -166,7 +167,7 @@ public final class TopicRegistry {
     }
 
     /** The deletion event of a topic or segment is acknowledged: a topic leaves the registry, a segment's note goes. */
-    public void deletionPublished(Deleted deleted) {
+    public void deletionPublished(@Variable("answer") Deleted deleted) {
         if (deleted.segment() == null) {
             forget(deleted.topic());
         } else {
@@ -279,7 +280,7 @@ public final class TopicRegistry {
     }
 
     /** @param mayRead the topics to list (the caller's readable ones); null for all */
-    public Topics listTopics(Predicate<String> mayRead) {
+    public Topics listTopics(@Variable("caller") Predicate<String> mayRead) {
         List<Topic> out = new ArrayList<>();
         for (Document d : registry.find(Filters.eq("status", ACTIVE)).sort(Sorts.ascending("_id"))) {
             String topic = d.getString("_id");

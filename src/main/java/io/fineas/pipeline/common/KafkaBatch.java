@@ -4,7 +4,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.apache.camel.Body;
 import org.apache.camel.Exchange;
+import org.apache.camel.Variable;
 import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
 import org.apache.kafka.clients.consumer.CommitFailedException;
@@ -34,12 +36,12 @@ public final class KafkaBatch {
         this.current = current;
     }
 
-    public List<String> values(List<Exchange> batch) {
+    public List<String> values(@Body List<Exchange> batch) {
         return batch.stream().map(e -> e.getMessage().getBody(String.class)).toList();
     }
 
     /** The Kafka topic of each record of the batch, in the batch's order. */
-    public List<String> topics(List<Exchange> batch) {
+    public List<String> topics(@Body List<Exchange> batch) {
         return batch.stream().map(e -> e.getMessage().getHeader(KafkaConstants.TOPIC, String.class)).toList();
     }
 
@@ -61,7 +63,7 @@ public final class KafkaBatch {
      * again from their last committed offset, by it or by the member that owns them now; every stage's effect is
      * idempotent, so the replay stores nothing twice.
      */
-    public void commit(List<Exchange> batch) {
+    public void commit(@Variable("batch") List<Exchange> batch) {
         commit(batch, false);
     }
 
@@ -70,7 +72,7 @@ public final class KafkaBatch {
      * meanwhile, or deleted and created again, is not committed (nothing is left to commit to, and the old offset
      * must not land on the new topic); its records were dropped as stale by the stage.
      */
-    public void commitCurrent(List<Exchange> batch) {
+    public void commitCurrent(@Variable("batch") List<Exchange> batch) {
         commit(batch, true);
     }
 

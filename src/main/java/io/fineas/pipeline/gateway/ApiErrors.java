@@ -7,6 +7,7 @@ import com.networknt.schema.ValidationMessage;
 import io.fineas.pipeline.common.ApiException;
 import org.apache.camel.component.jsonvalidator.JsonValidationException;
 import org.apache.camel.component.jsonvalidator.NoJsonBodyValidationException;
+import org.apache.camel.language.simple.Simple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,7 +16,7 @@ public final class ApiErrors {
 
     private static final Logger LOG = LoggerFactory.getLogger(ApiErrors.class);
 
-    public ApiException describe(Throwable thrown) {
+    public ApiException describe(@Simple("${exception}") Throwable thrown) {
         Throwable t = thrown;
         // bean and expression calls wrap what the business code threw: answer with the innermost ApiException
         for (Throwable c = thrown; c != null; c = c.getCause()) {

@@ -22,6 +22,7 @@ import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.Updates;
 import io.fineas.pipeline.common.ApiException;
 import io.fineas.pipeline.common.Hashes;
+import org.apache.camel.Header;
 import org.bson.Document;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -194,7 +195,7 @@ public final class ApiKeys {
         return new Key(id, n, scopes, key);
     }
 
-    public Revoked revoke(String id) {
+    public Revoked revoke(@Header("id") String id) {
         var result = keys.updateOne(Filters.and(Filters.eq("_id", id), Filters.eq("revoked_at", null)),
                 Updates.set("revoked_at", Instant.now().toString()));
         if (result.getMatchedCount() == 0) {

@@ -16,7 +16,9 @@ import io.fineas.pipeline.messages.ChatQuestion;
 import io.fineas.pipeline.messages.ChatReply;
 import org.apache.camel.AsyncCallback;
 import org.apache.camel.AsyncProcessor;
+import org.apache.camel.Body;
 import org.apache.camel.Exchange;
+import org.apache.camel.Variable;
 import org.apache.camel.support.AsyncProcessorSupport;
 
 /**
@@ -53,7 +55,7 @@ public final class ChatRequests {
     }
 
     /** The question as it goes to the chat service; refused when too many of this key's or all questions wait. */
-    public ChatQuestion request(Map<String, Object> body, ApiKeys.Caller caller) {
+    public ChatQuestion request(@Body Map<String, Object> body, @Variable("caller") ApiKeys.Caller caller) {
         // a question whose publish failed never reached awaitAnswer: it stops counting once its time is up
         long now = System.nanoTime();
         pending.forEach((id, p) -> {
@@ -124,7 +126,7 @@ public final class ChatRequests {
     }
 
     /** A reply from the chat service; replies for other gateway instances are ignored. */
-    public void complete(ChatReply reply) {
+    public void complete(@Body ChatReply reply) {
         Pending waiting = reply.correlationId() == null ? null : pending.get(reply.correlationId());
         if (waiting != null) {
             waiting.reply().complete(reply);

@@ -13,6 +13,7 @@ import io.fineas.pipeline.catalog.TopicRegistry;
 import io.fineas.pipeline.common.ApiException;
 import io.fineas.pipeline.common.SchedulerToken;
 import io.fineas.pipeline.messages.Alert;
+import org.apache.camel.Variable;
 
 /**
  * Turns a Data Collection JSON (an array of {api_key, topic, segment_targets}) into alerts: every entry is checked
@@ -116,7 +117,7 @@ public final class CollectRequests {
     }
 
     /** The 202 answer: the run ids, one per published alert. */
-    public Accepted accepted(List<Alert> alerts) {
+    public Accepted accepted(@Variable("alerts") List<Alert> alerts) {
         return new Accepted(alerts.size(), alerts);
     }
 }

@@ -17,8 +17,8 @@ import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Updates;
 import io.fineas.pipeline.common.ApiException;
-import io.fineas.pipeline.common.QueryParameters;
 import io.fineas.pipeline.common.KafkaClientSettings;
+import io.fineas.pipeline.common.QueryParameters;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -90,7 +90,7 @@ public final class DeadLetters implements AutoCloseable {
     }
 
     /** The newest records of every dead-letter topic (at most {@code limit} each, 1 to 200, default 50). */
-    public Queues recent(Object limit) {
+    public Queues recent(@org.apache.camel.Header("limit") Object limit) {
         int n = QueryParameters.wholeNumber("limit", limit, 50, MAX_LIMIT);
         List<Queue> out = new ArrayList<>();
         try (KafkaConsumer<String, String> consumer = consumer()) {

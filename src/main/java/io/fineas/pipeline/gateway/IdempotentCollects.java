@@ -17,6 +17,9 @@ import com.mongodb.client.model.Updates;
 import io.fineas.pipeline.common.ApiException;
 import io.fineas.pipeline.common.Hashes;
 import io.fineas.pipeline.messages.Alert;
+import org.apache.camel.Body;
+import org.apache.camel.Header;
+import org.apache.camel.Variable;
 import org.bson.Document;
 
 /**
@@ -53,7 +56,8 @@ public final class IdempotentCollects {
      * @param key     the request's Idempotency-Key, or null (then the fresh alerts, and nothing is written down)
      * @param entries the checked request body, whose entries (without their api_key) must match a repeat's
      */
-    public Claim claim(String key, ApiKeys.Caller caller, List<Map<String, Object>> entries, List<Alert> fresh) {
+    public Claim claim(@Header("Idempotency-Key") String key, @Variable("caller") ApiKeys.Caller caller,
+            @Body List<Map<String, Object>> entries, @Variable("alerts") List<Alert> fresh) {
         if (key == null) {
             return new Claim(null, fresh, false);
         }
@@ -90,7 +94,7 @@ public final class IdempotentCollects {
     }
 
     /** Kafka acknowledged every alert of the claim: a repeat publishes nothing. */
-    public void published(Claim claim) {
+    public void published(@Variable("claim") Claim claim) {
         if (claim.id() != null && !claim.published()) {
             requests.updateOne(Filters.eq("_id", claim.id()), Updates.set("published", true));
         }

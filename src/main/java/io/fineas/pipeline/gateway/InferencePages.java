@@ -11,6 +11,7 @@ import com.mongodb.client.model.Sorts;
 import io.fineas.pipeline.catalog.Segments;
 import io.fineas.pipeline.catalog.TopicRegistry;
 import io.fineas.pipeline.common.QueryParameters;
+import org.apache.camel.Header;
 import org.bson.Document;
 
 /**
@@ -42,7 +43,8 @@ public final class InferencePages {
         this.data = data;
     }
 
-    public Page page(String topicName, String segmentName, Object pageValue, Object sizeValue) {
+    public Page page(@Header("topic") String topicName, @Header("segment") String segmentName,
+            @Header("page") Object pageValue, @Header("size") Object sizeValue) {
         String topic = topics.requireTopic(topicName);
         String segment = segments.requireSegment(topic, segmentName);
         // bounded: the skip of the last page (page - 1) x size stays far inside an int and a cheap query

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 import io.fineas.pipeline.common.ApiException;
+import org.apache.camel.Header;
 
 /**
  * Where a gateway without the RAG role sends the RAG service's read endpoints that the console uses ({@code POST
@@ -55,7 +56,7 @@ public final class RagForward {
      * The path of a chunk's lineage on the RAG service: the id is one path segment whatever it holds (a slash or
      * "..", encoded or not, never reaches another path of the service).
      */
-    public String lineagePath(String chunkId) {
+    public String lineagePath(@Header("chunk_id") String chunkId) {
         if (chunkId == null || chunkId.isEmpty() || chunkId.length() > 200 || chunkId.equals(".")
                 || chunkId.equals("..")) {
             throw ApiException.notFound("no chunk '" + (chunkId == null ? "" : chunkId) + "'");

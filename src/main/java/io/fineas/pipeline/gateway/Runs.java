@@ -10,6 +10,9 @@ import com.mongodb.client.model.Updates;
 import io.fineas.pipeline.common.ApiException;
 import io.fineas.pipeline.messages.Alert;
 import io.fineas.pipeline.messages.RunSummary;
+import org.apache.camel.Body;
+import org.apache.camel.Header;
+import org.apache.camel.Variable;
 import org.bson.Document;
 
 /**
@@ -102,7 +105,7 @@ public final class Runs {
      * The alerts this instance accepted in the last minute: their runs are recorded from Kafka a moment later, and a
      * client that asks for its run right after the 202 must not get a 404 meanwhile.
      */
-    public void accepted(List<Alert> alerts) {
+    public void accepted(@Variable("alerts") List<Alert> alerts) {
         long now = System.nanoTime();
         synchronized (lately) {
             for (Alert a : alerts) {
@@ -138,7 +141,7 @@ public final class Runs {
         }
     };
 
-    public void processorFinished(RunSummary summary) {
+    public void processorFinished(@Body RunSummary summary) {
         String runId = summary.runId();
         String p = summary.processorId();
         if (runId == null || p == null || p.contains(".") || p.startsWith("$")) {
@@ -152,7 +155,7 @@ public final class Runs {
      * The run, for a caller who may read its topic (a run of "alert", any topic, needs every topic); to any other it
      * does not exist (a run id of another topic tells nothing).
      */
-    public Document get(String runId, ApiKeys.Caller caller) {
+    public Document get(@Header("run_id") String runId, @Variable("caller") ApiKeys.Caller caller) {
         Document stored = runId == null ? null : runs.find(Filters.eq("_id", runId)).first();
         Document d = stored;
         if (d == null || d.get("topic") == null) {
@@ -189,7 +192,7 @@ public final class Runs {
      * Records the items that failed (the capture dead-letter topic's records, as JSON): each once, however often it
      * is delivered (its id is its content's hash). A record that is not a capture failure with a run id is left out.
      */
-    public void failed(List<String> failureJsons) {
+    public void failed(@Body List<String> failureJsons) {
         List<com.mongodb.client.model.WriteModel<Document>> writes = new java.util.ArrayList<>();
         for (String json : failureJsons) {
             io.fineas.pipeline.messages.CaptureFailure f;
@@ -214,7 +217,7 @@ public final class Runs {
     }
 
     /** The most recent runs (at most {@code limit}, 1 to 100, default 20) of the topics the caller may read. */
-    public RecentRuns recent(Object limit, ApiKeys.Caller caller) {
+    public RecentRuns recent(@Header("limit") Object limit, @Variable("caller") ApiKeys.Caller caller) {
         int n = io.fineas.pipeline.common.QueryParameters.wholeNumber("limit", limit, 20, 100);
         var filter = caller.canRead(null) ? Filters.exists("topic") : Filters.in("topic", caller.namedTopics());
         List<Document> out = new java.util.ArrayList<>();

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 import io.fineas.pipeline.common.ApiException;
+import org.apache.camel.Variable;
 import org.webjars.WebJarVersionLocator;
 
 /**
@@ -35,7 +36,7 @@ public final class WebJarFiles {
         }
     }
 
-    public byte[] bytes(String name) {
+    public byte[] bytes(@Variable("file") String name) {
         byte[] content = files.get(name);
         if (content == null) {
             throw ApiException.notFound("no such file");
@@ -43,7 +44,7 @@ public final class WebJarFiles {
         return content;
     }
 
-    public String type(String name) {
+    public String type(@Variable("file") String name) {
         return types.getOrDefault(name, "application/octet-stream");
     }
 }

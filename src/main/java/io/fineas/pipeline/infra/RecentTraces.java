@@ -15,6 +15,7 @@ import io.opentelemetry.sdk.trace.ReadWriteSpan;
 import io.opentelemetry.sdk.trace.ReadableSpan;
 import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.data.SpanData;
+import org.apache.camel.Header;
 
 /**
  * The spans of the last traces this process ended, in memory: traces without a tracing server (the console's waterfall,
@@ -59,7 +60,7 @@ public final class RecentTraces implements SpanProcessor {
      *
      * @param limit 1 to 100, default 20
      */
-    public Map<String, Object> recent(Object limit) {
+    public Map<String, Object> recent(@Header("limit") Object limit) {
         int n = io.fineas.pipeline.common.QueryParameters.wholeNumber("limit", limit, 20, 100);
         List<Map<String, Object>> out = new ArrayList<>();
         synchronized (traces) {
@@ -93,7 +94,7 @@ public final class RecentTraces implements SpanProcessor {
      *
      * @throws ApiException 400 for an id that is not 32 hex digits, 404 when this process holds no span of it
      */
-    public Map<String, Object> view(String traceId) {
+    public Map<String, Object> view(@Header("trace_id") String traceId) {
         if (traceId == null || !traceId.matches("[0-9a-f]{32}")) {
             throw ApiException.badRequest("a trace id is 32 lowercase hex digits");
         }

@@ -8,6 +8,8 @@ import java.util.List;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
+import org.apache.camel.Header;
+
 /**
  * Canaries: tasks whose content the pipeline knows and no node can guess. A canary's id and its page come from a
  * secret the processors and the gateway share (NETWORK_CANARY_SECRET, or derived from PIPELINE_ADMIN_KEY): the id looks
@@ -68,7 +70,7 @@ public final class Canaries {
      * The page of GET /canary/{id}: any id of the tasks' form has a page (so that asking does not tell a canary from
      * a guess); anything else is 404.
      */
-    public String servedPage(String id) {
+    public String servedPage(@Header("id") String id) {
         if (id == null || !id.matches("^[0-9a-f]{32}$")) {
             throw io.fineas.pipeline.common.ApiException.notFound("no page '" + (id == null ? "" : id) + "'");
         }

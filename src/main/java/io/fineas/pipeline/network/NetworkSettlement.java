@@ -12,6 +12,8 @@ import io.fineas.pipeline.messages.NodeTask;
 import io.fineas.pipeline.processors.CaptureRecords;
 import io.fineas.pipeline.processors.ProcessorRun;
 import io.fineas.pipeline.processors.ProcessorRuns;
+import org.apache.camel.Body;
+import org.apache.camel.Variable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,7 +79,7 @@ public final class NetworkSettlement {
     }
 
     /** Whether this tally settles its task (the first to complete it, or the same one sent again after a crash). */
-    public boolean claim(Verdict verdict) {
+    public boolean claim(@Variable("verdict") Verdict verdict) {
         boolean mine = board.claim(verdict.getTaskId(), verdict.owner());
         if (!mine) {
             LOG.info("Task {} was settled by an earlier tally; this one ({} submissions) is left", verdict.getTaskId(),
@@ -87,13 +89,13 @@ public final class NetworkSettlement {
     }
 
     /** The run a task belongs to, as a processor run of its processor (for the capture and publish routes). */
-    public ProcessorRun run(Verdict verdict) {
+    public ProcessorRun run(@Variable("verdict") Verdict verdict) {
         NodeTask t = verdict.task();
         return runs.forTask(t.processorId(), t.runId(), t.requestedBy(), t.generation());
     }
 
     /** The agreed record: the first agreeing capture's content, captured by the agreeing nodes. */
-    public List<CapturedRecord> record(ProcessorRun run, Verdict verdict) {
+    public List<CapturedRecord> record(@Variable("run") ProcessorRun run, @Variable("verdict") Verdict verdict) {
         NodeSubmission first = verdict.agreeing().get(0);
         return List.of(records.record(run, verdict.task().item(), verdict.task().url(), first.content(),
                 first.contentType(), CapturedRecord.Extra.NONE).withCapturedBy(verdict.agreeingNodes()));
@@ -103,7 +105,7 @@ public final class NetworkSettlement {
      * After the agreed record was published: the task settled and every node's outcome counted, once each (also when
      * the processors were killed between the two and the aggregator's recovery sends the settlement again).
      */
-    public void agreed(Verdict verdict) {
+    public void agreed(@Variable("verdict") Verdict verdict) {
         if (board.settle(verdict.getTaskId(), verdict.owner(), "agreed", verdict.agreeingNodes())
                 && !verdict.dissenting().isEmpty()) {
             LOG.warn("Task {}: {} agreed, {} disagreed", verdict.getTaskId(), verdict.agreeingNodes(),
@@ -131,7 +133,7 @@ public final class NetworkSettlement {
      * A canary judged: each submission against the page only the pipeline could know. A node caught is flagged and
      * gets no more tasks; the dispute (null when every node passed) names it.
      */
-    public NodeDispute canary(Verdict verdict) {
+    public NodeDispute canary(@Variable("verdict") Verdict verdict) {
         String expected = verdict.task().normaliser().hash(canaries.page(verdict.getTaskId()), "text/html");
         List<NodeSubmission> all = new ArrayList<>(verdict.agreeing());
         all.addAll(verdict.dissenting());
@@ -158,7 +160,7 @@ public final class NetworkSettlement {
         return new NodeDispute(verdict.task(), reason, all, verdict.silent(), Instant.now().toString());
     }
 
-    public NodeDispute noQuorum(Verdict verdict) {
+    public NodeDispute noQuorum(@Variable("verdict") Verdict verdict) {
         LOG.warn("Task {} has no quorum ({} of {} submitted); a trusted processor captures {}", verdict.getTaskId(),
                 verdict.dissenting().size(), verdict.task().replicas(), verdict.task().url());
         return dispute(verdict, "no quorum of " + verdict.task().quorum() + " by the deadline: "
@@ -169,7 +171,7 @@ public final class NetworkSettlement {
      * After a trusted processor captured a task the network did not settle: the nodes whose normalised content
      * matches the trusted capture agreed, the others disputed (a trusted capture that failed judges no one).
      */
-    public void trusted(Verdict verdict, List<CapturedRecord> captured) {
+    public void trusted(@Variable("verdict") Verdict verdict, @Variable("records") List<CapturedRecord> captured) {
         String trusted = captured == null || captured.isEmpty() ? null
                 : verdict.task().normaliser().hash(captured.get(0).content(), captured.get(0).contentType());
         List<NodeSubmission> all = new ArrayList<>(verdict.dissenting());
@@ -184,7 +186,7 @@ public final class NetworkSettlement {
     }
 
     /** A tally whose settlement failed every recovery attempt: its dispute. */
-    public NodeDispute unsettled(Tally tally) {
+    public NodeDispute unsettled(@Body Tally tally) {
         return dispute(verdict(tally, "dead-letter"), "the settlement failed after every recovery attempt (see the "
                 + "processors' log)");
     }

@@ -11,6 +11,7 @@ import io.fineas.pipeline.messages.NodeTask;
 import io.fineas.pipeline.processors.CaptureRecords;
 import io.fineas.pipeline.processors.ProcessorConfig;
 import io.fineas.pipeline.processors.ProcessorRun;
+import org.apache.camel.Variable;
 
 /**
  * A network processor's run as tasks for nodes (Kafka node.tasks): one per data list item, with an id made from the
@@ -28,7 +29,7 @@ public final class NetworkTasks {
         this.defaultCanaryUrl = defaultCanaryUrl;
     }
 
-    public List<NodeTask> tasks(ProcessorRun run) {
+    public List<NodeTask> tasks(@Variable("run") ProcessorRun run) {
         ProcessorConfig config = run.getConfig();
         NetworkSpec spec = config.network();
         long now = System.currentTimeMillis();

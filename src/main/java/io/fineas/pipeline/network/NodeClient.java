@@ -13,6 +13,9 @@ import java.util.Map;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.camel.Body;
+import org.apache.camel.Header;
+import org.apache.camel.Variable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -121,8 +124,8 @@ public final class NodeClient {
 
     /** Submits the capture of a task: the content, its normalised hash and the node's signature over the envelope. */
     @SuppressWarnings("unchecked")
-    public int submit(Map<String, Object> task, String content, String contentType)
-            throws IOException, InterruptedException {
+    public int submit(@Variable("task") Map<String, Object> task, @Body String content,
+            @Header("Content-Type") String contentType) throws IOException, InterruptedException {
         Normaliser normaliser = JSON.convertValue(task.get("normaliser"), Normaliser.class);
         if (normaliser == null) {
             normaliser = Normaliser.DEFAULT;

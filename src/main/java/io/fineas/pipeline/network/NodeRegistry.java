@@ -15,6 +15,8 @@ import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.Updates;
 import io.fineas.pipeline.common.ApiException;
+import org.apache.camel.Body;
+import org.apache.camel.Header;
 import org.apache.camel.Message;
 import org.bson.Document;
 import org.bson.conversions.Bson;
@@ -82,7 +84,7 @@ public final class NodeRegistry {
      * A node joins with its public key, its operator's name and contact, and its signature over the challenge: 201
      * with its id and status (pending, or approved when enrollment is open). The challenge is used up.
      */
-    public Map<String, Object> join(Map<String, Object> request) {
+    public Map<String, Object> join(@Body Map<String, Object> request) {
         String publicKey = (String) request.get("public_key");
         String operator = ((String) request.get("operator")).strip();
         String contact = ((String) request.get("contact")).strip();
@@ -122,7 +124,7 @@ public final class NodeRegistry {
         return out;
     }
 
-    public Map<String, Object> approve(String id) {
+    public Map<String, Object> approve(@Header("id") String id) {
         Document node = existing(id);
         if ("revoked".equals(node.getString("status"))) {
             throw ApiException.conflict("node " + id + " was revoked: it joins again with a new key");
@@ -133,7 +135,7 @@ public final class NodeRegistry {
     }
 
     /** Revoked: refused at once by every gateway replica (each request reads the node's status). */
-    public Map<String, Object> revoke(String id) {
+    public Map<String, Object> revoke(@Header("id") String id) {
         existing(id);
         nodes.updateOne(Filters.eq("_id", id), Updates.combine(Updates.set("status", "revoked"),
                 Updates.set("revoked_at", Instant.now().toString())));
@@ -149,7 +151,7 @@ public final class NodeRegistry {
     }
 
     /** One node with its ledger; a node caught by a canary lists the tasks it agreed on, for review. */
-    public Map<String, Object> get(String id) {
+    public Map<String, Object> get(@Header("id") String id) {
         Map<String, Object> view = view(existing(id));
         if (view.get("flagged") != null) {
             List<Map<String, Object>> review = new ArrayList<>();

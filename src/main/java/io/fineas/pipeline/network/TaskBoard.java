@@ -21,6 +21,10 @@ import com.mongodb.client.model.Updates;
 import io.fineas.pipeline.common.ApiException;
 import io.fineas.pipeline.messages.NodeSubmission;
 import io.fineas.pipeline.messages.NodeTask;
+import org.apache.camel.Body;
+import org.apache.camel.Header;
+import org.apache.camel.Variable;
+import org.apache.camel.language.simple.Simple;
 import org.bson.Document;
 
 /**
@@ -48,7 +52,7 @@ public final class TaskBoard {
     }
 
     /** A dispatched task becomes open for nodes; dispatched again (a run polled again), it is left as it is. */
-    public void open(NodeTask task) throws JsonProcessingException {
+    public void open(@Body NodeTask task) throws JsonProcessingException {
         try {
             tasks.insertOne(new Document("_id", task.taskId()).append("task", JSON.writeValueAsString(task))
                     .append("state", "open").append("topic", task.topic()).append("url", task.url())
@@ -85,7 +89,7 @@ public final class TaskBoard {
     }
 
     /** A long poll for the signed-in node: up to {@code max} tasks, waiting up to {@code waitSeconds} (at most 25). */
-    public Poll poll(Document node, String max, String waitSeconds) {
+    public Poll poll(@Variable("node") Document node, @Header("max") String max, @Header("wait") String waitSeconds) {
         int m = Math.max(1, Math.min(50, whole("max", max, 10)));
         int w = Math.max(0, Math.min(25, whole("wait", waitSeconds, 20)));
         return new Poll(node.getString("_id"), m, w * 1000L);
@@ -103,7 +107,7 @@ public final class TaskBoard {
     }
 
     /** The answer of GET /node/tasks. */
-    public Map<String, Object> answer(List<Map<String, Object>> leased) {
+    public Map<String, Object> answer(@Body List<Map<String, Object>> leased) {
         return Map.of("tasks", leased);
     }
 
@@ -230,7 +234,7 @@ public final class TaskBoard {
      *
      * @return the submission for the agreement (Kafka node.submissions)
      */
-    public NodeSubmission accept(Map<String, Object> body) throws JsonProcessingException {
+    public NodeSubmission accept(@Body Map<String, Object> body) throws JsonProcessingException {
         String nodeId = (String) body.get("node_id");
         Document node = registry.signer(nodeId);
         String taskId = (String) body.get("task_id");
@@ -290,7 +294,7 @@ public final class TaskBoard {
     }
 
     /** A submission Kafka did not take: its lease may be used again (its nonce stays used); 503 to the node. */
-    public void refuse(NodeSubmission submission, Throwable cause) {
+    public void refuse(@Variable("submission") NodeSubmission submission, @Simple("${exception}") Throwable cause) {
         leases.updateOne(Filters.eq("_id", submission.task().taskId() + "/" + submission.nodeId()),
                 Updates.set("submitted", false));
         throw new ApiException(503, "unavailable", "the submission could not be handed to the agreement ("

@@ -20,6 +20,8 @@ import com.mongodb.client.model.ReplaceOneModel;
 import com.mongodb.client.model.ReplaceOptions;
 import io.fineas.pipeline.common.Hashes;
 import io.fineas.pipeline.messages.CapturedRecord;
+import org.apache.camel.Body;
+import org.apache.camel.Variable;
 import org.bson.Document;
 import org.bson.conversions.Bson;
 
@@ -78,7 +80,7 @@ public final class CaptureLedger {
     }
 
     /** The records whose content differs from what was last published for their source (all, the first time). */
-    public Fresh fresh(ProcessorRun run, List<CapturedRecord> records) {
+    public Fresh fresh(@Variable("run") ProcessorRun run, @Body List<CapturedRecord> records) {
         if (records.isEmpty()) {
             return new Fresh(records, 0);
         }
@@ -152,7 +154,7 @@ public final class CaptureLedger {
     }
 
     /** Writes the entries of every acknowledged record of the run not written yet, in one bulk write. */
-    public void remember(ProcessorRun run) {
+    public void remember(@Variable("run") ProcessorRun run) {
         List<CapturedRecord> records = run.takeUnremembered();
         if (records.isEmpty()) {
             return;

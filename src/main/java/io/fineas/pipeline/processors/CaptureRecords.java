@@ -21,6 +21,10 @@ import com.rometools.rome.feed.synd.SyndFeed;
 import io.fineas.pipeline.common.Hashes;
 import io.fineas.pipeline.messages.CaptureFailure;
 import io.fineas.pipeline.messages.CapturedRecord;
+import org.apache.camel.Body;
+import org.apache.camel.Header;
+import org.apache.camel.Variable;
+import org.apache.camel.language.simple.Simple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +39,7 @@ public final class CaptureRecords {
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z0-9_]+)}");
 
     /** The item's URL: the source's template with {name} replaced by the item's URL-encoded values. */
-    public String url(ProcessorRun run, Map<String, Object> item) {
+    public String url(@Variable("run") ProcessorRun run, @Variable("item") Map<String, Object> item) {
         Matcher m = PLACEHOLDER.matcher(run.getConfig().urlTemplate());
         StringBuilder out = new StringBuilder();
         while (m.find()) {
@@ -55,13 +59,15 @@ public final class CaptureRecords {
                 content);
     }
 
-    public List<CapturedRecord> httpRecords(ProcessorRun run, Map<String, Object> item, String url, String content,
-            String contentType) {
+    public List<CapturedRecord> httpRecords(@Variable("run") ProcessorRun run,
+            @Variable("item") Map<String, Object> item, @Variable("url") String url, @Body String content,
+            @Header("Content-Type") String contentType) {
         return List.of(record(run, item, url, content == null ? "" : content, contentType, CapturedRecord.Extra.NONE));
     }
 
     /** One record per feed entry (RSS or Atom): its title and text, with its link as the source identity. */
-    public List<CapturedRecord> rssRecords(ProcessorRun run, Map<String, Object> item, String url, SyndFeed feed) {
+    public List<CapturedRecord> rssRecords(@Variable("run") ProcessorRun run,
+            @Variable("item") Map<String, Object> item, @Variable("url") String url, @Body SyndFeed feed) {
         List<CapturedRecord> out = new ArrayList<>();
         for (SyndEntry e : feed.getEntries()) {
             StringBuilder text = new StringBuilder(e.getTitle() == null ? "" : e.getTitle().trim());
@@ -89,7 +95,8 @@ public final class CaptureRecords {
      * because the path comes from data and must be refused when it leaves the root, by its name or through a symbolic
      * link (read by its real path). A file that is not UTF-8 text fails the item, naming the file.
      */
-    public List<CapturedRecord> fileRecords(ProcessorRun run, Map<String, Object> item) throws IOException {
+    public List<CapturedRecord> fileRecords(@Variable("run") ProcessorRun run,
+            @Variable("item") Map<String, Object> item) throws IOException {
         Path root = run.getConfig().root();
         Path target = root.resolve(String.valueOf(item.get("path"))).toAbsolutePath().normalize();
         if (!target.startsWith(root)) {
@@ -132,7 +139,8 @@ public final class CaptureRecords {
     }
 
     /** The dead-letter record of an item that could not be captured. */
-    public CaptureFailure failure(ProcessorRun run, Map<String, Object> item, Throwable error) {
+    public CaptureFailure failure(@Variable("run") ProcessorRun run, @Variable("item") Map<String, Object> item,
+            @Simple("${exception}") Throwable error) {
         run.failed();
         ProcessorConfig config = run.getConfig();
         // the fault itself, not Camel's wrapping of the bean call that met it

@@ -4,7 +4,10 @@ import java.net.SocketTimeoutException;
 import java.net.http.HttpTimeoutException;
 
 import io.fineas.pipeline.common.StageFaults;
+import org.apache.camel.Header;
+import org.apache.camel.Variable;
 import org.apache.camel.http.base.HttpOperationFailedException;
+import org.apache.camel.language.simple.Simple;
 
 /**
  * Which capture failures are worth another try: server errors (5xx), 429, timeouts and connection failures, up to the
@@ -16,7 +19,8 @@ public final class CaptureRetryPolicy {
     /**
      * @param redelivery the number of the redelivery Camel is about to make (1 for the first retry)
      */
-    public boolean shouldRetry(Throwable error, Integer redelivery, ProcessorRun run) {
+    public boolean shouldRetry(@Simple("${exception}") Throwable error,
+            @Header("CamelRedeliveryCounter") Integer redelivery, @Variable("run") ProcessorRun run) {
         if (StageFaults.isStoreUnavailable(error)) {
             // the pipeline's own MongoDB (the capture ledger) is down: waited out, the item is not the cause
             return true;

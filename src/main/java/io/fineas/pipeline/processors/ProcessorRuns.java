@@ -11,6 +11,7 @@ import io.fineas.pipeline.catalog.TopicRegistry;
 import io.fineas.pipeline.common.RecordTraces;
 import io.fineas.pipeline.messages.Alert;
 import io.fineas.pipeline.messages.RunSummary;
+import org.apache.camel.Variable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -107,7 +108,7 @@ public final class ProcessorRuns {
     }
 
     /** The run-status event of a finished run (items ok and failed, records, duration). */
-    public RunSummary finish(ProcessorRun run) {
+    public RunSummary finish(@Variable("run") ProcessorRun run) {
         RunSummary s = new RunSummary(run.getRunId(), run.getProcessorId(), run.getConfig().topic(),
                 run.getConfig().segment(), RunSummary.status(run.capturedCount(), run.failedCount()),
                 run.getItems().size(), run.capturedCount(), run.failedCount(), run.recordCount(), run.unchangedCount(),

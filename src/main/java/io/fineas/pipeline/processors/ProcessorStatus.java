@@ -5,17 +5,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fineas.pipeline.catalog.Segments;
 import io.fineas.pipeline.messages.RunSummary;
+import org.apache.camel.Variable;
 import org.bson.Document;
 import org.bson.conversions.Bson;
 
@@ -103,7 +104,7 @@ public final class ProcessorStatus {
      * processor checks them only at start and at each alert, and a segment created or deleted in between must not
      * leave a stale status on show.
      */
-    public Processors list(Predicate<String> mayRead) {
+    public Processors list(@Variable("caller") Predicate<String> mayRead) {
         List<Processor> out = new ArrayList<>();
         for (Document d : processors.find().sort(Sorts.ascending("_id"))) {
             if (!mayRead.test(d.get("topic") instanceof String t ? t : null)) {

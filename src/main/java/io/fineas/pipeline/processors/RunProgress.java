@@ -6,6 +6,7 @@ import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
+import org.apache.camel.Variable;
 import org.bson.Document;
 
 /**
@@ -21,7 +22,7 @@ public final class RunProgress {
         this.runs = runs;
     }
 
-    public void update(ProcessorRun run) {
+    public void update(@Variable("run") ProcessorRun run) {
         // a processor id is a valid name (ProcessorCatalog: Names), so it is a field name too
         runs.updateOne(Filters.eq("_id", run.getRunId()), Updates.set("progress." + run.getProcessorId(),
                 new Document("items", run.getItems().size()).append("items_ok", run.capturedCount())

@@ -10,6 +10,8 @@ import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import io.fineas.pipeline.common.ApiException;
 import io.fineas.pipeline.messages.Alert;
+import org.apache.camel.Header;
+import org.apache.camel.Variable;
 import org.bson.Document;
 
 /**
@@ -63,7 +65,7 @@ public final class Lineage {
         this.runs = runs;
     }
 
-    public Trace trace(String chunkId, Predicate<String> mayRead) {
+    public Trace trace(@Header("chunk_id") String chunkId, @Variable("caller") Predicate<String> mayRead) {
         SearchHit hit = chunkId == null || chunkId.length() > 200 ? null
                 : store.get(chunkId, topics.get().stream().filter(mayRead).toList()).orElse(null);
         Object topic = hit == null ? null : hit.metadata().get("topic");

@@ -14,6 +14,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fineas.pipeline.common.ApiException;
+import org.apache.camel.Body;
+import org.apache.camel.Header;
+import org.apache.camel.Variable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -132,7 +135,7 @@ public final class ScheduleBook {
         return due;
     }
 
-    public boolean claim(Due due) {
+    public boolean claim(@Body Due due) {
         return state.claim(due.file(), due.lastCall());
     }
 
@@ -141,7 +144,7 @@ public final class ScheduleBook {
     }
 
     /** The gateway accepted the POST: the call counts, the entry is not due again until its next period. */
-    public void accepted(Due due, String answer) {
+    public void accepted(@Variable("due") Due due, @Body String answer) {
         recordCall(due);
         Outcome before = outcomes.put(due.file(), new Outcome("accepted", clock.instant(), 0));
         LOG.info("Scheduled collection {} accepted by the gateway{}: {}", due.file(),
@@ -150,7 +153,8 @@ public final class ScheduleBook {
     }
 
     /** The gateway refused the POST (its status and answer): the call does not count, the next tick tries again. */
-    public void refused(Due due, Integer status, String answer) {
+    public void refused(@Variable("due") Due due, @Header("CamelHttpResponseCode") Integer status,
+            @Body String answer) {
         failed(due, "refused by the gateway (HTTP " + status + "): " + answer);
     }
 

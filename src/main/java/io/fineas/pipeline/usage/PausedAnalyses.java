@@ -14,6 +14,7 @@ import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.ReplaceOptions;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.Updates;
+import org.apache.camel.Variable;
 import org.bson.Document;
 
 /**
@@ -87,7 +88,7 @@ public final class PausedAnalyses {
     }
 
     /** Forgets a parked record once it went through the analysis, unless the analysis parked it again. */
-    public void resumed(Parked p) {
+    public void resumed(@Variable("parked") Parked p) {
         parked.deleteOne(Filters.and(Filters.eq("_id", p.id()), Filters.eq("parking", p.parking())));
     }
 

@@ -15,6 +15,8 @@ import com.mongodb.client.model.Sorts;
 import io.fineas.pipeline.catalog.TopicRegistry;
 import io.fineas.pipeline.common.QueryParameters;
 import io.fineas.pipeline.messages.ModelUsage;
+import org.apache.camel.Header;
+import org.apache.camel.Variable;
 import org.bson.Document;
 
 /**
@@ -92,7 +94,7 @@ public final class UsageReport {
      * The last {@code days} days (today included), newest first: the lines of the topics the key may read, and of
      * questions it asked over every topic.
      */
-    public Usage usage(Object days, Viewer caller) {
+    public Usage usage(@Header("days") Object days, @Variable("caller") Viewer caller) {
         int n = QueryParameters.wholeNumber("days", days, 7, MAX_DAYS);
         String since = LocalDate.now(clock.withZone(ZoneOffset.UTC)).minusDays(n - 1L).toString();
         List<Line> lines = new ArrayList<>();

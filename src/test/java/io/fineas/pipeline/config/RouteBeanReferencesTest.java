@@ -4,15 +4,27 @@ import java.io.IOException;
 import java.io.Reader;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.lang.reflect.Parameter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 import io.fineas.pipeline.support.PipelineTestSupport;
+import org.apache.camel.Body;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeException;
+import org.apache.camel.ExchangeProperty;
+import org.apache.camel.Header;
+import org.apache.camel.Headers;
+import org.apache.camel.Message;
+import org.apache.camel.Variable;
+import org.apache.camel.Variables;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -25,7 +37,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * bound when every role runs, and has a public method of that name taking as many arguments as the route passes: a
  * renamed or removed Java method, or one that gained a parameter, fails here, not at run time when a route first
  * reaches it. (Camel checks a bean step's method name when it creates the route, not the arguments: a retry policy
- * called with one argument too few started, and failed at the first redelivery.)
+ * called with one argument too few started, and failed at the first redelivery.) A method named alone is the only
+ * public one of its name and binds its parameters by annotation ({@code @Body}, {@code @Header}, {@code @Variable},
+ * {@code @Simple("${exception}")}): the compiler checks them, and the route reads as the step it is.
  */
 class RouteBeanReferencesTest extends PipelineTestSupport {
 
@@ -81,9 +95,48 @@ class RouteBeanReferencesTest extends PipelineTestSupport {
                     || m.isVarArgs())) {
                 broken.add(ref.file() + ": " + ref.ref() + "." + ref.method() + " takes no " + ref.arguments()
                         + " argument(s)");
+            } else if (ref.arguments() < 0) {
+                String unbound = unbound(named);
+                if (unbound != null) {
+                    broken.add(ref.file() + ": " + ref.ref() + "." + ref.method() + " is named alone, but " + unbound);
+                }
             }
         }
         assertThat(broken).isEmpty();
+        long positional = references.stream().filter(r -> r.arguments() > 0).count();
+        System.out.printf("bean calls: %d name the method alone (its parameters bound by annotations), %d pass "
+                + "arguments in the route%n", references.stream().filter(r -> r.method() != null
+                && r.arguments() < 0).count(), positional);
+    }
+
+    private static final Set<Class<?>> BINDINGS = Set.of(Body.class, Header.class, Variable.class,
+            ExchangeProperty.class, Headers.class, Variables.class);
+    private static final Set<Class<?>> CONTEXT = Set.of(Exchange.class, Message.class, CamelContext.class);
+
+    /**
+     * Why Camel could not bind a method named without arguments the way it reads: null when there is one public
+     * method of that name and each parameter is bound by an annotation (Camel's, or a language's such as
+     * {@code @Simple}), or is the exchange, its message or the context, but for at most one, which gets the body.
+     */
+    static String unbound(List<Method> named) {
+        if (named.size() != 1) {
+            return named.size() + " public methods have that name: Camel would choose by the body's type";
+        }
+        Method m = named.get(0);
+        int bodies = 0;
+        for (Parameter p : m.getParameters()) {
+            if (p.isAnnotationPresent(ExchangeException.class)) {
+                return "its parameter " + p + " is @ExchangeException, which Camel binds to the innermost cause: "
+                        + "@Simple(\"${exception}\") is the exception the route caught";
+            }
+            boolean bound = CONTEXT.contains(p.getType()) || Arrays.stream(p.getAnnotations()).anyMatch(a ->
+                    BINDINGS.contains(a.annotationType()) || a.annotationType().isAnnotationPresent(
+                            org.apache.camel.support.language.LanguageAnnotation.class));
+            if (!bound && ++bodies > 1) {
+                return "its parameters " + Arrays.toString(m.getParameters()) + " are not bound by annotations";
+            }
+        }
+        return null;
     }
 
     /** Each map with a {@code ref} (and its {@code method}), anywhere in the file's tree. */

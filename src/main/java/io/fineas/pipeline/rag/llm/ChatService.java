@@ -13,6 +13,8 @@ import io.fineas.pipeline.messages.ChatQuestion;
 import io.fineas.pipeline.messages.ChatReply;
 import io.fineas.pipeline.rag.SearchHit;
 import io.fineas.pipeline.rag.SemanticSearch;
+import org.apache.camel.Body;
+import org.apache.camel.Variable;
 import org.bson.Document;
 
 /**
@@ -79,7 +81,7 @@ public final class ChatService {
         this.historyTurns = historyTurns;
     }
 
-    public Turn prepare(ChatQuestion request) {
+    public Turn prepare(@Body ChatQuestion request) {
         String question = request.question();
         if (question == null || question.isBlank() || request.correlationId() == null) {
             throw new IllegalArgumentException("not a chat request: question and correlation_id are required");
@@ -105,7 +107,7 @@ public final class ChatService {
         return turns;
     }
 
-    public ChatReply reply(Turn turn, String answer) {
+    public ChatReply reply(@Variable("turn") Turn turn, @Body String answer) {
         List<ChatReply.Source> sources = new ArrayList<>();
         for (int i = 0; i < turn.hits.size(); i++) {
             SearchHit h = turn.hits.get(i);
@@ -130,17 +132,17 @@ public final class ChatService {
      * Whether the question's topic spent its token budget for today: its questions wait as its analyses do. A question
      * over every topic is not held (its tokens are charged to the asking key).
      */
-    public boolean spentBudget(ChatQuestion request) {
+    public boolean spentBudget(@Body ChatQuestion request) {
         return request.topic() != null && overBudget.test(request.topic());
     }
 
     /** The reply to a question on a topic that spent its token budget for today: no model call is made. */
-    public ChatReply overBudget(ChatQuestion request) {
+    public ChatReply overBudget(@Variable("request") ChatQuestion request) {
         return ChatReply.failed(request.correlationId(), ChatReply.BUDGET_SPENT, "topic '" + request.topic()
                 + "' spent its token budget for today");
     }
 
-    public ChatReply failed(ChatQuestion request, String reason) {
+    public ChatReply failed(@Variable("request") ChatQuestion request, @Variable("reason") String reason) {
         return ChatReply.failed(request == null ? null : request.correlationId(), "llm_unavailable", reason);
     }
 

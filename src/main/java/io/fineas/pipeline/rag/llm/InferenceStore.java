@@ -19,6 +19,7 @@ import io.fineas.pipeline.messages.Inference;
 import io.fineas.pipeline.rag.Fingerprint;
 import io.fineas.pipeline.rag.LiveSegments;
 import io.fineas.pipeline.rag.Refusal;
+import org.apache.camel.Body;
 import org.bson.BsonMaximumSizeExceededException;
 import org.bson.Document;
 
@@ -52,7 +53,7 @@ public final class InferenceStore {
         this.live = live;
     }
 
-    public Result storeAll(List<String> inferences) {
+    public Result storeAll(@Body List<String> inferences) {
         LiveSegments liveness = live.memoized();
         Map<String, Map<Object, Pending>> byTopic = new LinkedHashMap<>();
         List<Refusal> failures = new ArrayList<>();

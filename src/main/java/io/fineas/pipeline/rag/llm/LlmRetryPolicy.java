@@ -6,6 +6,9 @@ import dev.langchain4j.exception.ModelNotFoundException;
 import dev.langchain4j.exception.RetriableException;
 import dev.langchain4j.exception.UnresolvedModelServerException;
 import io.fineas.pipeline.common.StageFaults;
+import org.apache.camel.Header;
+import org.apache.camel.Variable;
+import org.apache.camel.language.simple.Simple;
 
 /**
  * Which model call failures are worth another try: what langchain4j reports as retriable (429 rate limits, 5xx,
@@ -31,7 +34,8 @@ public final class LlmRetryPolicy {
      *                 more an outage opens the circuit before the first record's tries are spent, so no record is
      *                 dead-lettered for an outage.
      */
-    public boolean shouldRetry(Throwable error, Integer redelivery, Object question) {
+    public boolean shouldRetry(@Simple("${exception}") Throwable error,
+            @Header("CamelRedeliveryCounter") Integer redelivery, @Variable("request") Object question) {
         if (question == null && (circuit.isOpen() || isRefusedByCircuit(error) || StageFaults.isStoreUnavailable(error)
                 || isBusy(error))) {
             // the provider down for everyone, or the pipeline's own MongoDB: the record waits

@@ -21,6 +21,7 @@ import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.exception.HttpException;
 import dev.langchain4j.exception.RetriableException;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.request.ChatRequest;
@@ -77,7 +78,10 @@ class AnalysisRoutesTest {
         public ChatResponse doChat(ChatRequest request) {
             calls.incrementAndGet();
             if (failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-                throw new RetriableException("503 Service Unavailable: the model is overloaded");
+                // as langchain4j's HTTP clients report it: the status in an HttpException under the retriable one (a
+                // retry policy bound to the innermost cause saw no retriable failure and dead-lettered the record)
+                throw new RetriableException("503 Service Unavailable: the model is overloaded",
+                        new HttpException(503, "{\"error\":\"overloaded\"}"));
             }
             String prompt = request.messages().stream().filter(UserMessage.class::isInstance)
                     .map(m -> ((UserMessage) m).singleText()).reduce("", String::concat);
