@@ -4,7 +4,10 @@ import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
 
-/** Starts the pipeline: Camel Main loads the routes of the roles in {@code pipeline.roles} (PIPELINE_ROLES, default all). */
+/**
+ * Starts the pipeline: Camel Main loads the routes of the roles in {@code pipeline.roles} (PIPELINE_ROLES, default
+ * all).
+ */
 public final class Application {
 
     private Application() {

@@ -11,6 +11,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import io.fineas.pipeline.support.ApplicationVariables;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -22,7 +23,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ConfigurationTableTest {
 
-    private static final Pattern ENV = Pattern.compile("\\{\\{env:([A-Z][A-Z0-9_]*)");
     private static final Pattern NAME = Pattern.compile("`([A-Z][A-Z0-9_]*)(\\*?)`");
     /** Read by the OpenTelemetry SDK itself, not through the properties. */
     private static final Set<String> READ_ELSEWHERE = Set.of("OTEL_EXPORTER_OTLP_ENDPOINT",
@@ -30,11 +30,7 @@ class ConfigurationTableTest {
 
     @Test
     void everyVariableHasARowAndEveryRowAVariable() throws IOException {
-        Set<String> variables = new TreeSet<>();
-        Matcher m = ENV.matcher(Files.readString(Path.of("src/main/resources/application.properties")));
-        while (m.find()) {
-            variables.add(m.group(1));
-        }
+        Set<String> variables = ApplicationVariables.read();
         String section = Files.readString(Path.of("docs", "CONFIGURATION.md"));
         Set<String> named = new TreeSet<>();
         List<String> wildcards = new ArrayList<>();

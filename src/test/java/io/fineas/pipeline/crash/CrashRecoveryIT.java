@@ -17,8 +17,6 @@ import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import io.fineas.pipeline.support.OpenAiStandIn;
 import io.fineas.pipeline.support.PipelineProcess;
-import org.apache.lucene.index.DirectoryReader;
-import org.apache.lucene.store.FSDirectory;
 import org.bson.Document;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -91,7 +89,7 @@ class CrashRecoveryIT {
                     await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100))
                             .until(() -> inferences(collection) >= 200);
                     long analysedAtKill = inferences(collection);
-                    int chunksAtKill = chunks(dataDir);
+                    int chunksAtKill = pipeline.chunks();
                     pipeline.kill();
                     System.out.printf("killed during analysis: %d inferences stored, %d model calls, %d chunks%n",
                             analysedAtKill, model.calls(), chunksAtKill);
@@ -104,7 +102,7 @@ class CrashRecoveryIT {
                 try (MongoClient mongo = MongoClients.create(pipeline.mongoUri())) {
                     MongoCollection<Document> collection = mongo.getDatabase("fineas").getCollection(TOPIC);
                     await().atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofMillis(500))
-                            .until(() -> inferences(collection) >= DOCUMENTS && chunks(dataDir) >= DOCUMENTS
+                            .until(() -> inferences(collection) >= DOCUMENTS && pipeline.chunks() >= DOCUMENTS
                                     && processorSummary(pipeline, runId) != null);
                     // caught up: every group committed to the end
                     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
@@ -116,7 +114,7 @@ class CrashRecoveryIT {
                     });
                     System.out.printf("recovery: caught up %d ms after the restart that followed the kill during the "
                             + "analysis (start-up included)%n", (System.nanoTime() - restarted) / 1_000_000);
-                    assertExactlyOnce(collection, dataDir, pipeline, model);
+                    assertExactlyOnce(collection, pipeline, model);
                     Map<String, Object> summary = processorSummary(pipeline, runId);
                     assertThat(summary).containsEntry("items", DOCUMENTS).containsEntry("items_ok", DOCUMENTS)
                             .containsEntry("items_failed", 0);
@@ -134,7 +132,7 @@ class CrashRecoveryIT {
                     MongoCollection<Document> collection = mongo.getDatabase("fineas").getCollection(TOPIC);
                     await().during(Duration.ofSeconds(10)).atMost(Duration.ofSeconds(30))
                             .until(() -> model.calls() == callsBefore && inferences(collection) == DOCUMENTS);
-                    assertExactlyOnce(collection, dataDir, pipeline, model);
+                    assertExactlyOnce(collection, pipeline, model);
 
                     // 5. a re-collect of the same documents publishes nothing and calls no model
                     String again = runId(pipeline.call("POST", "/collect", List.of(Map.of("topic", TOPIC,
@@ -143,7 +141,7 @@ class CrashRecoveryIT {
                     assertThat(processorSummary(pipeline, again)).containsEntry("items_ok", DOCUMENTS)
                             .containsEntry("records_unchanged", DOCUMENTS);
                     assertThat(model.calls()).isEqualTo(callsBefore);
-                    assertExactlyOnce(collection, dataDir, pipeline, model);
+                    assertExactlyOnce(collection, pipeline, model);
                 }
 
                 // 6. killed in the middle of deleting the topic: once its Kafka topic is gone, before the rest is done
@@ -162,7 +160,7 @@ class CrashRecoveryIT {
                         assertThat(mongo.getDatabase("fineas").listCollectionNames().into(new ArrayList<>()))
                                 .doesNotContain(TOPIC);
                         assertThat(pipeline.records("pipeline-events")).isPositive();
-                        assertThat(chunks(dataDir)).isZero();
+                        assertThat(pipeline.chunks()).isZero();
                     });
                     assertThat(pipeline.topics()).doesNotContain("data-" + TOPIC);
                     assertThat((List<Map<String, Object>>) pipeline.call("GET", "/topics", null).get("topics"))
@@ -173,14 +171,14 @@ class CrashRecoveryIT {
     }
 
     /** Chunks, inferences, dead letters: one chunk and one inference per document, nothing dead-lettered. */
-    private static void assertExactlyOnce(MongoCollection<Document> collection, Path dataDir, PipelineProcess pipeline,
+    private static void assertExactlyOnce(MongoCollection<Document> collection, PipelineProcess pipeline,
             OpenAiStandIn model) throws Exception {
         assertThat(inferences(collection)).isEqualTo(DOCUMENTS);
         Set<String> sources = new HashSet<>();
         collection.find(Filters.and(Filters.eq("kind", "inference"), Filters.eq("segment", SEGMENT)))
                 .forEach(d -> sources.add(d.getString("source")));
         assertThat(sources).hasSize(DOCUMENTS);
-        assertThat(chunks(dataDir)).isEqualTo(DOCUMENTS);
+        assertThat(pipeline.chunks()).isEqualTo(DOCUMENTS);
         for (String dlq : List.of("alert.dlq", "capture.dlq", "ingest.dlq", "llm.dlq", "run-status.dlq")) {
             assertThat(pipeline.records(dlq)).as(dlq).isZero();
         }
@@ -191,18 +189,6 @@ class CrashRecoveryIT {
 
     private static long inferences(MongoCollection<Document> collection) {
         return collection.countDocuments(Filters.and(Filters.eq("kind", "inference"), Filters.eq("segment", SEGMENT)));
-    }
-
-    /** The live chunks in the vector index, read from its folder by another reader (Lucene allows it). */
-    private static int chunks(Path dataDir) throws Exception {
-        try (FSDirectory dir = FSDirectory.open(dataDir.resolve("vectors"))) {
-            if (!DirectoryReader.indexExists(dir)) {
-                return 0;
-            }
-            try (DirectoryReader reader = DirectoryReader.open(dir)) {
-                return reader.numDocs();
-            }
-        }
     }
 
     @SuppressWarnings("unchecked")

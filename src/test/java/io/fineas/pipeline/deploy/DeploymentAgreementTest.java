@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fineas.pipeline.support.ApplicationVariables;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -88,7 +89,7 @@ class DeploymentAgreementTest {
 
     @Test
     void everyVariableTheFilesSetIsOneTheApplicationReads() throws IOException {
-        Set<String> read = applicationVariables();
+        Set<String> read = ApplicationVariables.read();
         Map<String, List<Unit>> files = Map.of("compose", compose(load("docker-compose.yml")), "akash",
                 akash(load("akash.sdl")), "k8s", k8s(Kustomize.render(Path.of("k8s", "base"))));
         List<String> unknown = new ArrayList<>();
@@ -103,7 +104,7 @@ class DeploymentAgreementTest {
      */
     @Test
     void aNodesFilesRunTheNodeRoleAloneWithItsKeyOnAVolume() throws IOException {
-        Set<String> read = applicationVariables();
+        Set<String> read = ApplicationVariables.read();
         for (List<Unit> units : List.of(compose(load("docker-compose.node.yml")), akash(load("akash.node.sdl")))) {
             assertThat(units).hasSize(1);
             Unit node = units.get(0);
@@ -349,19 +350,5 @@ class DeploymentAgreementTest {
     @SuppressWarnings("unchecked")
     static Map<String, Object> serviceEnv(Map<String, Object> compose, String service) {
         return (Map<String, Object>) DeploymentFiles.service(compose, service).get("environment");
-    }
-
-    /**
-     * Every variable the application reads: {{env:NAME}} in its properties, the only way its code reads one
-     * (ConfigurationTableTest#theCodeReadsTheEnvironmentOnlyThroughTheProperties).
-     */
-    static Set<String> applicationVariables() throws IOException {
-        Set<String> names = new TreeSet<>();
-        Matcher m = Pattern.compile("\\{\\{env:([A-Z0-9_]+)").matcher(
-                Files.readString(Path.of("src/main/resources/application.properties")));
-        while (m.find()) {
-            names.add(m.group(1));
-        }
-        return names;
     }
 }

@@ -100,8 +100,8 @@ class ThreeProcessIT {
                 String first = collect(gateway);
                 await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(summary(gateway, first))
                         .containsEntry("items_ok", 1).containsEntry("records", 20));
-                await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> assertThat(inferences(gateway))
-                        .isEqualTo(20));
+                await().atMost(Duration.ofSeconds(120)).untilAsserted(
+                        () -> assertThat(gateway.inferences(TOPIC, SEGMENT)).isEqualTo(20));
                 theRunIsOneTraceAcrossTheProcesses(collector, gateway, first);
                 Map<String, Object> found = rag.call("POST", "/search", Map.of("query", "harbour crane number 7",
                         "topic", TOPIC, "k", 3));
@@ -144,18 +144,18 @@ class ThreeProcessIT {
                 }
                 collect(gateway);
                 await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100))
-                        .until(() -> inferences(gateway) > 21);
+                        .until(() -> gateway.inferences(TOPIC, SEGMENT) > 21);
                 rag.kill();
-                long atKill = inferences(gateway);
+                long atKill = gateway.inferences(TOPIC, SEGMENT);
                 long killed = System.nanoTime();
                 rag.start();
                 long ready = System.nanoTime();
                 // how long the restarted process waits for the dead member's partitions (the session timeout)
                 await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100))
-                        .until(() -> inferences(gateway) > atKill);
+                        .until(() -> gateway.inferences(TOPIC, SEGMENT) > atKill);
                 long resumed = System.nanoTime();
-                await().atMost(Duration.ofSeconds(240)).untilAsserted(() -> assertThat(inferences(gateway))
-                        .isEqualTo(60));
+                await().atMost(Duration.ofSeconds(240)).untilAsserted(
+                        () -> assertThat(gateway.inferences(TOPIC, SEGMENT)).isEqualTo(60));
                 System.out.printf("RAG killed with %d of 60 inferences stored; ready again %d ms after the kill, its "
                         + "first new inference %d ms after ready (KAFKA_SESSION_TIMEOUT_MS 10000); all 60 after its "
                         + "restart%n", atKill, (ready - killed) / 1_000_000, (resumed - ready) / 1_000_000);
@@ -226,12 +226,6 @@ class ThreeProcessIT {
         Map<String, Object> answer = gateway.call("GET", "/runs/" + runId, null);
         Map<String, Object> processors = (Map<String, Object>) answer.get("processors");
         return processors == null ? null : (Map<String, Object>) processors.get("notes");
-    }
-
-    private static long inferences(PipelineProcess gateway) {
-        Object total = gateway.call("GET", "/topics/" + TOPIC + "/segments/" + SEGMENT + "/inferences?size=1", null)
-                .get("total");
-        return total == null ? -1 : ((Number) total).longValue();
     }
 
     private static int members(PipelineProcess infra, String group) throws Exception {

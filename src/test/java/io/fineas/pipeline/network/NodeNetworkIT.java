@@ -24,8 +24,6 @@ import io.fineas.pipeline.support.PipelineProcess;
 import io.fineas.pipeline.support.SourceServer;
 import io.fineas.pipeline.support.TestNode;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.lucene.index.DirectoryReader;
-import org.apache.lucene.store.FSDirectory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -173,8 +171,8 @@ class NodeNetworkIT {
                         // settlement again: the same content and agreeing nodes, never a second agreement); the
                         // stores hold it once (docs/GUARANTEES.md). CI of 9dfe3fc saw one such repeat in 31 records.
                         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).untilAsserted(
-                                () -> assertThat(inferences(gateway)).isEqualTo(ITEMS));
-                        assertThat(chunks(dir.resolve("gateway"))).isEqualTo(ITEMS);
+                                () -> assertThat(gateway.inferences(TOPIC, SEGMENT)).isEqualTo(ITEMS));
+                        assertThat(gateway.chunks()).isEqualTo(ITEMS);
                         List<Map<String, Object>> records = records(infra);
                         Map<String, Map<String, Object>> pages = pages(records);
                         for (Map<String, Object> r : records) {
@@ -312,24 +310,6 @@ class NodeNetworkIT {
         Map<String, Map<String, Object>> first = new LinkedHashMap<>();
         records.forEach(r -> first.putIfAbsent(page(r), r));
         return first;
-    }
-
-    private static long inferences(PipelineProcess gateway) {
-        Object total = gateway.call("GET", "/topics/" + TOPIC + "/segments/" + SEGMENT + "/inferences?size=1", null)
-                .get("total");
-        return total == null ? -1 : ((Number) total).longValue();
-    }
-
-    /** The live chunks in the RAG service's vector index, read from its folder by another reader (Lucene allows it). */
-    private static int chunks(Path dataDir) throws Exception {
-        try (FSDirectory index = FSDirectory.open(dataDir.resolve("vectors"))) {
-            if (!DirectoryReader.indexExists(index)) {
-                return 0;
-            }
-            try (DirectoryReader reader = DirectoryReader.open(index)) {
-                return reader.numDocs();
-            }
-        }
     }
 
     private static PipelineProcess role(Path dir, String name, Map<String, String> shared, Map<String, String> own) {

@@ -24,6 +24,8 @@ import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.store.FSDirectory;
 
 import static org.awaitility.Awaitility.await;
 
@@ -181,6 +183,28 @@ public final class PipelineProcess implements AutoCloseable {
     public long records(String topic) throws Exception {
         try (Admin admin = admin()) {
             return KafkaRecords.endOffset(admin, topic);
+        }
+    }
+
+    /** How many inferences a segment holds, as its API answers (GET .../inferences); -1 when it answers no total. */
+    public long inferences(String topic, String segment) {
+        Object total = call("GET", "/topics/" + topic + "/segments/" + segment + "/inferences?size=1", null)
+                .get("total");
+        return total == null ? -1 : ((Number) total).longValue();
+    }
+
+    /**
+     * The live chunks of its embedded vector index (PIPELINE_DATA_DIR/vectors), read from the folder by another reader
+     * (Lucene allows it, running or not); 0 before the index exists.
+     */
+    public int chunks() throws IOException {
+        try (FSDirectory index = FSDirectory.open(Path.of(env.get("PIPELINE_DATA_DIR"), "vectors"))) {
+            if (!DirectoryReader.indexExists(index)) {
+                return 0;
+            }
+            try (DirectoryReader reader = DirectoryReader.open(index)) {
+                return reader.numDocs();
+            }
         }
     }
 
